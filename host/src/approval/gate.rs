@@ -1,0 +1,623 @@
+//! The decision flow behind the WIT `approval.request` host function: check
+//! the action, consult the policy, ask an [`Approver`] when the policy says
+//! `ask`, and issue a [`Grant`] when the answer is yes.
+//!
+//! The gate trusts nothing the plugin says about names: the policy is matched
+//! against names the host read itself. What it returns is a grant for the
+//! caller to add to the tool call's [`CallGrants`](super::grants::CallGrants);
+//! `vsphere.invoke` then spends it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::classify::looks_like_method_name;
+use super::grants::{GRANT_TTL, Grant};
+use super::policy::{Decision, MatchedBy, Policy, PolicyOutcome};
+use super::text::{clip, list};
+use crate::error::VsError;
+use crate::vsphere::MoRef;
+
+/// Most methods one action may list; more is a plugin bug, not a real action.
+pub const MAX_METHODS: usize = 64;
+
+/// Most targets one action may list, so one request cannot flood an approver.
+pub const MAX_TARGETS: usize = 1000;
+
+/// The tool call asking, for policy matching and the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallInfo {
+    /// The full MCP tool name, e.g. `infra.vmware.vms.powerOffVm`; policy
+    /// rules match on it.
+    pub tool: String,
+    /// The call's correlation id, tying the decision to the call's log lines.
+    pub correlation_id: String,
+    /// The MCP session, when known, so an operator can see who is asking.
+    pub session: Option<String>,
+}
+
+/// The action a plugin wants approved, as it described it (WIT `action`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRequest {
+    /// A short machine name, e.g. `power-off`.
+    pub operation: String,
+    /// One human sentence saying what will change.
+    pub summary: String,
+    /// The objects it changes, with the plugin's names for them (shown to
+    /// people only; the policy uses the host's names).
+    pub targets: Vec<(MoRef, String)>,
+    /// The vSphere methods the tool will invoke on those targets.
+    pub methods: Vec<String>,
+    /// The tool's arguments or other detail as JSON, for the approver.
+    pub detail: String,
+}
+
+/// A yes from an [`Approver`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approved {
+    /// Who approved, e.g. `operator:alice`; recorded in the grant.
+    pub decided_by: String,
+}
+
+/// Whoever answers when the policy says `ask`. A separate trait so that the
+/// way operators are reached (chat, web page, CLI…) can change without
+/// touching the policy flow, and so that asking may wait as long as it needs.
+#[async_trait]
+pub trait Approver: Send + Sync {
+    /// Decide on `action`, requested by `call`, whose targets the host names
+    /// `target_names` (same order as `action.targets`). Return who approved,
+    /// or `ApprovalDenied` / `ApprovalRequired` / `Timeout` to refuse.
+    async fn ask(
+        &self,
+        call: &CallInfo,
+        action: &ActionRequest,
+        target_names: &[String],
+        outcome: &PolicyOutcome,
+    ) -> Result<Approved, VsError>;
+}
+
+/// The approver used when no approval channel is configured: it refuses,
+/// saying that an operator would be needed and how to avoid asking.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoChannelApprover;
+
+#[async_trait]
+impl Approver for NoChannelApprover {
+    async fn ask(
+        &self,
+        call: &CallInfo,
+        action: &ActionRequest,
+        target_names: &[String],
+        outcome: &PolicyOutcome,
+    ) -> Result<Approved, VsError> {
+        Err(VsError::ApprovalRequired {
+            id: None,
+            message: format!(
+                "{} ({}) on {} needs an operator's approval (approval policy: {}), but no approval channels are configured on this server, so nobody can approve it now; an administrator can allow it with a rule in the approval policy",
+                clip(&call.tool),
+                clip(&action.operation),
+                list(target_names),
+                describe(&outcome.matched),
+            ),
+        })
+    }
+}
+
+/// The approval decision point: a policy and an approver for the `ask` case.
+pub struct ApprovalGate {
+    policy: Policy,
+    approver: Arc<dyn Approver>,
+    ttl: Duration,
+}
+
+impl ApprovalGate {
+    /// A gate applying `policy`, refusing `ask` decisions (no approval
+    /// channels) and issuing grants that last [`GRANT_TTL`].
+    pub fn new(policy: Policy) -> Self {
+        ApprovalGate {
+            policy,
+            approver: Arc::new(NoChannelApprover),
+            ttl: GRANT_TTL,
+        }
+    }
+
+    /// Use `approver` for `ask` decisions, e.g. one that waits for an operator.
+    pub fn with_approver(mut self, approver: Arc<dyn Approver>) -> Self {
+        self.approver = approver;
+        self
+    }
+
+    /// Issue grants lasting `ttl` instead of [`GRANT_TTL`].
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// The policy in force, for start-up logs and status tools.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Decide on `action` for `call` now. `target_names` are the names the
+    /// host read for `action.targets`, in the same order. Returns a grant for
+    /// the call, or why not: `InvalidArgument` for a malformed action,
+    /// `ApprovalDenied` when the policy refuses, or the approver's refusal.
+    pub async fn request(
+        &self,
+        call: &CallInfo,
+        action: &ActionRequest,
+        target_names: Vec<String>,
+    ) -> Result<Grant, VsError> {
+        self.request_at(call, action, target_names, OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// [`request`](Self::request) at a given wall-clock time, so that policy
+    /// windows can be tested and decisions replayed.
+    pub async fn request_at(
+        &self,
+        call: &CallInfo,
+        action: &ActionRequest,
+        target_names: Vec<String>,
+        now: OffsetDateTime,
+    ) -> Result<Grant, VsError> {
+        validate(action, &target_names)?;
+        let outcome = self.policy.decide(&call.tool, &target_names, now);
+        let result = match outcome.decision {
+            Decision::Allow => Ok(format!("policy:{}", outcome.matched)),
+            Decision::Deny => Err(VsError::ApprovalDenied {
+                id: None,
+                message: denial(call, &target_names, &outcome.matched),
+            }),
+            Decision::Ask => self
+                .approver
+                .ask(call, action, &target_names, &outcome)
+                .await
+                .map(|a| a.decided_by),
+        };
+        let session = call.session.as_deref().unwrap_or("");
+        match result {
+            Ok(decided_by) => {
+                // The grant's lifetime starts now, after any wait for an operator.
+                let grant = Grant::new(
+                    decided_by,
+                    action.methods.iter().cloned(),
+                    action.targets.iter().map(|(r, _)| r.clone()),
+                    Instant::now(),
+                    self.ttl,
+                );
+                tracing::info!(
+                    correlation_id = %call.correlation_id, session, tool = %call.tool, operation = %clip(&action.operation),
+                    decision = %outcome.decision, matched = %outcome.matched, grant_id = %grant.id, decided_by = %grant.decided_by,
+                    methods = %list(&grant.methods), targets = %list(&grant.targets), "approval granted"
+                );
+                Ok(grant)
+            }
+            Err(refusal) => {
+                tracing::info!(
+                    correlation_id = %call.correlation_id, session, tool = %call.tool, operation = %clip(&action.operation),
+                    decision = %outcome.decision, matched = %outcome.matched, kind = refusal.kind(), "approval refused"
+                );
+                Err(refusal)
+            }
+        }
+    }
+}
+
+/// Refuse malformed actions before anyone is asked about them.
+fn validate(action: &ActionRequest, target_names: &[String]) -> Result<(), VsError> {
+    let invalid = |m: String| Err(VsError::InvalidArgument(m));
+    if action.methods.is_empty() {
+        return invalid("the action lists no methods; list the vSphere methods the tool will invoke, e.g. PowerOffVM_Task".into());
+    }
+    if action.methods.len() > MAX_METHODS {
+        return invalid(format!(
+            "the action lists {} methods; at most {MAX_METHODS} are allowed",
+            action.methods.len()
+        ));
+    }
+    if let Some(bad) = action.methods.iter().find(|m| !looks_like_method_name(m)) {
+        return invalid(format!(
+            "{:?} is not a vSphere method name; list methods by their vim25 names, e.g. PowerOffVM_Task",
+            clip(bad)
+        ));
+    }
+    if action.targets.is_empty() {
+        return invalid("the action lists no targets; list the objects it changes".into());
+    }
+    if action.targets.len() > MAX_TARGETS {
+        return invalid(format!(
+            "the action lists {} targets; at most {MAX_TARGETS} are allowed, so split it",
+            action.targets.len()
+        ));
+    }
+    if let Some((bad, _)) = action
+        .targets
+        .iter()
+        .find(|(r, _)| !looks_like_reference(r))
+    {
+        return invalid(format!(
+            "target {:?} is not a managed object reference; give its type (e.g. VirtualMachine) and id (e.g. vm-42)",
+            clip(&bad.to_string())
+        ));
+    }
+    if target_names.len() != action.targets.len() {
+        return Err(VsError::Internal(format!(
+            "approval gate got {} host-read names for {} targets",
+            target_names.len(),
+            action.targets.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A plausible reference: a type name and a non-empty, printable id.
+fn looks_like_reference(r: &MoRef) -> bool {
+    let kind_ok = r
+        .kind
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && r.kind.len() <= 128
+        && r.kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let value_ok =
+        !r.value.is_empty() && r.value.len() <= 256 && !r.value.chars().any(char::is_control);
+    kind_ok && value_ok
+}
+
+/// Where a decision came from, in words for messages.
+fn describe(matched: &MatchedBy) -> String {
+    match matched {
+        MatchedBy::ReadOnly => "read_only".to_string(),
+        MatchedBy::Rule {
+            number,
+            line: Some(line),
+        } => format!("rule {number} at line {line}"),
+        MatchedBy::Rule { number, line: None } => format!("rule {number}"),
+        MatchedBy::Default => "default".to_string(),
+    }
+}
+
+/// The message for a policy denial, naming the rule so it can be found.
+fn denial(call: &CallInfo, target_names: &[String], matched: &MatchedBy) -> String {
+    let (tool, targets) = (clip(&call.tool), list(target_names));
+    match matched {
+        MatchedBy::ReadOnly => format!(
+            "this server's approval policy is read-only (read_only = true) and refuses every state change; {tool} on {targets} was not run"
+        ),
+        MatchedBy::Default => {
+            format!("the approval policy denies {tool} on {targets} by default (no rule matched)")
+        }
+        MatchedBy::Rule { .. } => format!(
+            "the approval policy's {} denies {tool} on {targets}",
+            describe(matched)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn call(tool: &str) -> CallInfo {
+        CallInfo {
+            tool: tool.to_string(),
+            correlation_id: "corr-1".to_string(),
+            session: Some("sess-1".to_string()),
+        }
+    }
+
+    fn action(targets: &[(&str, &str)], methods: &[&str]) -> ActionRequest {
+        ActionRequest {
+            operation: "power-off".to_string(),
+            summary: "Power off the VMs.".to_string(),
+            targets: targets
+                .iter()
+                .map(|(id, name)| (MoRef::new("VirtualMachine", *id), name.to_string()))
+                .collect(),
+            methods: methods.iter().map(|m| m.to_string()).collect(),
+            detail: "{}".to_string(),
+        }
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    const POLICY: &str = r#"
+[[rules]]
+tools = ["infra.vmware.vms.powerOffVm"]
+targets = ["prod-*"]
+decision = "deny"
+
+[[rules]]
+tools = ["infra.vmware.vms.*"]
+targets = ["dev-*"]
+decision = "allow"
+"#;
+
+    fn gate(policy: &str) -> ApprovalGate {
+        ApprovalGate::new(Policy::from_toml_str(policy).unwrap())
+    }
+
+    const OFF: &str = "infra.vmware.vms.powerOffVm";
+
+    #[tokio::test]
+    async fn allow_issues_a_grant_for_the_listed_methods_and_targets() {
+        let g = gate(POLICY);
+        let a = action(
+            &[("vm-1", "dev-1"), ("vm-2", "dev-2")],
+            &["PowerOffVM_Task"],
+        );
+        let before = Instant::now();
+        let grant = g
+            .request(&call(OFF), &a, names(&["dev-1", "dev-2"]))
+            .await
+            .unwrap();
+        assert_eq!(grant.decided_by, "policy:rule 2");
+        assert_eq!(
+            grant.methods.iter().collect::<Vec<_>>(),
+            ["PowerOffVM_Task"]
+        );
+        assert!(
+            grant
+                .targets
+                .contains(&MoRef::new("VirtualMachine", "vm-1"))
+                && grant
+                    .targets
+                    .contains(&MoRef::new("VirtualMachine", "vm-2"))
+        );
+        assert!(grant.expires_at >= before + GRANT_TTL);
+        assert!(grant.used.is_empty());
+    }
+
+    #[tokio::test]
+    async fn allow_by_default_is_recorded_as_default() {
+        let g = gate("default = \"allow\"");
+        let grant = g
+            .request(
+                &call(OFF),
+                &action(&[("vm-1", "x")], &["PowerOffVM_Task"]),
+                names(&["x"]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(grant.decided_by, "policy:default");
+    }
+
+    #[tokio::test]
+    async fn policy_uses_host_names_not_plugin_names() {
+        let g = gate(POLICY);
+        // The plugin claims dev-1, the host read prod-1: the deny rule applies.
+        let err = g
+            .request(
+                &call(OFF),
+                &action(&[("vm-1", "dev-1")], &["PowerOffVM_Task"]),
+                names(&["prod-1"]),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            VsError::ApprovalDenied { id: None, message } => assert!(
+                message.contains("rule 1 at line 2")
+                    && message.contains("prod-1")
+                    && !message.contains("dev-1"),
+                "{message}"
+            ),
+            other => panic!("expected a denial, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn deny_names_read_only_and_default() {
+        let msg = |e: VsError| match e {
+            VsError::ApprovalDenied { message, .. } => message,
+            other => panic!("expected a denial, got {other:?}"),
+        };
+        let a = action(&[("vm-1", "dev-1")], &["PowerOffVM_Task"]);
+        let ro = gate("read_only = true")
+            .request(&call(OFF), &a, names(&["dev-1"]))
+            .await
+            .unwrap_err();
+        assert!(msg(ro).contains("read_only = true"));
+        let def = gate("default = \"deny\"")
+            .request(&call(OFF), &a, names(&["dev-1"]))
+            .await
+            .unwrap_err();
+        assert!(msg(def).contains("by default"));
+    }
+
+    #[tokio::test]
+    async fn ask_without_channels_requires_approval() {
+        let g = gate(POLICY);
+        let err = g
+            .request(
+                &call(OFF),
+                &action(&[("vm-1", "web-1")], &["PowerOffVM_Task"]),
+                names(&["web-1"]),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            VsError::ApprovalRequired { id: None, message } => {
+                assert!(
+                    message.contains("operator")
+                        && message.contains("no approval channels")
+                        && message.contains("web-1")
+                        && message.contains("default"),
+                    "{message}"
+                )
+            }
+            other => panic!("expected approval-required, got {other:?}"),
+        }
+    }
+
+    struct Stub(Result<Approved, VsError>);
+
+    #[async_trait]
+    impl Approver for Stub {
+        async fn ask(
+            &self,
+            _: &CallInfo,
+            action: &ActionRequest,
+            target_names: &[String],
+            outcome: &PolicyOutcome,
+        ) -> Result<Approved, VsError> {
+            assert_eq!(outcome.decision, Decision::Ask);
+            assert_eq!(target_names.len(), action.targets.len());
+            self.0.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn ask_goes_to_the_approver() {
+        let yes = gate(POLICY)
+            .with_approver(Arc::new(Stub(Ok(Approved {
+                decided_by: "operator:alice".into(),
+            }))))
+            .with_ttl(Duration::from_secs(30));
+        let a = action(&[("vm-1", "web-1")], &["PowerOffVM_Task"]);
+        let before = Instant::now();
+        let grant = yes
+            .request(&call(OFF), &a, names(&["web-1"]))
+            .await
+            .unwrap();
+        assert_eq!(grant.decided_by, "operator:alice");
+        assert!(
+            grant.expires_in(before) <= Duration::from_secs(31)
+                && grant.expires_in(before) >= Duration::from_secs(29)
+        );
+        let denied = VsError::ApprovalDenied {
+            id: Some("a-1".into()),
+            message: "no".into(),
+        };
+        let no = gate(POLICY).with_approver(Arc::new(Stub(Err(denied.clone()))));
+        assert_eq!(
+            no.request(&call(OFF), &a, names(&["web-1"]))
+                .await
+                .unwrap_err(),
+            denied
+        );
+        // Allow and deny never reach the approver.
+        assert!(
+            no.request(
+                &call(OFF),
+                &action(&[("vm-1", "dev-1")], &["PowerOffVM_Task"]),
+                names(&["dev-1"])
+            )
+            .await
+            .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn windows_apply_through_the_gate() {
+        let g = gate(
+            "[[rules]]\ntools = [\"*\"]\ndecision = \"allow\"\nwindows = [{ days = [\"sat\"], start = \"22:00\", end = \"04:00\" }]\n",
+        );
+        let a = action(&[("vm-1", "x")], &["PowerOffVM_Task"]);
+        assert!(
+            g.request_at(
+                &call(OFF),
+                &a,
+                names(&["x"]),
+                datetime!(2025-06-08 01:00 UTC)
+            )
+            .await
+            .is_ok()
+        );
+        assert!(matches!(
+            g.request_at(
+                &call(OFF),
+                &a,
+                names(&["x"]),
+                datetime!(2025-06-08 05:00 UTC)
+            )
+            .await,
+            Err(VsError::ApprovalRequired { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn malformed_actions_are_invalid_arguments() {
+        let g = gate("default = \"allow\"");
+        let c = call(OFF);
+        let invalid = |r: Result<Grant, VsError>| match r {
+            Err(VsError::InvalidArgument(m)) => m,
+            other => panic!("expected invalid-argument, got {other:?}"),
+        };
+        assert!(
+            invalid(
+                g.request(&c, &action(&[("vm-1", "x")], &[]), names(&["x"]))
+                    .await
+            )
+            .contains("no methods")
+        );
+        assert!(
+            invalid(
+                g.request(&c, &action(&[], &["PowerOffVM_Task"]), vec![])
+                    .await
+            )
+            .contains("no targets")
+        );
+        assert!(
+            invalid(
+                g.request(&c, &action(&[("vm-1", "x")], &["Power Off"]), names(&["x"]))
+                    .await
+            )
+            .contains("\"Power Off\"")
+        );
+        assert!(
+            invalid(
+                g.request(&c, &action(&[("vm-1", "x")], &[""]), names(&["x"]))
+                    .await
+            )
+            .contains("method name")
+        );
+        assert!(
+            invalid(
+                g.request(
+                    &c,
+                    &action(&[("", "x")], &["PowerOffVM_Task"]),
+                    names(&["x"])
+                )
+                .await
+            )
+            .contains("reference")
+        );
+        let many: Vec<String> = (0..=MAX_METHODS).map(|i| format!("M{i}")).collect();
+        let mut a = action(&[("vm-1", "x")], &[]);
+        a.methods = many;
+        assert!(invalid(g.request(&c, &a, names(&["x"])).await).contains("at most"));
+        let mut a = action(&[], &["PowerOffVM_Task"]);
+        a.targets = (0..=MAX_TARGETS)
+            .map(|i| {
+                (
+                    MoRef::new("VirtualMachine", format!("vm-{i}")),
+                    String::new(),
+                )
+            })
+            .collect();
+        let host_names = vec![String::new(); a.targets.len()];
+        assert!(invalid(g.request(&c, &a, host_names).await).contains("split"));
+    }
+
+    #[tokio::test]
+    async fn missing_host_names_are_an_internal_error() {
+        let g = gate("default = \"allow\"");
+        let err = g
+            .request(
+                &call(OFF),
+                &action(&[("vm-1", "x"), ("vm-2", "y")], &["PowerOffVM_Task"]),
+                names(&["x"]),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, VsError::Internal(_)), "{err:?}");
+    }
+}

@@ -1,0 +1,14 @@
+//! Approval of state changes, enforced below the plugins.
+//!
+//! A plugin asks for a grant with `approval.request`; the [`gate`] checks the
+//! action against the [`policy`] (and an operator, when the policy says to
+//! ask) and issues a [`grants::Grant`] bound to the tool call. `vsphere.invoke`
+//! then refuses every method that [`classify`] does not know to be read-only
+//! unless one of the call's grants covers that method on that target, once.
+//! A plugin therefore cannot change state without approval, whatever it does.
+
+pub mod classify;
+pub mod gate;
+pub mod grants;
+pub mod policy;
+mod text;

@@ -1,0 +1,68 @@
+//! Configuration from flags and environment variables, in one place so the
+//! README's table and the code cannot drift apart.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// vmware-mcp: an MCP server for VMware vSphere with sandboxed wasm tool groups.
+#[derive(Debug, Parser)]
+#[command(name = "vmware-mcp", version, about)]
+pub struct Cli {
+    /// Serve the built-in simulated inventory instead of a vCenter.
+    #[arg(long)]
+    pub demo: bool,
+    /// Serve a simulated inventory loaded from this JSON fixture (implies --demo).
+    #[arg(long, env = "DEMO_INVENTORY_PATH", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Serve MCP on stdin/stdout instead of HTTP.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Also load every `*.wasm` tool-group component in this directory.
+    #[arg(long = "plugins", env = "PLUGINS_DIR", value_name = "DIR")]
+    pub plugins_dir: Option<PathBuf>,
+    /// Address to bind the HTTP server to.
+    #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Port to serve MCP on.
+    #[arg(long, env = "MCP_PORT", default_value_t = 5005)]
+    pub port: u16,
+    /// Host names clients may use in the Host header (DNS-rebinding guard); loopback names by default.
+    #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+    /// The approval policy TOML file; absent means every state change asks.
+    #[arg(long, env = "APPROVAL_POLICY_PATH", value_name = "FILE")]
+    pub approval_policy: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `vmware_mcp=debug`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// `json` (one object per line) or `pretty`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "json")]
+    pub log_format: String,
+    /// Where compiled plugins are cached (default: `$XDG_CACHE_HOME/vmware-mcp` or `~/.cache/vmware-mcp`).
+    #[arg(long, env = "PLUGIN_CACHE_DIR", value_name = "DIR")]
+    pub plugin_cache_dir: Option<PathBuf>,
+    /// Memory limit per plugin instance, in MiB.
+    #[arg(long, env = "PLUGIN_MEMORY_MB", default_value_t = 64)]
+    pub plugin_memory_mb: usize,
+    /// Guest CPU time limit per tool call, in milliseconds.
+    #[arg(long, env = "PLUGIN_CPU_MS", default_value_t = 5000)]
+    pub plugin_cpu_ms: u64,
+    /// An operator command instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Commands other than serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the tool list as JSON and exit (useful to check plugins load).
+    Tools,
+}
+
+impl Cli {
+    /// Whether the simulated inventory is to be served.
+    pub fn wants_demo(&self) -> bool {
+        self.demo || self.inventory.is_some()
+    }
+}

@@ -1,0 +1,13 @@
+//! vmware-mcp: an MCP server for VMware vSphere whose tool groups are
+//! sandboxed WebAssembly components. The library holds every part of the
+//! server so that the binary and the tests share one implementation.
+
+pub mod app;
+pub mod approval;
+pub mod config;
+pub mod error;
+pub mod mcp;
+pub mod runtime;
+pub mod telemetry;
+pub mod vsphere;
+pub mod wit_host;

@@ -1,0 +1,110 @@
+//! The MCP tool registry: every plugin tool under `infra.vmware.<group>.<tool>`,
+//! plus the host's own tools. Name clashes are refused here, at start.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{Map, Value, json};
+
+use crate::runtime::LoadedPlugin;
+
+/// The prefix every tool name carries.
+pub const PREFIX: &str = "infra.vmware";
+
+/// The host-served metrics tool.
+pub const METRICS_TOOL: &str = "infra.vmware.getMetrics";
+
+/// What serves a tool.
+#[derive(Clone)]
+pub enum ToolTarget {
+    /// A plugin tool, by its name inside the group.
+    Plugin {
+        /// The loaded component.
+        plugin: Arc<LoadedPlugin>,
+        /// The tool's name inside its group.
+        name: String,
+    },
+    /// The host's metrics tool.
+    Metrics,
+}
+
+/// One registered tool.
+#[derive(Clone)]
+pub struct ToolEntry {
+    /// The MCP description.
+    pub tool: Tool,
+    /// The input schema as JSON, for argument checks.
+    pub input_schema: Value,
+    /// Whether a structured result is declared.
+    pub has_output_schema: bool,
+    /// Who serves it.
+    pub target: ToolTarget,
+}
+
+/// All tools, by full name.
+#[derive(Clone, Default)]
+pub struct ToolRegistry {
+    entries: BTreeMap<String, ToolEntry>,
+}
+
+impl ToolRegistry {
+    /// A registry with the host's own tools.
+    pub fn new() -> Self {
+        let mut r = ToolRegistry::default();
+        let schema = json!({"type": "object", "properties": {}, "additionalProperties": false});
+        let tool = Tool::new(METRICS_TOOL, "Server metrics: tool calls by tool and outcome with latencies, vSphere calls by method, approvals, plugin failures, re-logins, uptime and loaded plugins. Read-only.", as_object(&schema))
+            .with_annotations(ToolAnnotations::new().read_only(true).destructive(false).idempotent(true).open_world(false));
+        r.entries.insert(METRICS_TOOL.to_string(), ToolEntry { tool, input_schema: schema, has_output_schema: false, target: ToolTarget::Metrics });
+        r
+    }
+
+    /// Register every tool of a plugin. A clash with a name already taken is
+    /// refused for that plugin as a whole, so a group is never half-loaded.
+    pub fn add_plugin(&mut self, plugin: Arc<LoadedPlugin>) -> Result<usize, String> {
+        let group = &plugin.manifest.group;
+        let mut new_entries = Vec::new();
+        for t in &plugin.manifest.tools {
+            let full = format!("{PREFIX}.{group}.{}", t.name);
+            if let Some(existing) = self.entries.get(&full) {
+                let owner = match &existing.target {
+                    ToolTarget::Plugin { plugin, .. } => plugin.identity.source.clone(),
+                    ToolTarget::Metrics => "the host".into(),
+                };
+                return Err(format!("{} declares tool `{full}`, which {owner} already provides; the component was not loaded", plugin.identity.source));
+            }
+            let input_schema: Value = serde_json::from_str(&t.input_schema).map_err(|e| format!("{}: tool `{}` input schema: {e}", plugin.identity.source, t.name))?;
+            let annotations = ToolAnnotations::new().read_only(t.annotations.read_only).destructive(t.annotations.destructive).idempotent(t.annotations.idempotent).open_world(true);
+            let mut tool = Tool::new(full.clone(), t.description.clone(), as_object(&input_schema)).with_annotations(annotations);
+            let mut has_output_schema = false;
+            if let Some(out) = &t.output_schema {
+                let out: Value = serde_json::from_str(out).map_err(|e| format!("{}: tool `{}` output schema: {e}", plugin.identity.source, t.name))?;
+                tool = tool.with_raw_output_schema(Arc::new(as_object(&out)));
+                has_output_schema = true;
+            }
+            new_entries.push((full, ToolEntry { tool, input_schema, has_output_schema, target: ToolTarget::Plugin { plugin: plugin.clone(), name: t.name.clone() } }));
+        }
+        let count = new_entries.len();
+        self.entries.extend(new_entries);
+        Ok(count)
+    }
+
+    /// Look a tool up by full name.
+    pub fn get(&self, name: &str) -> Option<&ToolEntry> {
+        self.entries.get(name)
+    }
+
+    /// Every tool, sorted by name.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.entries.values().map(|e| e.tool.clone()).collect()
+    }
+
+    /// Every tool name, for error messages.
+    pub fn names(&self) -> Vec<&str> {
+        self.entries.keys().map(String::as_str).collect()
+    }
+}
+
+fn as_object(v: &Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}

@@ -1,0 +1,68 @@
+//! Shapes tool outcomes as MCP results: structured content where the tool
+//! declared an output schema, a readable JSON text block always, typed error
+//! details on failure, and `_meta` with the correlation id and demo flag.
+
+use rmcp::model::{CallToolResult, ContentBlock, MetaObject};
+use serde_json::{Value, json};
+
+use crate::error::VsError;
+
+/// The text every demo result carries, so nobody mistakes it for a real vCenter.
+pub const DEMO_NOTICE: &str = "DEMO MODE: this result comes from vmware-mcp's built-in simulated inventory; no vCenter is in use.";
+
+/// What every result's `_meta` says.
+pub struct ResultMeta<'a> {
+    /// The call's correlation id.
+    pub correlation_id: &'a str,
+    /// Whether the simulated inventory served it.
+    pub demo: bool,
+}
+
+/// A successful result.
+pub fn success(value: Value, structured: bool, meta: &ResultMeta) -> CallToolResult {
+    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    if structured {
+        result.structured_content = Some(value);
+    }
+    finish(result, meta)
+}
+
+/// A tool-level error: the kind, the message and any candidates, as JSON text.
+pub fn failure(error: &VsError, meta: &ResultMeta) -> CallToolResult {
+    let body = error_json(error);
+    let text = serde_json::to_string_pretty(&body).unwrap_or_else(|_| error.to_string());
+    finish(CallToolResult::error(vec![ContentBlock::text(text)]), meta)
+}
+
+/// The JSON form of an error, as shown to agents.
+pub fn error_json(error: &VsError) -> Value {
+    let mut e = json!({ "kind": error.kind(), "message": error.to_string() });
+    match error {
+        VsError::Ambiguous(candidates) => {
+            e["candidates"] = candidates.iter().map(|c| json!({"id": c.reference.value, "type": c.reference.kind, "path": c.path})).collect();
+        }
+        VsError::Fault(f) => {
+            e["faultType"] = json!(f.type_name);
+            e["fault"] = f.detail.clone();
+        }
+        VsError::ApprovalRequired { id, .. } | VsError::ApprovalDenied { id, .. } => {
+            if let Some(id) = id {
+                e["approvalId"] = json!(id);
+            }
+        }
+        _ => {}
+    }
+    json!({ "error": e })
+}
+
+fn finish(mut result: CallToolResult, meta: &ResultMeta) -> CallToolResult {
+    if meta.demo {
+        result.content.push(ContentBlock::text(DEMO_NOTICE));
+    }
+    let mut m = MetaObject::new();
+    m.insert("correlation_id".into(), json!(meta.correlation_id));
+    m.insert("demo".into(), json!(meta.demo));
+    result.meta = Some(m);
+    result
+}

@@ -1,0 +1,13 @@
+//! The built-in tool groups, embedded in the binary at build time so the
+//! server runs from any directory with no plugin files beside it.
+
+/// The vms tool group component.
+pub const VMS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_VMS"));
+/// The hosts tool group component.
+pub const HOSTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_HOSTS"));
+
+/// The groups loaded with no flags: `(source name, component bytes)`.
+pub fn components() -> [(&'static str, &'static [u8]); 2] {
+    [("builtin:vms", VMS), ("builtin:hosts", HOSTS)]
+}
+

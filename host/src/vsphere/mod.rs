@@ -1,0 +1,104 @@
+//! The vSphere capability the plugins use, and the backends that provide it.
+//!
+//! Both backends (the simulated inventory and the SOAP client) implement one
+//! trait, so approval gating, logging and metrics wrap them in one place and a
+//! plugin cannot tell them apart except by the `demo` flag in results.
+
+pub mod gateway;
+pub mod sim;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::VsError;
+
+/// A managed object reference: type and server id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MoRef {
+    /// The managed object type, e.g. `VirtualMachine`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The id, e.g. `vm-42`.
+    pub value: String,
+}
+
+impl MoRef {
+    /// Build a reference from its parts.
+    pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
+        MoRef { kind: kind.into(), value: value.into() }
+    }
+
+    /// The VI/JSON form: `{"_typeName":"ManagedObjectReference","type":…,"value":…}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "_typeName": "ManagedObjectReference",
+            "type": self.kind,
+            "value": self.value,
+        })
+    }
+
+    /// Read a VI/JSON reference; `None` if `v` is not one.
+    pub fn from_json(v: &Value) -> Option<MoRef> {
+        let o = v.as_object()?;
+        if let Some(t) = o.get("_typeName").and_then(Value::as_str) {
+            if t != "ManagedObjectReference" {
+                return None;
+            }
+        }
+        Some(MoRef::new(o.get("type")?.as_str()?, o.get("value")?.as_str()?))
+    }
+}
+
+impl std::fmt::Display for MoRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind, self.value)
+    }
+}
+
+/// What to collect: PropertyCollector semantics over a container view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrieveSpec {
+    /// The managed object type to collect.
+    pub object_type: String,
+    /// The container; `None` is the root folder.
+    pub root: Option<MoRef>,
+    /// Descend below direct children.
+    pub recursive: bool,
+    /// Property paths to read.
+    pub properties: Vec<String>,
+}
+
+/// One collected object: its reference and the requested properties that are set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectContent {
+    /// The object.
+    pub reference: MoRef,
+    /// `(path, VI/JSON value)` pairs in the order requested; unset ones are absent.
+    pub properties: Vec<(String, Value)>,
+}
+
+/// Who is calling, so that a backend can tag its requests (vSphere's
+/// `operationID`) and report task progress.
+#[derive(Debug, Clone, Default)]
+pub struct CallContext {
+    /// The tool call's correlation id.
+    pub correlation_id: String,
+}
+
+/// A source of vSphere inventory and actions.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// True for the simulated inventory, so results can say no vCenter was used.
+    fn is_simulated(&self) -> bool;
+
+    /// The service content as VI/JSON (`rootFolder`, `searchIndex`, `about`...).
+    async fn service_content(&self, ctx: &CallContext) -> Result<Value, VsError>;
+
+    /// Collect properties of objects of one type under a container.
+    async fn retrieve(&self, ctx: &CallContext, spec: &RetrieveSpec) -> Result<Vec<ObjectContent>, VsError>;
+
+    /// Call a vim25 method on `target` with arguments by parameter name. Task
+    /// methods are awaited: the result is the task's result (or null), or its fault.
+    async fn invoke(&self, ctx: &CallContext, target: &MoRef, method: &str, args: &Map<String, Value>) -> Result<Value, VsError>;
+}

@@ -1,0 +1,1 @@
+//! The simulated inventory (being written).

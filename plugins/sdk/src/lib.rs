@@ -1,0 +1,91 @@
+//! The SDK for vmware-mcp tool groups.
+//!
+//! A tool group is a WebAssembly component implementing the
+//! `infra:vmware/tool-group-plugin` world (see `wit/vmware.wit`). This crate
+//! generates the bindings for that world once and wraps them so that a tool
+//! group is small, typed code:
+//!
+//! - [`tool`]: declare tools ([`ToolSpec`]) with typed handlers in a
+//!   [`Toolbox`], which answers `describe` and dispatches `call` with
+//!   serde-checked arguments; [`export_tool_group!`] exports it.
+//! - [`vsphere`]: `retrieve`, `invoke` and the service content, with
+//!   collected objects as [`Obj`] values that have typed getters.
+//! - [`inventory`]: resolve a name, inventory path or managed object id to
+//!   one object, with `ambiguous` and `not-found` errors that help the caller.
+//! - [`approval`], [`log`]: ask for permission, write structured log lines.
+//! - [`schema`], [`json`]: build JSON Schemas and results.
+//!
+//! Only the modules that call imports ([`vsphere`], [`approval`], [`log`] and
+//! [`inventory::load`]) need a host; everything else is plain Rust and is
+//! unit-tested on the native target.
+
+/// The raw wit-bindgen bindings of the `tool-group-plugin` world, generated
+/// once here so that every tool group shares them; prefer the wrappers.
+#[allow(missing_docs, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "tool-group-plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_tool_group_bindings",
+    });
+}
+
+pub mod approval;
+pub mod error;
+pub mod inventory;
+pub mod json;
+pub mod log;
+pub mod moref;
+pub mod object;
+pub mod schema;
+pub mod tool;
+pub mod vsphere;
+
+pub use error::{Error, Result};
+pub use inventory::{Inventory, Kind, Resolved};
+pub use moref::MoRef;
+pub use object::Obj;
+pub use tool::{NoArgs, ToolSpec, Toolbox};
+
+/// The names a tool group usually needs, in one `use`.
+pub mod prelude {
+    pub use crate::approval::{self, Action};
+    pub use crate::error::{Error, Result};
+    pub use crate::inventory::{self, Inventory, Kind, Resolved};
+    pub use crate::json::{Map, Value, json};
+    pub use crate::moref::MoRef;
+    pub use crate::object::Obj;
+    pub use crate::schema;
+    pub use crate::tool::{NoArgs, ToolSpec, Toolbox};
+    pub use crate::vsphere;
+}
+
+/// Export a tool group: `export_tool_group!(toolbox)` where `toolbox` is a
+/// `fn() -> Toolbox` path. It implements the WIT `tool-group` interface by
+/// building the toolbox and delegating `describe` and `call` to it, so a tool
+/// group never touches the generated bindings. Use it once per component.
+#[macro_export]
+macro_rules! export_tool_group {
+    ($toolbox:path) => {
+        #[doc(hidden)]
+        struct __VmwareToolGroupExport;
+
+        impl $crate::bindings::exports::infra::vmware::tool_group::Guest for __VmwareToolGroupExport {
+            fn describe() -> $crate::bindings::exports::infra::vmware::tool_group::Manifest {
+                let toolbox: $crate::Toolbox = $toolbox();
+                toolbox.manifest()
+            }
+
+            fn call(
+                tool: ::std::string::String,
+                arguments: ::std::string::String,
+            ) -> ::core::result::Result<::std::string::String, $crate::Error> {
+                let toolbox: $crate::Toolbox = $toolbox();
+                toolbox.call(&tool, &arguments)
+            }
+        }
+
+        $crate::__export_tool_group_bindings!(__VmwareToolGroupExport with_types_in $crate::bindings);
+    };
+}

@@ -1,0 +1,6 @@
+//! Shared helpers for the end-to-end tests: start the real `vmware-mcp`
+//! binary, connect real MCP clients, and read its log.
+
+pub mod server;
+
+pub use server::{CallOutcome, Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root};
