@@ -7,13 +7,24 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PLUGIN_PACKAGES: &[&str] = &["vmware-plugin-vms", "vmware-plugin-hosts", "vmware-plugin-hostile"];
+const PLUGIN_PACKAGES: &[&str] = &[
+    "vmware-plugin-vms",
+    "vmware-plugin-hosts",
+    "vmware-plugin-hostile",
+];
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let workspace = manifest_dir.parent().expect("host/ sits in the workspace").to_path_buf();
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir
+        .parent()
+        .expect("host/ sits in the workspace")
+        .to_path_buf();
     for watched in ["plugins", "wit"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace.join(watched).display()
+        );
     }
     println!("cargo:rerun-if-env-changed=VMWARE_MCP_PLUGIN_DIR");
 
@@ -22,12 +33,22 @@ fn main() {
         Ok(dir) => PathBuf::from(dir),
         Err(_) => build_plugins(&workspace),
     };
-    for (name, file) in [("VMS", "vmware_plugin_vms.wasm"), ("HOSTS", "vmware_plugin_hosts.wasm"), ("HOSTILE", "vmware_plugin_hostile.wasm")] {
+    for (name, file) in [
+        ("VMS", "vmware_plugin_vms.wasm"),
+        ("HOSTS", "vmware_plugin_hosts.wasm"),
+        ("HOSTILE", "vmware_plugin_hostile.wasm"),
+    ] {
         let path = out.join(file);
         if !path.is_file() {
-            panic!("plugin component {} was not built; run `rustup target add wasm32-wasip2`", path.display());
+            panic!(
+                "plugin component {} was not built; run `rustup target add wasm32-wasip2`",
+                path.display()
+            );
         }
-        println!("cargo:rustc-env=VMWARE_MCP_PLUGIN_{name}={}", path.display());
+        println!(
+            "cargo:rustc-env=VMWARE_MCP_PLUGIN_{name}={}",
+            path.display()
+        );
     }
 }
 
@@ -36,18 +57,33 @@ fn build_plugins(workspace: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for p in PLUGIN_PACKAGES {
         cmd.args(["-p", p]);
     }
     // The outer build's flags are for the host, not for wasm.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
         cmd.env_remove(var);
     }
     let status = cmd.status().expect("running cargo to build the plugins");
     if !status.success() {
-        panic!("building the wasm plugins failed (is the wasm32-wasip2 target installed? `rustup target add wasm32-wasip2`)");
+        panic!(
+            "building the wasm plugins failed (is the wasm32-wasip2 target installed? `rustup target add wasm32-wasip2`)"
+        );
     }
     target_dir.join("wasm32-wasip2").join("release")
 }

@@ -27,18 +27,35 @@ pub async fn build(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let backend = backend(cli)?;
     let demo = backend.is_simulated();
     let policy = Policy::load(cli.approval_policy.as_deref())?;
-    let services = Arc::new(HostServices { gateway: Gateway::new(backend, metrics.clone()), approvals: ApprovalGate::new(policy), metrics: metrics.clone() });
+    let services = Arc::new(HostServices {
+        gateway: Gateway::new(backend, metrics.clone()),
+        approvals: ApprovalGate::new(policy),
+        metrics: metrics.clone(),
+    });
 
-    let limits = PluginLimits { memory_bytes: cli.plugin_memory_mb.max(1) << 20, guest_cpu: Duration::from_millis(cli.plugin_cpu_ms.max(1)) };
-    let cache = ComponentCache::new(Some(cli.plugin_cache_dir.clone().unwrap_or_else(ComponentCache::default_dir)));
+    let limits = PluginLimits {
+        memory_bytes: cli.plugin_memory_mb.max(1) << 20,
+        guest_cpu: Duration::from_millis(cli.plugin_cpu_ms.max(1)),
+    };
+    let cache = ComponentCache::new(Some(
+        cli.plugin_cache_dir
+            .clone()
+            .unwrap_or_else(ComponentCache::default_dir),
+    ));
     let runtime = Arc::new(PluginRuntime::new(limits, cache)?);
     let registry = load_plugins(&runtime, cli.plugins_dir.as_deref(), &metrics)?;
-    Ok(Arc::new(App { registry, runtime, services, demo }))
+    Ok(Arc::new(App {
+        registry,
+        runtime,
+        services,
+        demo,
+    }))
 }
 
 fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {
     if let Some(path) = &cli.inventory {
-        let sim = SimBackend::from_fixture_file(path).with_context(|| format!("loading the simulated inventory {}", path.display()))?;
+        let sim = SimBackend::from_fixture_file(path)
+            .with_context(|| format!("loading the simulated inventory {}", path.display()))?;
         warn_demo(&format!("fixture {}", path.display()));
         return Ok(Arc::new(sim));
     }
@@ -46,18 +63,30 @@ fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {
         warn_demo("built-in demo inventory");
         return Ok(Arc::new(SimBackend::demo()));
     }
-    anyhow::bail!("no vCenter is configured: set VCENTER_HOST, VCENTER_USER and VCENTER_PASSWORD_SECRET_PATH, or run with --demo to use the built-in simulated inventory")
+    anyhow::bail!(
+        "no vCenter is configured: set VCENTER_HOST, VCENTER_USER and VCENTER_PASSWORD_SECRET_PATH, or run with --demo to use the built-in simulated inventory"
+    )
 }
 
 fn warn_demo(what: &str) {
-    tracing::warn!(inventory = what, "DEMO MODE: serving a simulated vSphere inventory; NO vCenter is in use and nothing real is changed");
+    tracing::warn!(
+        inventory = what,
+        "DEMO MODE: serving a simulated vSphere inventory; NO vCenter is in use and nothing real is changed"
+    );
 }
 
 /// Load the built-in groups and every `*.wasm` in `dir`. A component that
 /// fails to load or clashes is reported and skipped; the others still serve.
-fn load_plugins(runtime: &PluginRuntime, dir: Option<&Path>, metrics: &Metrics) -> anyhow::Result<ToolRegistry> {
+fn load_plugins(
+    runtime: &PluginRuntime,
+    dir: Option<&Path>,
+    metrics: &Metrics,
+) -> anyhow::Result<ToolRegistry> {
     let mut registry = ToolRegistry::new();
-    let mut sources: Vec<(String, Vec<u8>)> = builtin::components().iter().map(|(name, bytes)| (name.to_string(), bytes.to_vec())).collect();
+    let mut sources: Vec<(String, Vec<u8>)> = builtin::components()
+        .iter()
+        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+        .collect();
     if let Some(dir) = dir {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading the plugin directory {}", dir.display()))?
@@ -69,7 +98,9 @@ fn load_plugins(runtime: &PluginRuntime, dir: Option<&Path>, metrics: &Metrics) 
         for path in files {
             match std::fs::read(&path) {
                 Ok(bytes) => sources.push((path.display().to_string(), bytes)),
-                Err(e) => tracing::error!(plugin = %path.display(), error = %e, "cannot read plugin component; skipped"),
+                Err(e) => {
+                    tracing::error!(plugin = %path.display(), error = %e, "cannot read plugin component; skipped")
+                }
             }
         }
     }
@@ -80,13 +111,25 @@ fn load_plugins(runtime: &PluginRuntime, dir: Option<&Path>, metrics: &Metrics) 
                 let identity = plugin.identity.clone();
                 match registry.add_plugin(Arc::new(plugin)) {
                     Ok(count) => {
-                        metrics.set(names::PLUGINS, vec![("plugin", identity.group.clone()), ("version", identity.version.clone()), ("source", identity.source.clone())], 1.0);
+                        metrics.set(
+                            names::PLUGINS,
+                            vec![
+                                ("plugin", identity.group.clone()),
+                                ("version", identity.version.clone()),
+                                ("source", identity.source.clone()),
+                            ],
+                            1.0,
+                        );
                         tracing::info!(plugin = %identity.group, version = %identity.version, source = %identity.source, tools = count, load_ms = started.elapsed().as_millis() as u64, "plugin loaded");
                     }
-                    Err(clash) => tracing::error!(plugin = %source, error = %clash, "plugin refused: tool name clash"),
+                    Err(clash) => {
+                        tracing::error!(plugin = %source, error = %clash, "plugin refused: tool name clash")
+                    }
                 }
             }
-            Err(e) => tracing::error!(plugin = %source, error = format!("{e:#}"), "plugin failed to load; skipped"),
+            Err(e) => {
+                tracing::error!(plugin = %source, error = format!("{e:#}"), "plugin failed to load; skipped")
+            }
         }
     }
     Ok(registry)

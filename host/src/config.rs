@@ -30,6 +30,18 @@ pub struct Cli {
     /// Host names clients may use in the Host header (DNS-rebinding guard); loopback names by default.
     #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
+    /// A file holding the bearer token `/mcp` and `/metrics` require.
+    #[arg(long, env = "MCP_AUTH_TOKEN_SECRET_PATH", value_name = "FILE")]
+    pub auth_token_file: Option<PathBuf>,
+    /// Allow a non-loopback bind without a token (logged loudly).
+    #[arg(long, env = "MCP_ALLOW_UNAUTHENTICATED", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub allow_unauthenticated: bool,
+    /// Browser origins allowed to call `/mcp`, comma-separated (`https://app.example.com`); others get 403.
+    #[arg(long, env = "MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// How long shutdown waits for in-flight calls, in seconds.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
     /// The approval policy TOML file; absent means every state change asks.
     #[arg(long, env = "APPROVAL_POLICY_PATH", value_name = "FILE")]
     pub approval_policy: Option<PathBuf>,

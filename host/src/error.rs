@@ -32,7 +32,11 @@ impl Fault {
         let type_name = type_name.into();
         let message = message.into();
         let detail = serde_json::json!({ "_typeName": type_name, "msg": message });
-        Fault { type_name, message, detail }
+        Fault {
+            type_name,
+            message,
+            detail,
+        }
     }
 }
 

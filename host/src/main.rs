@@ -5,6 +5,7 @@ use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 use vmware_mcp::config::{Cli, Command};
 use vmware_mcp::mcp::handler::McpHandler;
+use vmware_mcp::mcp::security::{self, AccessPolicy, Secret};
 use vmware_mcp::telemetry::logging;
 
 #[tokio::main]
@@ -43,20 +44,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         service.waiting().await?;
         return Ok(());
     }
+    let token = cli
+        .auth_token_file
+        .as_deref()
+        .map(|p| Secret::from_file("MCP_AUTH_TOKEN_SECRET_PATH", p))
+        .transpose()?;
+    security::check_bind(&cli.bind, token.is_some(), cli.allow_unauthenticated)?;
+    let allowed_hosts = if !cli.allowed_hosts.is_empty() {
+        cli.allowed_hosts.clone()
+    } else if security::is_loopback(&cli.bind) {
+        vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]
+    } else {
+        Vec::new() // reachable under any name; the token guards it
+    };
+    let access = AccessPolicy {
+        token,
+        allowed_origins: cli.allowed_origins.clone(),
+    };
     let shutdown = CancellationToken::new();
-    let router = vmware_mcp::mcp::http::router(app, cli.allowed_hosts.clone(), shutdown.clone());
+    let router =
+        vmware_mcp::mcp::http::router(app.clone(), access, allowed_hosts, shutdown.clone());
     let addr = format!("{}:{}", cli.bind, cli.port);
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
     tracing::info!(address = %local, url = format!("http://{local}/mcp"), "serving MCP over Streamable HTTP");
     let stop = shutdown.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutdown requested; finishing in-flight calls");
-            stop.cancel();
-        })
-        .await?;
+    let grace = std::time::Duration::from_secs(cli.shutdown_grace_secs);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutdown requested; no new connections, finishing in-flight calls"
+        );
+        stop.cancel();
+    });
+    let served = tokio::spawn(async move { server.await });
+    shutdown.cancelled().await;
+    match tokio::time::timeout(grace, served).await {
+        Ok(result) => result??,
+        Err(_) => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "in-flight calls did not finish within the grace period; stopping anyway"
+        ),
+    }
+    app.shutdown().await;
+    tracing::info!("vmware-mcp stopped");
     Ok(())
 }
 
@@ -64,10 +98,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return ctrl_c.await.unwrap_or(()),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

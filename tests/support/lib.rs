@@ -3,4 +3,6 @@
 
 pub mod server;
 
-pub use server::{CallOutcome, Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root};
+pub use server::{
+    CallOutcome, Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root,
+};

@@ -12,16 +12,26 @@ use serde_json::{Map, Value};
 
 /// The workspace root (the folder holding `Cargo.toml` with `[workspace]`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
 }
 
 /// The built binary; `cargo build -p vmware-mcp` makes it.
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test> -> target/<profile>/vmware-mcp
-    let profile_dir = exe.parent().and_then(Path::parent).expect("test binary lives in target/<profile>/deps");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps");
     let bin = profile_dir.join("vmware-mcp");
-    assert!(bin.is_file(), "{} is missing: run `cargo build -p vmware-mcp` before the end-to-end tests", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p vmware-mcp` before the end-to-end tests",
+        bin.display()
+    );
     bin
 }
 
@@ -51,7 +61,10 @@ pub struct ServerOptions {
 impl ServerOptions {
     /// `--demo` with the built-in inventory.
     pub fn demo() -> Self {
-        ServerOptions { args: vec!["--demo".into()], env: vec![] }
+        ServerOptions {
+            args: vec!["--demo".into()],
+            env: vec![],
+        }
     }
 
     /// Add an argument.
@@ -94,7 +107,13 @@ impl Server {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MCP_PORT", "0")
             .env("LOG_FORMAT", "json")
-            .env("PLUGIN_CACHE_DIR", workspace_root().join("target").join("e2e").join("plugin-cache"))
+            .env(
+                "PLUGIN_CACHE_DIR",
+                workspace_root()
+                    .join("target")
+                    .join("e2e")
+                    .join("plugin-cache"),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
@@ -102,17 +121,33 @@ impl Server {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("starting vmware-mcp");
-        let mut server = Server { child, base_url: String::new(), log_path };
+        let mut server = Server {
+            child,
+            base_url: String::new(),
+            log_path,
+        };
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            if let Some(addr) = server.log_lines().iter().find(|l| l["message"] == "serving MCP over Streamable HTTP").and_then(|l| l["address"].as_str().map(str::to_string)) {
+            if let Some(addr) = server
+                .log_lines()
+                .iter()
+                .find(|l| l["message"] == "serving MCP over Streamable HTTP")
+                .and_then(|l| l["address"].as_str().map(str::to_string))
+            {
                 server.base_url = format!("http://{addr}");
                 return server;
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("vmware-mcp exited with {status} before serving; log:\n{}", server.log_text());
+                panic!(
+                    "vmware-mcp exited with {status} before serving; log:\n{}",
+                    server.log_text()
+                );
             }
-            assert!(Instant::now() < deadline, "vmware-mcp did not start within 120 s; log:\n{}", server.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "vmware-mcp did not start within 120 s; log:\n{}",
+                server.log_text()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -124,12 +159,25 @@ impl Server {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MCP_PORT", "0")
-            .env("PLUGIN_CACHE_DIR", workspace_root().join("target").join("e2e").join("plugin-cache"))
+            .env(
+                "PLUGIN_CACHE_DIR",
+                workspace_root()
+                    .join("target")
+                    .join("e2e")
+                    .join("plugin-cache"),
+            )
             .envs(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .output()
             .expect("running vmware-mcp");
-        (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 
     /// The MCP endpoint.
@@ -150,7 +198,10 @@ impl Server {
 
     /// The JSON log lines so far (non-JSON lines are skipped).
     pub fn log_lines(&self) -> Vec<Value> {
-        self.log_text().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        self.log_text()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 }
 
@@ -180,7 +231,11 @@ impl CallOutcome {
 }
 
 /// Call a tool; a protocol-level error comes back as `Err(message)`.
-pub async fn call(client: &RunningService<RoleClient, ()>, tool: &str, args: Value) -> Result<CallOutcome, String> {
+pub async fn call(
+    client: &RunningService<RoleClient, ()>,
+    tool: &str,
+    args: Value,
+) -> Result<CallOutcome, String> {
     let mut params = CallToolRequestParams::new(tool.to_string());
     params.arguments = Some(match args {
         Value::Object(m) => m,
@@ -188,7 +243,24 @@ pub async fn call(client: &RunningService<RoleClient, ()>, tool: &str, args: Val
         other => panic!("arguments must be an object, got {other}"),
     });
     let result = client.call_tool(params).await.map_err(|e| e.to_string())?;
-    let texts: Vec<String> = result.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect();
-    let json = result.structured_content.clone().or_else(|| texts.first().and_then(|t| serde_json::from_str(t).ok())).unwrap_or(Value::Null);
-    Ok(CallOutcome { is_error: result.is_error.unwrap_or(false), json, text: texts.join("\n"), meta: result.meta.as_ref().map(|m| Value::Object(m.0.clone())).unwrap_or(Value::Null) })
+    let texts: Vec<String> = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect();
+    let json = result
+        .structured_content
+        .clone()
+        .or_else(|| texts.first().and_then(|t| serde_json::from_str(t).ok()))
+        .unwrap_or(Value::Null);
+    Ok(CallOutcome {
+        is_error: result.is_error.unwrap_or(false),
+        json,
+        text: texts.join("\n"),
+        meta: result
+            .meta
+            .as_ref()
+            .map(|m| Value::Object(m.0.clone()))
+            .unwrap_or(Value::Null),
+    })
 }

@@ -21,6 +21,9 @@
 //	-username/-password  the only credentials Login accepts (default user/pass;
 //	                   vcsim on its own accepts any non-empty pair)
 //	-paging=true|false emulate vCenter's result paging (see below; default true)
+//	-task-delay D      make every task take D (e.g. 2s) instead of finishing
+//	                   before its method returns: running at 0%, 50% at D/2,
+//	                   then its real outcome (vcsim runs tasks synchronously)
 //	-trace             log every SOAP request and response to stderr
 //
 // With -model vpx, the number of VMs is vms * (clusters + standalone) per
@@ -75,9 +78,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"sync"
 	"syscall"
@@ -109,6 +114,7 @@ func main() {
 	username := flag.String("username", "user", "the user name Login accepts")
 	password := flag.String("password", "pass", "the password Login accepts")
 	paging := flag.Bool("paging", true, "emulate RetrievePropertiesEx paging (maxObjects/token)")
+	taskDelay := flag.Duration("task-delay", 0, "make every task take this long (e.g. 2s)")
 	trace := flag.Bool("trace", false, "log SOAP traffic to stderr")
 	flag.Parse()
 
@@ -167,8 +173,12 @@ func main() {
 
 	s := m.Service.NewServer()
 	defer s.Close()
+	// No request has been served yet (the ready line is not printed), so the
+	// handler can still be wrapped.
+	if *taskDelay > 0 {
+		s.Config.Handler = slowTasks(s.Config.Handler, *taskDelay)
+	}
 	if *model == "esx" {
-		// No request has been served yet: the ready line is not printed.
 		s.Config.Handler = esxOnly(s.Config.Handler)
 	}
 
@@ -350,4 +360,60 @@ func esxOnly(next http.Handler) http.Handler {
 		r.Body = ioutil.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+var taskInReply = regexp.MustCompile(`<returnval type="Task">([^<]+)</returnval>`)
+
+// slowTasks turns a task that vcsim has already finished back into a running
+// one, and finishes it again after delay (with 50% progress half way), so
+// that clients see tasks run as on vCenter.
+func slowTasks(next http.Handler, delay time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusOK {
+			if m := taskInReply.FindSubmatch(body); m != nil {
+				replay(string(m[1]), delay)
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	})
+}
+
+func replay(id string, delay time.Duration) {
+	task, ok := simulator.Map.Get(types.ManagedObjectReference{Type: "Task", Value: id}).(*simulator.Task)
+	if !ok {
+		return
+	}
+	final := task.Info
+	if final.State != types.TaskInfoStateSuccess && final.State != types.TaskInfoStateError {
+		return
+	}
+	simulator.Map.Update(task, []types.PropertyChange{
+		{Name: "info.state", Val: types.TaskInfoStateRunning},
+		{Name: "info.progress", Val: int32(0)},
+		{Name: "info.result", Val: nil},
+		{Name: "info.error", Val: nil},
+		{Name: "info.completeTime", Val: nil},
+	})
+	go func() {
+		time.Sleep(delay / 2)
+		simulator.Map.Update(task, []types.PropertyChange{{Name: "info.progress", Val: int32(50)}})
+		time.Sleep(delay - delay/2)
+		changes := []types.PropertyChange{
+			{Name: "info.progress", Val: int32(100)},
+			{Name: "info.completeTime", Val: final.CompleteTime},
+			{Name: "info.result", Val: final.Result},
+			{Name: "info.state", Val: final.State},
+		}
+		if final.Error != nil {
+			changes = append(changes, types.PropertyChange{Name: "info.error", Val: *final.Error})
+		}
+		simulator.Map.Update(task, changes)
+	}()
 }

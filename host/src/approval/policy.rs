@@ -248,12 +248,7 @@ impl Policy {
 
 /// The 1-based line holding byte `offset` of `text`.
 fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    text.bytes().take(offset).filter(|b| *b == b'\n').count() + 1
 }
 
 /// The file as written; validated while deserializing so that every error
@@ -301,12 +296,10 @@ impl Rule {
                 return false;
             }
         }
-        if let Some(windows) = &self.windows {
-            if !windows.iter().any(|w| w.contains(now)) {
-                return false;
-            }
+        match &self.windows {
+            Some(windows) => windows.iter().any(|w| w.contains(now)),
+            None => true,
         }
-        true
     }
 }
 
@@ -393,13 +386,15 @@ impl TryFrom<WindowFile> for Window {
     type Error = String;
 
     fn try_from(raw: WindowFile) -> Result<Self, String> {
-        if let Some(tz) = &raw.tz {
-            if !tz.eq_ignore_ascii_case("UTC") {
-                return Err(format!(
-                    "unsupported tz {:?}; only \"UTC\" is supported, so write the window's times in UTC",
-                    super::text::clip(tz)
-                ));
-            }
+        if let Some(tz) = raw
+            .tz
+            .as_deref()
+            .filter(|tz| !tz.eq_ignore_ascii_case("UTC"))
+        {
+            return Err(format!(
+                "unsupported tz {:?}; only \"UTC\" is supported, so write the window's times in UTC",
+                super::text::clip(tz)
+            ));
         }
         let days = match raw.days {
             None => [true; 7],
@@ -407,7 +402,9 @@ impl TryFrom<WindowFile> for Window {
             Some(list) => {
                 let mut days = [false; 7];
                 for day in &list {
-                    days[parse_day(day)?] = true;
+                    if let Some(slot) = days.get_mut(parse_day(day)?) {
+                        *slot = true;
+                    }
                 }
                 days
             }
@@ -425,18 +422,23 @@ impl TryFrom<WindowFile> for Window {
 }
 
 impl Window {
+    /// Whether the window starts on day `index` (0 = Monday).
+    fn starts_on(&self, index: usize) -> bool {
+        self.days.get(index).copied().unwrap_or(false)
+    }
+
     fn contains(&self, now: OffsetDateTime) -> bool {
         let now = now.to_offset(UtcOffset::UTC);
         let minute = u16::from(now.hour()) * 60 + u16::from(now.minute());
         let today = day_index(now.weekday());
         if self.start < self.end {
-            self.days[today] && self.start <= minute && minute < self.end
+            self.starts_on(today) && self.start <= minute && minute < self.end
         } else {
             // Runs past midnight: the evening part belongs to today's start,
             // the early-morning part to yesterday's.
             let yesterday = (today + 6) % 7;
-            (self.days[today] && minute >= self.start)
-                || (self.days[yesterday] && minute < self.end)
+            (self.starts_on(today) && minute >= self.start)
+                || (self.starts_on(yesterday) && minute < self.end)
         }
     }
 }

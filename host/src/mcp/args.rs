@@ -10,9 +10,18 @@ use serde_json::{Map, Value};
 pub fn validate(schema: &Value, args: &Map<String, Value>) -> Result<(), String> {
     let properties = schema.get("properties").and_then(Value::as_object);
     let mut problems = Vec::new();
-    for required in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+    for required in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         if args.get(required).is_none_or(Value::is_null) {
-            problems.push(format!("missing required argument `{required}`{}", describe_expected(properties.and_then(|p| p.get(required)))));
+            problems.push(format!(
+                "missing required argument `{required}`{}",
+                describe_expected(properties.and_then(|p| p.get(required)))
+            ));
         }
     }
     let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
@@ -26,17 +35,32 @@ pub fn validate(schema: &Value, args: &Map<String, Value>) -> Result<(), String>
                 }
             }
             None if closed => {
-                let valid: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-                problems.push(format!("unknown argument `{name}` (valid arguments: {})", if valid.is_empty() { "none".into() } else { valid.join(", ") }));
+                let valid: Vec<&str> = properties
+                    .map(|p| p.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "unknown argument `{name}` (valid arguments: {})",
+                    if valid.is_empty() {
+                        "none".into()
+                    } else {
+                        valid.join(", ")
+                    }
+                ));
             }
             None => {}
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }
 
 fn describe_expected(prop: Option<&Value>) -> String {
-    let Some(prop) = prop else { return String::new() };
+    let Some(prop) = prop else {
+        return String::new();
+    };
     let kind = prop.get("type").and_then(Value::as_str).unwrap_or("value");
     match prop.get("description").and_then(Value::as_str) {
         Some(d) => format!(" ({kind}: {d})"),
@@ -52,15 +76,33 @@ fn check_value(prop: &Value, value: &Value) -> Result<(), String> {
             _ => vec![],
         };
         if !types.is_empty() && !types.iter().any(|t| type_matches(t, value)) {
-            return Err(format!("must be {}, not {}", types.iter().map(|t| article(t)).collect::<Vec<_>>().join(" or "), kind_of(value)));
+            return Err(format!(
+                "must be {}, not {}",
+                types
+                    .iter()
+                    .map(|t| article(t))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                kind_of(value)
+            ));
         }
     }
     if let Some(options) = prop.get("enum").and_then(Value::as_array) {
         if !options.contains(value) {
-            return Err(format!("must be one of {}, not {value}", options.iter().map(Value::to_string).collect::<Vec<_>>().join(", ")));
+            return Err(format!(
+                "must be one of {}, not {value}",
+                options
+                    .iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
     }
-    if let (Some(min), Some(s)) = (prop.get("minLength").and_then(Value::as_u64), value.as_str()) {
+    if let (Some(min), Some(s)) = (
+        prop.get("minLength").and_then(Value::as_u64),
+        value.as_str(),
+    ) {
         if (s.chars().count() as u64) < min {
             return Err(format!("must be at least {min} character(s) long"));
         }
@@ -123,15 +165,34 @@ mod tests {
 
     #[test]
     fn accepts_valid_arguments() {
-        assert!(validate(&schema(), json!({"vmName":"web-01","count":2}).as_object().unwrap()).is_ok());
+        assert!(
+            validate(
+                &schema(),
+                json!({"vmName":"web-01","count":2}).as_object().unwrap()
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn names_missing_wrong_and_unknown_fields() {
-        let e = validate(&schema(), json!({"count":"two","colour":1}).as_object().unwrap()).unwrap_err();
-        assert!(e.contains("missing required argument `vmName` (string: VM name)"), "{e}");
-        assert!(e.contains("argument `count` must be an integer, not the string \"two\""), "{e}");
-        assert!(e.contains("unknown argument `colour` (valid arguments: vmName, count)"), "{e}");
+        let e = validate(
+            &schema(),
+            json!({"count":"two","colour":1}).as_object().unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("missing required argument `vmName` (string: VM name)"),
+            "{e}"
+        );
+        assert!(
+            e.contains("argument `count` must be an integer, not the string \"two\""),
+            "{e}"
+        );
+        assert!(
+            e.contains("unknown argument `colour` (valid arguments: vmName, count)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
@@ -13,8 +16,8 @@ use crate::approval::grants::CallGrants;
 use crate::error::VsError;
 use crate::mcp::registry::{ToolRegistry, ToolTarget};
 use crate::mcp::result::{ResultMeta, failure, success};
-use crate::runtime::{CallError, PluginRuntime};
 use crate::runtime::state::{CallEnv, HostServices};
+use crate::runtime::{CallError, PluginRuntime};
 use crate::telemetry::metrics::names;
 use crate::vsphere::CallContext;
 
@@ -33,6 +36,13 @@ pub struct App {
     pub demo: bool,
 }
 
+impl App {
+    /// Release what the server holds outside the process (the vCenter session).
+    pub async fn shutdown(&self) {
+        self.services.gateway.backend().shutdown().await;
+    }
+}
+
 /// One MCP connection's handler (cheap to clone; state is in `App`).
 #[derive(Clone)]
 pub struct McpHandler {
@@ -46,52 +56,96 @@ impl McpHandler {
     }
 
     /// Run a call and shape its result; also used directly by tests.
-    pub async fn run(&self, name: &str, arguments: Map<String, Value>, correlation_id: String, session: Option<String>) -> Result<CallToolResult, ErrorData> {
+    pub async fn run(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        correlation_id: String,
+        session: Option<String>,
+    ) -> Result<CallToolResult, ErrorData> {
         let app = &self.app;
         let Some(entry) = app.registry.get(name) else {
-            return Err(ErrorData::invalid_params(format!("unknown tool `{name}`; valid tools: {}", app.registry.names().join(", ")), None));
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool `{name}`; valid tools: {}",
+                    app.registry.names().join(", ")
+                ),
+                None,
+            ));
         };
-        let meta = ResultMeta { correlation_id: &correlation_id, demo: app.demo };
+        let meta = ResultMeta {
+            correlation_id: &correlation_id,
+            demo: app.demo,
+        };
         let started = Instant::now();
         let span = tracing::info_span!("tool_call", correlation_id = %correlation_id, tool = name);
         let _enter = span.enter();
         tracing::info!(correlation_id = %correlation_id, tool = name, "tool call started");
 
-        let outcome: Result<Value, VsError> = match crate::mcp::args::validate(&entry.input_schema, &arguments) {
-            Err(problem) => Err(VsError::InvalidArgument(format!("{name}: {problem}"))),
-            Ok(()) => match &entry.target {
-                ToolTarget::Metrics => Ok(app.services.metrics.to_json()),
-                ToolTarget::Plugin { plugin, name: tool } => {
-                    let env = Arc::new(CallEnv {
-                        tool: name.to_string(),
-                        ctx: CallContext { correlation_id: correlation_id.clone(), ..Default::default() },
-                        session,
-                        grants: CallGrants::default(),
-                        services: app.services.clone(),
-                        runtime: tokio::runtime::Handle::current(),
-                    });
-                    let args_text = Value::Object(arguments).to_string();
-                    match app.runtime.call(plugin, tool, args_text, env).await {
-                        Ok(text) => serde_json::from_str(&text).map_err(|e| VsError::Internal(format!("plugin `{}` returned a result that is not JSON: {e}", plugin.identity.group))),
-                        Err(CallError::Tool(e)) => Err(e),
-                        Err(CallError::Plugin { kind, error }) => {
-                            app.services.metrics.inc(names::PLUGIN_FAILURES, vec![("plugin", plugin.identity.group.clone()), ("kind", kind.to_string())]);
-                            Err(error)
+        let outcome: Result<Value, VsError> =
+            match crate::mcp::args::validate(&entry.input_schema, &arguments) {
+                Err(problem) => Err(VsError::InvalidArgument(format!("{name}: {problem}"))),
+                Ok(()) => match &entry.target {
+                    ToolTarget::Metrics => Ok(app.services.metrics.to_json()),
+                    ToolTarget::Plugin { plugin, name: tool } => {
+                        let env = Arc::new(CallEnv {
+                            tool: name.to_string(),
+                            ctx: CallContext {
+                                correlation_id: correlation_id.clone(),
+                                ..Default::default()
+                            },
+                            session,
+                            grants: CallGrants::default(),
+                            services: app.services.clone(),
+                            runtime: tokio::runtime::Handle::current(),
+                        });
+                        let args_text = Value::Object(arguments).to_string();
+                        match app.runtime.call(plugin, tool, args_text, env).await {
+                            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                                VsError::Internal(format!(
+                                    "plugin `{}` returned a result that is not JSON: {e}",
+                                    plugin.identity.group
+                                ))
+                            }),
+                            Err(CallError::Tool(e)) => Err(e),
+                            Err(CallError::Plugin { kind, error }) => {
+                                app.services.metrics.inc(
+                                    names::PLUGIN_FAILURES,
+                                    vec![
+                                        ("plugin", plugin.identity.group.clone()),
+                                        ("kind", kind.to_string()),
+                                    ],
+                                );
+                                Err(error)
+                            }
                         }
                     }
-                }
-            },
-        };
+                },
+            };
         let elapsed = started.elapsed();
         let outcome_label = match &outcome {
             Ok(_) => "ok",
             Err(e) => e.kind(),
         };
-        app.services.metrics.inc(names::TOOL_CALLS, vec![("tool", name.to_string()), ("outcome", outcome_label.to_string())]);
-        app.services.metrics.observe(names::TOOL_SECONDS, vec![("tool", name.to_string())], elapsed);
+        app.services.metrics.inc(
+            names::TOOL_CALLS,
+            vec![
+                ("tool", name.to_string()),
+                ("outcome", outcome_label.to_string()),
+            ],
+        );
+        app.services.metrics.observe(
+            names::TOOL_SECONDS,
+            vec![("tool", name.to_string())],
+            elapsed,
+        );
         match &outcome {
-            Ok(_) => tracing::info!(correlation_id = %correlation_id, tool = name, outcome = outcome_label, duration_ms = elapsed.as_millis() as u64, "tool call finished"),
-            Err(e) => tracing::warn!(correlation_id = %correlation_id, tool = name, outcome = outcome_label, duration_ms = elapsed.as_millis() as u64, error = %e, "tool call failed"),
+            Ok(_) => {
+                tracing::info!(correlation_id = %correlation_id, tool = name, outcome = outcome_label, duration_ms = elapsed.as_millis() as u64, "tool call finished")
+            }
+            Err(e) => {
+                tracing::warn!(correlation_id = %correlation_id, tool = name, outcome = outcome_label, duration_ms = elapsed.as_millis() as u64, error = %e, "tool call failed")
+            }
         }
         Ok(match outcome {
             Ok(value) => success(value, entry.has_output_schema, &meta),
@@ -103,9 +157,23 @@ impl McpHandler {
 /// The correlation id for a request: the client's `_meta.correlation_id`,
 /// else its `X-Correlation-ID` header, else a new one.
 fn correlation_id(request: &CallToolRequestParams, context: &RequestContext<RoleServer>) -> String {
-    let from_meta = request.meta.as_ref().and_then(|m| m.get("correlation_id")).and_then(Value::as_str).map(str::to_string);
-    let from_context_meta = context.meta.get("correlation_id").and_then(Value::as_str).map(str::to_string);
-    let from_header = context.extensions.get::<http::request::Parts>().and_then(|p| p.headers.get(CORRELATION_HEADER)).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let from_meta = request
+        .meta
+        .as_ref()
+        .and_then(|m| m.get("correlation_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let from_context_meta = context
+        .meta
+        .get("correlation_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let from_header = context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.headers.get(CORRELATION_HEADER))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     from_meta
         .or(from_context_meta)
         .or(from_header)
@@ -114,7 +182,12 @@ fn correlation_id(request: &CallToolRequestParams, context: &RequestContext<Role
 }
 
 fn session_id(context: &RequestContext<RoleServer>) -> Option<String> {
-    context.extensions.get::<http::request::Parts>().and_then(|p| p.headers.get("mcp-session-id")).and_then(|v| v.to_str().ok()).map(str::to_string)
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.headers.get("mcp-session-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 impl ServerHandler for McpHandler {
@@ -133,14 +206,24 @@ impl ServerHandler for McpHandler {
             .with_instructions(instructions)
     }
 
-    async fn list_tools(&self, _request: Option<PaginatedRequestParams>, _context: RequestContext<RoleServer>) -> Result<ListToolsResult, ErrorData> {
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.app.registry.tools()))
     }
 
-    async fn call_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, ErrorData> {
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
         let correlation_id = correlation_id(&request, &context);
         let session = session_id(&context);
         let arguments = request.arguments.clone().unwrap_or_default();
-        self.run(&request.name, arguments, correlation_id, session).await.map(Into::into)
+        self.run(&request.name, arguments, correlation_id, session)
+            .await
+            .map(Into::into)
     }
 }

@@ -1,25 +1,74 @@
-//! The HTTP face of the server: MCP over Streamable HTTP at `/mcp`, and the
-//! unauthenticated liveness probe at `/healthz`.
+//! The HTTP face of the server: MCP over Streamable HTTP at `/mcp` (behind
+//! the access policy), Prometheus metrics at `/metrics` (same policy), and
+//! the unauthenticated probes `/healthz` and `/readyz`, which reveal nothing
+//! sensitive.
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::mcp::handler::{App, McpHandler};
+use crate::mcp::security::{AccessPolicy, enforce};
 
-/// Build the router. `allowed_hosts` guards against DNS rebinding; when the
-/// server binds a non-loopback address the operator lists the names clients use.
-pub fn router(app: Arc<App>, allowed_hosts: Vec<String>, shutdown: CancellationToken) -> Router {
+/// Build the router. `allowed_hosts` guards against DNS rebinding (empty allows any Host).
+pub fn router(
+    app: Arc<App>,
+    access: AccessPolicy,
+    allowed_hosts: Vec<String>,
+    shutdown: CancellationToken,
+) -> Router {
     let mut config = StreamableHttpServerConfig::default();
     config.cancellation_token = shutdown;
-    if !allowed_hosts.is_empty() {
-        config = config.with_allowed_hosts(allowed_hosts);
-    }
-    let handler = McpHandler::new(app);
-    let service = StreamableHttpService::new(move || Ok(handler.clone()), Arc::new(LocalSessionManager::default()), config);
-    Router::new().nest_service("/mcp", service).route("/healthz", get(|| async { "ok\n" }))
+    config = config.with_allowed_hosts(allowed_hosts);
+    let handler = McpHandler::new(app.clone());
+    let service = StreamableHttpService::new(
+        move || Ok(handler.clone()),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    let protected = Router::new()
+        .nest_service("/mcp", service)
+        .route("/metrics", get(metrics))
+        .with_state(app.clone())
+        .layer(middleware::from_fn_with_state(Arc::new(access), enforce));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .with_state(app)
+        .merge(protected)
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.services.metrics.to_prometheus(),
+    )
+}
+
+async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let backend_ready = app.services.gateway.backend().is_ready().await;
+    let plugins = app.registry.plugin_count();
+    let ready = backend_ready && plugins > 0;
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(
+            json!({ "ready": ready, "vsphere": if backend_ready { "up" } else { "down" }, "pluginsLoaded": plugins }),
+        ),
+    )
 }

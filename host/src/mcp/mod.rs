@@ -6,3 +6,4 @@ pub mod handler;
 pub mod http;
 pub mod registry;
 pub mod result;
+pub mod security;

@@ -55,7 +55,15 @@ impl ToolRegistry {
         let schema = json!({"type": "object", "properties": {}, "additionalProperties": false});
         let tool = Tool::new(METRICS_TOOL, "Server metrics: tool calls by tool and outcome with latencies, vSphere calls by method, approvals, plugin failures, re-logins, uptime and loaded plugins. Read-only.", as_object(&schema))
             .with_annotations(ToolAnnotations::new().read_only(true).destructive(false).idempotent(true).open_world(false));
-        r.entries.insert(METRICS_TOOL.to_string(), ToolEntry { tool, input_schema: schema, has_output_schema: false, target: ToolTarget::Metrics });
+        r.entries.insert(
+            METRICS_TOOL.to_string(),
+            ToolEntry {
+                tool,
+                input_schema: schema,
+                has_output_schema: false,
+                target: ToolTarget::Metrics,
+            },
+        );
         r
     }
 
@@ -71,18 +79,51 @@ impl ToolRegistry {
                     ToolTarget::Plugin { plugin, .. } => plugin.identity.source.clone(),
                     ToolTarget::Metrics => "the host".into(),
                 };
-                return Err(format!("{} declares tool `{full}`, which {owner} already provides; the component was not loaded", plugin.identity.source));
+                return Err(format!(
+                    "{} declares tool `{full}`, which {owner} already provides; the component was not loaded",
+                    plugin.identity.source
+                ));
             }
-            let input_schema: Value = serde_json::from_str(&t.input_schema).map_err(|e| format!("{}: tool `{}` input schema: {e}", plugin.identity.source, t.name))?;
-            let annotations = ToolAnnotations::new().read_only(t.annotations.read_only).destructive(t.annotations.destructive).idempotent(t.annotations.idempotent).open_world(true);
-            let mut tool = Tool::new(full.clone(), t.description.clone(), as_object(&input_schema)).with_annotations(annotations);
+            let input_schema: Value = serde_json::from_str(&t.input_schema).map_err(|e| {
+                format!(
+                    "{}: tool `{}` input schema: {e}",
+                    plugin.identity.source, t.name
+                )
+            })?;
+            let annotations = ToolAnnotations::new()
+                .read_only(t.annotations.read_only)
+                .destructive(t.annotations.destructive)
+                .idempotent(t.annotations.idempotent)
+                .open_world(true);
+            let mut tool = Tool::new(
+                full.clone(),
+                t.description.clone(),
+                as_object(&input_schema),
+            )
+            .with_annotations(annotations);
             let mut has_output_schema = false;
             if let Some(out) = &t.output_schema {
-                let out: Value = serde_json::from_str(out).map_err(|e| format!("{}: tool `{}` output schema: {e}", plugin.identity.source, t.name))?;
+                let out: Value = serde_json::from_str(out).map_err(|e| {
+                    format!(
+                        "{}: tool `{}` output schema: {e}",
+                        plugin.identity.source, t.name
+                    )
+                })?;
                 tool = tool.with_raw_output_schema(Arc::new(as_object(&out)));
                 has_output_schema = true;
             }
-            new_entries.push((full, ToolEntry { tool, input_schema, has_output_schema, target: ToolTarget::Plugin { plugin: plugin.clone(), name: t.name.clone() } }));
+            new_entries.push((
+                full,
+                ToolEntry {
+                    tool,
+                    input_schema,
+                    has_output_schema,
+                    target: ToolTarget::Plugin {
+                        plugin: plugin.clone(),
+                        name: t.name.clone(),
+                    },
+                },
+            ));
         }
         let count = new_entries.len();
         self.entries.extend(new_entries);
@@ -97,6 +138,21 @@ impl ToolRegistry {
     /// Every tool, sorted by name.
     pub fn tools(&self) -> Vec<Tool> {
         self.entries.values().map(|e| e.tool.clone()).collect()
+    }
+
+    /// How many distinct plugins serve tools.
+    pub fn plugin_count(&self) -> usize {
+        let mut sources: Vec<&str> = self
+            .entries
+            .values()
+            .filter_map(|e| match &e.target {
+                ToolTarget::Plugin { plugin, .. } => Some(plugin.identity.source.as_str()),
+                ToolTarget::Metrics => None,
+            })
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
+        sources.len()
     }
 
     /// Every tool name, for error messages.

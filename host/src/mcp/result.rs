@@ -40,7 +40,10 @@ pub fn error_json(error: &VsError) -> Value {
     let mut e = json!({ "kind": error.kind(), "message": error.to_string() });
     match error {
         VsError::Ambiguous(candidates) => {
-            e["candidates"] = candidates.iter().map(|c| json!({"id": c.reference.value, "type": c.reference.kind, "path": c.path})).collect();
+            e["candidates"] = candidates
+                .iter()
+                .map(|c| json!({"id": c.reference.value, "type": c.reference.kind, "path": c.path}))
+                .collect();
         }
         VsError::Fault(f) => {
             e["faultType"] = json!(f.type_name);

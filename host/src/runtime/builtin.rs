@@ -10,4 +10,3 @@ pub const HOSTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_HOSTS"));
 pub fn components() -> [(&'static str, &'static [u8]); 2] {
     [("builtin:vms", VMS), ("builtin:hosts", HOSTS)]
 }
-

@@ -46,7 +46,9 @@ impl ComponentCache {
             // compatibility hash (part of the key), in a directory this process owns.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(c) => return Ok(c),
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached component; recompiling"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached component; recompiling")
+                }
             }
         }
         let component = Component::new(engine, wasm).map_err(anyhow::Error::from)?;
@@ -60,7 +62,9 @@ impl ComponentCache {
 fn cache_key(engine: &Engine, wasm: &[u8]) -> String {
     use std::hash::{Hash, Hasher};
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
     let mut h = Sha256::new();
     h.update(engine_hash.finish().to_le_bytes());
     h.update(wasm);

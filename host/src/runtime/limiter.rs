@@ -17,12 +17,20 @@ const MAX_TABLE_ELEMENTS: usize = 100_000;
 impl MemoryCap {
     /// Cap memory at `max_bytes`.
     pub fn new(max_bytes: usize) -> Self {
-        MemoryCap { max_bytes, refused: false }
+        MemoryCap {
+            max_bytes,
+            refused: false,
+        }
     }
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let ok = desired <= self.max_bytes;
         if !ok {
             self.refused = true;
@@ -30,7 +38,12 @@ impl ResourceLimiter for MemoryCap {
         Ok(ok)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }

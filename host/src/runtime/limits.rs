@@ -20,7 +20,10 @@ pub struct PluginLimits {
 
 impl Default for PluginLimits {
     fn default() -> Self {
-        PluginLimits { memory_bytes: 64 << 20, guest_cpu: Duration::from_secs(5) }
+        PluginLimits {
+            memory_bytes: 64 << 20,
+            guest_cpu: Duration::from_secs(5),
+        }
     }
 }
 
@@ -34,7 +37,10 @@ pub struct GuestClock {
 impl GuestClock {
     /// Start the clock when the call starts.
     pub fn start() -> Self {
-        GuestClock { started: Instant::now(), in_host: Duration::ZERO }
+        GuestClock {
+            started: Instant::now(),
+            in_host: Duration::ZERO,
+        }
     }
 
     /// Record time spent in a host function, which the guest is not charged for.

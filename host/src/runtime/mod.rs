@@ -14,7 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+    UpdateDeadline,
+};
 
 use crate::error::VsError;
 use bindings::ToolGroupPluginPre;
@@ -86,12 +89,24 @@ impl PluginRuntime {
             .total_tables((MAX_CONCURRENT_CALLS + 8) * 8)
             .max_memory_size(limits.memory_bytes);
         let mut config = Config::new();
-        config.wasm_component_model(true).epoch_interruption(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasm engine")?;
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config)
+            .map_err(anyhow::Error::from)
+            .context("creating the wasm engine")?;
 
         let mut linker = Linker::<PluginState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-        bindings::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s).map_err(anyhow::Error::from).context("linking the host interfaces")?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking WASI")?;
+        bindings::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(anyhow::Error::from)
+        .context("linking the host interfaces")?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
         let ticker_engine = engine.weak();
@@ -109,7 +124,14 @@ impl PluginRuntime {
             })
             .context("starting the epoch ticker")?;
 
-        Ok(PluginRuntime { engine, linker, limits, cache, slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS as usize)), stop_ticker })
+        Ok(PluginRuntime {
+            engine,
+            linker,
+            limits,
+            cache,
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS as usize)),
+            stop_ticker,
+        })
     }
 
     /// The limits each call gets.
@@ -119,31 +141,79 @@ impl PluginRuntime {
 
     /// Compile (or load from cache), link and describe one component.
     pub fn load(&self, source: &str, wasm: &[u8]) -> anyhow::Result<LoadedPlugin> {
-        let component: Component = self.cache.load_or_compile(&self.engine, wasm).with_context(|| format!("{source} is not a valid wasm component"))?;
+        let component: Component = self
+            .cache
+            .load_or_compile(&self.engine, wasm)
+            .with_context(|| format!("{source} is not a valid wasm component"))?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| format!("{source} imports something the host does not offer (plugins get infra:vmware and an empty WASI only)"))?;
-        let pre = ToolGroupPluginPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| format!("{source} does not export infra:vmware/tool-group@0.1.0"))?;
-        let placeholder = Arc::new(PluginIdentity { group: source.to_string(), version: String::new(), source: source.to_string() });
+        let pre = ToolGroupPluginPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{source} does not export infra:vmware/tool-group@0.1.0"))?;
+        let placeholder = Arc::new(PluginIdentity {
+            group: source.to_string(),
+            version: String::new(),
+            source: source.to_string(),
+        });
         let mut store = self.store(placeholder, None);
-        let plugin = pre.instantiate(&mut store).map_err(anyhow::Error::from).with_context(|| format!("instantiating {source}"))?;
-        let manifest = plugin.infra_vmware_tool_group().call_describe(&mut store).map_err(|e| anyhow::anyhow!("{source}: describe() failed: {}", describe_trap(&e, &store, source, self.limits)))?;
-        validate_manifest(&manifest).with_context(|| format!("{source} declared an invalid manifest"))?;
-        let identity = Arc::new(PluginIdentity { group: manifest.group.clone(), version: manifest.version.clone(), source: source.to_string() });
-        Ok(LoadedPlugin { identity, manifest, pre })
+        let plugin = pre
+            .instantiate(&mut store)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("instantiating {source}"))?;
+        let manifest = plugin
+            .infra_vmware_tool_group()
+            .call_describe(&mut store)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{source}: describe() failed: {}",
+                    describe_trap(&e, &store, source, self.limits)
+                )
+            })?;
+        validate_manifest(&manifest)
+            .with_context(|| format!("{source} declared an invalid manifest"))?;
+        let identity = Arc::new(PluginIdentity {
+            group: manifest.group.clone(),
+            version: manifest.version.clone(),
+            source: source.to_string(),
+        });
+        Ok(LoadedPlugin {
+            identity,
+            manifest,
+            pre,
+        })
     }
 
     fn store(&self, plugin: Arc<PluginIdentity>, call: Option<Arc<CallEnv>>) -> Store<PluginState> {
-        let mut store = Store::new(&self.engine, PluginState::new(plugin, MemoryCap::new(self.limits.memory_bytes), call));
+        let mut store = Store::new(
+            &self.engine,
+            PluginState::new(plugin, MemoryCap::new(self.limits.memory_bytes), call),
+        );
         store.limiter(|s| &mut s.limits);
         let cpu = self.limits.guest_cpu;
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |ctx| if ctx.data().clock.guest_time() > cpu { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Continue(1)) });
+        store.epoch_deadline_callback(move |ctx| {
+            if ctx.data().clock.guest_time() > cpu {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
         store
     }
 
     /// Run one tool in a fresh instance on a blocking thread. A trap, a
     /// runaway loop or memory exhaustion becomes an error naming the plugin.
-    pub async fn call(self: &Arc<Self>, plugin: &LoadedPlugin, tool: &str, arguments: String, env: Arc<CallEnv>) -> Result<String, CallError> {
-        let _slot = self.slots.clone().acquire_owned().await.map_err(|_| CallError::Tool(VsError::Internal("the plugin runtime is shutting down".into())))?;
+    pub async fn call(
+        self: &Arc<Self>,
+        plugin: &LoadedPlugin,
+        tool: &str,
+        arguments: String,
+        env: Arc<CallEnv>,
+    ) -> Result<String, CallError> {
+        let _slot = self.slots.clone().acquire_owned().await.map_err(|_| {
+            CallError::Tool(VsError::Internal(
+                "the plugin runtime is shutting down".into(),
+            ))
+        })?;
         let runtime = self.clone();
         let pre = plugin.pre.clone();
         let identity = plugin.identity.clone();
@@ -152,48 +222,121 @@ impl PluginRuntime {
             let mut store = runtime.store(identity.clone(), Some(env));
             let instance = match pre.instantiate(&mut store) {
                 Ok(i) => i,
-                Err(e) => return Err(CallError::Plugin { kind: "instantiate", error: VsError::Internal(format!("plugin `{}` {} could not be instantiated: {e:#}", identity.group, identity.version)) }),
+                Err(e) => {
+                    return Err(CallError::Plugin {
+                        kind: "instantiate",
+                        error: VsError::Internal(format!(
+                            "plugin `{}` {} could not be instantiated: {e:#}",
+                            identity.group, identity.version
+                        )),
+                    });
+                }
             };
-            match instance.infra_vmware_tool_group().call_call(&mut store, &tool, &arguments) {
+            match instance
+                .infra_vmware_tool_group()
+                .call_call(&mut store, &tool, &arguments)
+            {
                 Ok(Ok(json)) => Ok(json),
                 Ok(Err(e)) => Err(CallError::Tool(VsError::from(e))),
                 Err(trap) => Err(trap_error(&trap, &store, &identity, runtime.limits)),
             }
         })
         .await;
-        outcome.unwrap_or_else(|e| Err(CallError::Plugin { kind: "trap", error: VsError::Internal(format!("plugin call thread failed: {e}")) }))
+        outcome.unwrap_or_else(|e| {
+            Err(CallError::Plugin {
+                kind: "trap",
+                error: VsError::Internal(format!("plugin call thread failed: {e}")),
+            })
+        })
     }
 }
 
-fn trap_error(trap: &wasmtime::Error, store: &Store<PluginState>, plugin: &PluginIdentity, limits: PluginLimits) -> CallError {
+fn trap_error(
+    trap: &wasmtime::Error,
+    store: &Store<PluginState>,
+    plugin: &PluginIdentity,
+    limits: PluginLimits,
+) -> CallError {
     let name = format!("plugin `{}` {}", plugin.group, plugin.version);
     let (kind, error) = match trap.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => ("timeout", VsError::Timeout(format!("{name} ran past its {:?} CPU time limit and was stopped", limits.guest_cpu))),
-        _ if store.data().limits.refused => ("memory", VsError::Internal(format!("{name} exhausted its {} MiB memory limit and was stopped", limits.memory_bytes >> 20))),
+        Some(Trap::Interrupt) => (
+            "timeout",
+            VsError::Timeout(format!(
+                "{name} ran past its {:?} CPU time limit and was stopped",
+                limits.guest_cpu
+            )),
+        ),
+        _ if store.data().limits.refused => (
+            "memory",
+            VsError::Internal(format!(
+                "{name} exhausted its {} MiB memory limit and was stopped",
+                limits.memory_bytes >> 20
+            )),
+        ),
         Some(t) => ("trap", VsError::Internal(format!("{name} trapped: {t}"))),
-        None => ("trap", VsError::Internal(format!("{name} failed: {trap:#}"))),
+        None => (
+            "trap",
+            VsError::Internal(format!("{name} failed: {trap:#}")),
+        ),
     };
     tracing::warn!(plugin = %plugin.group, plugin_version = %plugin.version, kind, error = %error, "plugin failure contained");
     CallError::Plugin { kind, error }
 }
 
-fn describe_trap(trap: &wasmtime::Error, store: &Store<PluginState>, source: &str, limits: PluginLimits) -> String {
-    let identity = PluginIdentity { group: source.to_string(), version: String::new(), source: source.to_string() };
-    trap_error(trap, store, &identity, limits).into_error().to_string()
+fn describe_trap(
+    trap: &wasmtime::Error,
+    store: &Store<PluginState>,
+    source: &str,
+    limits: PluginLimits,
+) -> String {
+    let identity = PluginIdentity {
+        group: source.to_string(),
+        version: String::new(),
+        source: source.to_string(),
+    };
+    trap_error(trap, store, &identity, limits)
+        .into_error()
+        .to_string()
 }
 
 fn validate_manifest(m: &Manifest) -> anyhow::Result<()> {
-    let ident_ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    anyhow::ensure!(ident_ok(&m.group), "group name `{}` must be non-empty ASCII letters, digits, `_` or `-`", m.group);
+    let ident_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    anyhow::ensure!(
+        ident_ok(&m.group),
+        "group name `{}` must be non-empty ASCII letters, digits, `_` or `-`",
+        m.group
+    );
     let mut seen = std::collections::BTreeSet::new();
     for t in &m.tools {
-        anyhow::ensure!(ident_ok(&t.name), "tool name `{}` must be non-empty ASCII letters, digits, `_` or `-`", t.name);
-        anyhow::ensure!(seen.insert(t.name.as_str()), "tool `{}` is declared twice", t.name);
-        let schema: serde_json::Value = serde_json::from_str(&t.input_schema).with_context(|| format!("tool `{}` input schema is not JSON", t.name))?;
-        anyhow::ensure!(schema.get("type").and_then(|v| v.as_str()) == Some("object"), "tool `{}` input schema must be a JSON Schema of type object", t.name);
+        anyhow::ensure!(
+            ident_ok(&t.name),
+            "tool name `{}` must be non-empty ASCII letters, digits, `_` or `-`",
+            t.name
+        );
+        anyhow::ensure!(
+            seen.insert(t.name.as_str()),
+            "tool `{}` is declared twice",
+            t.name
+        );
+        let schema: serde_json::Value = serde_json::from_str(&t.input_schema)
+            .with_context(|| format!("tool `{}` input schema is not JSON", t.name))?;
+        anyhow::ensure!(
+            schema.get("type").and_then(|v| v.as_str()) == Some("object"),
+            "tool `{}` input schema must be a JSON Schema of type object",
+            t.name
+        );
         if let Some(out) = &t.output_schema {
-            let out: serde_json::Value = serde_json::from_str(out).with_context(|| format!("tool `{}` output schema is not JSON", t.name))?;
-            anyhow::ensure!(out.get("type").and_then(|v| v.as_str()) == Some("object"), "tool `{}` output schema must be of type object", t.name);
+            let out: serde_json::Value = serde_json::from_str(out)
+                .with_context(|| format!("tool `{}` output schema is not JSON", t.name))?;
+            anyhow::ensure!(
+                out.get("type").and_then(|v| v.as_str()) == Some("object"),
+                "tool `{}` output schema must be of type object",
+                t.name
+            );
         }
     }
     Ok(())

@@ -71,12 +71,22 @@ impl PluginState {
     pub fn new(plugin: Arc<PluginIdentity>, limits: MemoryCap, call: Option<Arc<CallEnv>>) -> Self {
         // Nothing is granted: no preopened dirs, no env, no args, no sockets, no inherited stdio.
         let wasi = wasmtime_wasi::WasiCtxBuilder::new().build();
-        PluginState { wasi, table: ResourceTable::new(), limits, clock: GuestClock::start(), plugin, call }
+        PluginState {
+            wasi,
+            table: ResourceTable::new(),
+            limits,
+            clock: GuestClock::start(),
+            plugin,
+            call,
+        }
     }
 }
 
 impl WasiView for PluginState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

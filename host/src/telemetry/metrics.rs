@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 /// Latency bucket bounds in seconds, spanning a fast read to a slow clone.
-const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+const BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
 
 /// Label pairs in a fixed order, so one series has one key.
 pub type Labels = Vec<(&'static str, String)>;
@@ -84,15 +86,31 @@ impl Metrics {
         let help = BTreeMap::from([
             (names::TOOL_CALLS, "MCP tool calls by tool and outcome."),
             (names::TOOL_SECONDS, "MCP tool call latency in seconds."),
-            (names::VSPHERE_CALLS, "vSphere API calls by method and outcome."),
-            (names::VSPHERE_SECONDS, "vSphere API call latency in seconds."),
+            (
+                names::VSPHERE_CALLS,
+                "vSphere API calls by method and outcome.",
+            ),
+            (
+                names::VSPHERE_SECONDS,
+                "vSphere API call latency in seconds.",
+            ),
             (names::APPROVALS, "Approval decisions by decision."),
-            (names::PLUGIN_FAILURES, "Plugin traps and timeouts by plugin."),
+            (
+                names::PLUGIN_FAILURES,
+                "Plugin traps and timeouts by plugin.",
+            ),
             (names::RELOGINS, "vCenter re-logins after session expiry."),
-            (names::PLUGINS, "Loaded plugins (value 1) with their version."),
+            (
+                names::PLUGINS,
+                "Loaded plugins (value 1) with their version.",
+            ),
             (names::UPTIME, "Seconds since the server started."),
         ]);
-        Metrics { started: Instant::now(), series: Mutex::new(Series::default()), help }
+        Metrics {
+            started: Instant::now(),
+            series: Mutex::new(Series::default()),
+            help,
+        }
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut Series) -> R) -> R {
@@ -114,7 +132,12 @@ impl Metrics {
 
     /// Record a duration in a histogram.
     pub fn observe(&self, name: &'static str, labels: Labels, elapsed: Duration) {
-        self.with(|s| s.histograms.entry((name, labels)).or_default().observe(elapsed.as_secs_f64()));
+        self.with(|s| {
+            s.histograms
+                .entry((name, labels))
+                .or_default()
+                .observe(elapsed.as_secs_f64())
+        });
     }
 
     /// Everything as JSON: counters and gauges as values, histograms as count, sum and mean.
@@ -173,11 +196,26 @@ impl Metrics {
                     last = name;
                 }
                 for (bound, count) in BUCKETS.iter().zip(&h.counts) {
-                    out.push_str(&format!("{name}_bucket{} {count}\n", render_labels(labels, Some(&bound.to_string()))));
+                    out.push_str(&format!(
+                        "{name}_bucket{} {count}\n",
+                        render_labels(labels, Some(&bound.to_string()))
+                    ));
                 }
-                out.push_str(&format!("{name}_bucket{} {}\n", render_labels(labels, Some("+Inf")), h.count));
-                out.push_str(&format!("{name}_sum{} {}\n", render_labels(labels, None), h.sum));
-                out.push_str(&format!("{name}_count{} {}\n", render_labels(labels, None), h.count));
+                out.push_str(&format!(
+                    "{name}_bucket{} {}\n",
+                    render_labels(labels, Some("+Inf")),
+                    h.count
+                ));
+                out.push_str(&format!(
+                    "{name}_sum{} {}\n",
+                    render_labels(labels, None),
+                    h.sum
+                ));
+                out.push_str(&format!(
+                    "{name}_count{} {}\n",
+                    render_labels(labels, None),
+                    h.count
+                ));
             }
         });
         out
@@ -185,15 +223,24 @@ impl Metrics {
 }
 
 fn render_labels(labels: &Labels, le: Option<&str>) -> String {
-    let mut parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape_label(v))).collect();
+    let mut parts: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+        .collect();
     if let Some(le) = le {
         parts.push(format!("le=\"{le}\""));
     }
-    if parts.is_empty() { String::new() } else { format!("{{{}}}", parts.join(",")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
 }
 
 fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -203,14 +250,27 @@ mod tests {
     #[test]
     fn counters_and_histograms_render_in_both_forms() {
         let m = Metrics::new();
-        m.inc(names::TOOL_CALLS, vec![("tool", "a".into()), ("outcome", "ok".into())]);
-        m.inc(names::TOOL_CALLS, vec![("tool", "a".into()), ("outcome", "ok".into())]);
-        m.observe(names::TOOL_SECONDS, vec![("tool", "a\"b".into())], Duration::from_millis(20));
+        m.inc(
+            names::TOOL_CALLS,
+            vec![("tool", "a".into()), ("outcome", "ok".into())],
+        );
+        m.inc(
+            names::TOOL_CALLS,
+            vec![("tool", "a".into()), ("outcome", "ok".into())],
+        );
+        m.observe(
+            names::TOOL_SECONDS,
+            vec![("tool", "a\"b".into())],
+            Duration::from_millis(20),
+        );
         let j = m.to_json();
         assert_eq!(j["counters"][0]["value"], 2.0);
         assert_eq!(j["histograms"][0]["count"], 1);
         let text = m.to_prometheus();
-        assert!(text.contains("vmware_mcp_tool_calls_total{tool=\"a\",outcome=\"ok\"} 2\n"), "{text}");
+        assert!(
+            text.contains("vmware_mcp_tool_calls_total{tool=\"a\",outcome=\"ok\"} 2\n"),
+            "{text}"
+        );
         assert!(text.contains("le=\"0.025\"} 1"), "{text}");
         assert!(text.contains("le=\"0.01\"} 0"), "{text}");
         assert!(text.contains("tool=\"a\\\"b\""), "{text}");

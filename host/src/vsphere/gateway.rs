@@ -42,21 +42,53 @@ impl Gateway {
     }
 
     /// Collect properties; always allowed.
-    pub async fn retrieve(&self, ctx: &CallContext, spec: &RetrieveSpec) -> Result<Vec<ObjectContent>, VsError> {
+    pub async fn retrieve(
+        &self,
+        ctx: &CallContext,
+        spec: &RetrieveSpec,
+    ) -> Result<Vec<ObjectContent>, VsError> {
         let started = Instant::now();
         let result = self.backend.retrieve(ctx, spec).await;
-        let args = format!("type={} root={} recursive={} properties={:?}", spec.object_type, spec.root.as_ref().map(|r| r.to_string()).unwrap_or_else(|| "rootFolder".into()), spec.recursive, spec.properties);
-        self.record(ctx, "RetrievePropertiesEx", spec.root.as_ref(), &args, started, &result);
+        let args = format!(
+            "type={} root={} recursive={} properties={:?}",
+            spec.object_type,
+            spec.root
+                .as_ref()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "rootFolder".into()),
+            spec.recursive,
+            spec.properties
+        );
+        self.record(
+            ctx,
+            "RetrievePropertiesEx",
+            spec.root.as_ref(),
+            &args,
+            started,
+            &result,
+        );
         result
     }
 
     /// Call a method, refusing a state change that no grant of this call covers.
-    pub async fn invoke(&self, ctx: &CallContext, grants: &CallGrants, target: &MoRef, method: &str, args: &Map<String, Value>) -> Result<Value, VsError> {
+    pub async fn invoke(
+        &self,
+        ctx: &CallContext,
+        grants: &CallGrants,
+        target: &MoRef,
+        method: &str,
+        args: &Map<String, Value>,
+    ) -> Result<Value, VsError> {
         let started = Instant::now();
-        let args_text = truncate(&redact(&Value::Object(args.clone())).to_string(), MAX_LOGGED_ARGS);
+        let args_text = truncate(
+            &redact(&Value::Object(args.clone())).to_string(),
+            MAX_LOGGED_ARGS,
+        );
         if !classify::is_read_only(method) {
             match grants.authorize(method, target, std::time::Instant::now()) {
-                Ok(grant_id) => tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, target = %target, "state change authorized by grant"),
+                Ok(grant_id) => {
+                    tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, target = %target, "state change authorized by grant")
+                }
                 Err(refusal) => {
                     let result: Result<Value, VsError> = Err(refusal);
                     self.record(ctx, method, Some(target), &args_text, started, &result);
@@ -69,7 +101,15 @@ impl Gateway {
         result
     }
 
-    fn record<T>(&self, ctx: &CallContext, method: &str, target: Option<&MoRef>, args: &str, started: Instant, result: &Result<T, VsError>) {
+    fn record<T>(
+        &self,
+        ctx: &CallContext,
+        method: &str,
+        target: Option<&MoRef>,
+        args: &str,
+        started: Instant,
+        result: &Result<T, VsError>,
+    ) {
         let elapsed = started.elapsed();
         let outcome = match result {
             Ok(_) => "ok",
@@ -77,7 +117,9 @@ impl Gateway {
         };
         let target = target.map(|t| t.to_string()).unwrap_or_default();
         match result {
-            Ok(_) => tracing::info!(correlation_id = %ctx.correlation_id, method, target = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, "vsphere call"),
+            Ok(_) => {
+                tracing::info!(correlation_id = %ctx.correlation_id, method, target = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, "vsphere call")
+            }
             Err(e) => {
                 let (fault_type, fault_message) = match e {
                     VsError::Fault(f) => (f.type_name.as_str(), f.message.as_str()),
@@ -86,8 +128,18 @@ impl Gateway {
                 tracing::info!(correlation_id = %ctx.correlation_id, method, target = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, fault_type, fault_message, error = %e, "vsphere call")
             }
         }
-        self.metrics.inc(names::VSPHERE_CALLS, vec![("method", method.to_string()), ("outcome", outcome.to_string())]);
-        self.metrics.observe(names::VSPHERE_SECONDS, vec![("method", method.to_string())], elapsed);
+        self.metrics.inc(
+            names::VSPHERE_CALLS,
+            vec![
+                ("method", method.to_string()),
+                ("outcome", outcome.to_string()),
+            ],
+        );
+        self.metrics.observe(
+            names::VSPHERE_SECONDS,
+            vec![("method", method.to_string())],
+            elapsed,
+        );
     }
 }
 
@@ -98,7 +150,14 @@ pub fn redact(value: &Value) -> Value {
             map.iter()
                 .map(|(k, v)| {
                     let lower = k.to_ascii_lowercase();
-                    if ["password", "secret", "token", "credential"].iter().any(|s| lower.contains(s)) { (k.clone(), Value::String("***".into())) } else { (k.clone(), redact(v)) }
+                    if ["password", "secret", "token", "credential"]
+                        .iter()
+                        .any(|s| lower.contains(s))
+                    {
+                        (k.clone(), Value::String("***".into()))
+                    } else {
+                        (k.clone(), redact(v))
+                    }
                 })
                 .collect(),
         ),

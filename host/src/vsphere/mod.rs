@@ -6,6 +6,7 @@
 
 pub mod gateway;
 pub mod sim;
+pub mod soap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,10 @@ pub struct MoRef {
 impl MoRef {
     /// Build a reference from its parts.
     pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
-        MoRef { kind: kind.into(), value: value.into() }
+        MoRef {
+            kind: kind.into(),
+            value: value.into(),
+        }
     }
 
     /// The VI/JSON form: `{"_typeName":"ManagedObjectReference","type":…,"value":…}`.
@@ -46,7 +50,10 @@ impl MoRef {
                 return None;
             }
         }
-        Some(MoRef::new(o.get("type")?.as_str()?, o.get("value")?.as_str()?))
+        Some(MoRef::new(
+            o.get("type")?.as_str()?,
+            o.get("value")?.as_str()?,
+        ))
     }
 }
 
@@ -84,6 +91,36 @@ pub struct ObjectContent {
 pub struct CallContext {
     /// The tool call's correlation id.
     pub correlation_id: String,
+    /// Where to report the progress of tasks this call waits for (the MCP
+    /// layer forwards it as progress notifications); `None` drops it.
+    pub progress: Option<ProgressHook>,
+}
+
+impl CallContext {
+    /// Report task progress to the hook, if any.
+    pub fn report_progress(&self, percent: u32, message: String) {
+        if let Some(hook) = &self.progress {
+            (hook.0)(percent.min(100), message);
+        }
+    }
+}
+
+/// A callback receiving `(percent 0..=100, message)` while a task runs.
+/// Wrapped so that [`CallContext`] stays `Debug` and cheap to clone.
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Fn(u32, String) + Send + Sync>);
+
+impl ProgressHook {
+    /// Wrap a closure.
+    pub fn new(f: impl Fn(u32, String) + Send + Sync + 'static) -> Self {
+        ProgressHook(std::sync::Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 /// A source of vSphere inventory and actions.
@@ -92,13 +129,31 @@ pub trait Backend: Send + Sync {
     /// True for the simulated inventory, so results can say no vCenter was used.
     fn is_simulated(&self) -> bool;
 
+    /// Whether the backend can serve calls now (for `/readyz`): a live session for vCenter.
+    async fn is_ready(&self) -> bool {
+        true
+    }
+
+    /// Release the session at shutdown (vCenter: Logout).
+    async fn shutdown(&self) {}
+
     /// The service content as VI/JSON (`rootFolder`, `searchIndex`, `about`...).
     async fn service_content(&self, ctx: &CallContext) -> Result<Value, VsError>;
 
     /// Collect properties of objects of one type under a container.
-    async fn retrieve(&self, ctx: &CallContext, spec: &RetrieveSpec) -> Result<Vec<ObjectContent>, VsError>;
+    async fn retrieve(
+        &self,
+        ctx: &CallContext,
+        spec: &RetrieveSpec,
+    ) -> Result<Vec<ObjectContent>, VsError>;
 
     /// Call a vim25 method on `target` with arguments by parameter name. Task
     /// methods are awaited: the result is the task's result (or null), or its fault.
-    async fn invoke(&self, ctx: &CallContext, target: &MoRef, method: &str, args: &Map<String, Value>) -> Result<Value, VsError>;
+    async fn invoke(
+        &self,
+        ctx: &CallContext,
+        target: &MoRef,
+        method: &str,
+        args: &Map<String, Value>,
+    ) -> Result<Value, VsError>;
 }

@@ -33,33 +33,63 @@ impl Host for PluginState {
             env.grants.add(grant.clone());
             Ok(grant)
         })?;
-        let expires_in_ms = grant.expires_at.saturating_duration_since(std::time::Instant::now()).as_millis() as u64;
-        Ok(Grant { id: grant.id, decided_by: grant.decided_by, expires_in_ms })
+        let expires_in_ms = grant
+            .expires_at
+            .saturating_duration_since(std::time::Instant::now())
+            .as_millis() as u64;
+        Ok(Grant {
+            id: grant.id,
+            decided_by: grant.decided_by,
+            expires_in_ms,
+        })
     }
 }
 
 /// The names policy rules are matched against, read from vSphere by the host.
 /// A snapshot is named by its VM, since a VM's owner decides over its snapshots.
-pub async fn target_names(backend: &dyn Backend, ctx: &CallContext, refs: &[MoRef]) -> Result<Vec<String>, VsError> {
+pub async fn target_names(
+    backend: &dyn Backend,
+    ctx: &CallContext,
+    refs: &[MoRef],
+) -> Result<Vec<String>, VsError> {
     let mut by_kind: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for r in refs {
-        let kind = if r.kind == "VirtualMachineSnapshot" { "VirtualMachine" } else { r.kind.as_str() };
+        let kind = if r.kind == "VirtualMachineSnapshot" {
+            "VirtualMachine"
+        } else {
+            r.kind.as_str()
+        };
         by_kind.entry(kind).or_default().insert(r.value.as_str());
     }
     let mut names: BTreeMap<MoRef, String> = BTreeMap::new();
     let mut snapshot_owner: BTreeMap<String, String> = BTreeMap::new();
     for kind in by_kind.keys() {
         let mut properties = vec!["name".to_string()];
-        let wants_snapshots = *kind == "VirtualMachine" && refs.iter().any(|r| r.kind == "VirtualMachineSnapshot");
+        let wants_snapshots =
+            *kind == "VirtualMachine" && refs.iter().any(|r| r.kind == "VirtualMachineSnapshot");
         if wants_snapshots {
             properties.push("snapshot".to_string());
         }
-        let spec = RetrieveSpec { object_type: kind.to_string(), root: None, recursive: true, properties };
+        let spec = RetrieveSpec {
+            object_type: kind.to_string(),
+            root: None,
+            recursive: true,
+            properties,
+        };
         for object in backend.retrieve(ctx, &spec).await? {
-            let name = object.properties.iter().find(|(p, _)| p == "name").and_then(|(_, v)| v.as_str()).unwrap_or_default().to_string();
+            let name = object
+                .properties
+                .iter()
+                .find(|(p, _)| p == "name")
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default()
+                .to_string();
             if let Some((_, info)) = object.properties.iter().find(|(p, _)| p == "snapshot") {
                 let mut ids = Vec::new();
-                collect_snapshot_ids(info.get("rootSnapshotList").unwrap_or(&Value::Null), &mut ids);
+                collect_snapshot_ids(
+                    info.get("rootSnapshotList").unwrap_or(&Value::Null),
+                    &mut ids,
+                );
                 for id in ids {
                     snapshot_owner.insert(id, name.clone());
                 }
@@ -69,7 +99,11 @@ pub async fn target_names(backend: &dyn Backend, ctx: &CallContext, refs: &[MoRe
     }
     refs.iter()
         .map(|r| {
-            let found = if r.kind == "VirtualMachineSnapshot" { snapshot_owner.get(&r.value).cloned() } else { names.get(r).cloned() };
+            let found = if r.kind == "VirtualMachineSnapshot" {
+                snapshot_owner.get(&r.value).cloned()
+            } else {
+                names.get(r).cloned()
+            };
             found.ok_or_else(|| VsError::NotFound(format!("approval target {r} does not exist")))
         })
         .collect()

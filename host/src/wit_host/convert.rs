@@ -13,7 +13,10 @@ impl From<wit::ObjectRef> for MoRef {
 
 impl From<MoRef> for wit::ObjectRef {
     fn from(r: MoRef) -> Self {
-        wit::ObjectRef { type_: r.kind, value: r.value }
+        wit::ObjectRef {
+            type_: r.kind,
+            value: r.value,
+        }
     }
 }
 
@@ -21,12 +24,27 @@ impl From<VsError> for wit::Error {
     fn from(e: VsError) -> Self {
         match e {
             VsError::NotFound(m) => wit::Error::NotFound(m),
-            VsError::Ambiguous(c) => wit::Error::Ambiguous(c.into_iter().map(|c| wit::Candidate { ref_: c.reference.into(), path: c.path }).collect()),
+            VsError::Ambiguous(c) => wit::Error::Ambiguous(
+                c.into_iter()
+                    .map(|c| wit::Candidate {
+                        ref_: c.reference.into(),
+                        path: c.path,
+                    })
+                    .collect(),
+            ),
             VsError::InvalidArgument(m) => wit::Error::InvalidArgument(m),
             VsError::InvalidState(m) => wit::Error::InvalidState(m),
-            VsError::ApprovalRequired { id, message } => wit::Error::ApprovalRequired(wit::ApprovalInfo { id, message }),
-            VsError::ApprovalDenied { id, message } => wit::Error::ApprovalDenied(wit::ApprovalInfo { id, message }),
-            VsError::Fault(f) => wit::Error::VsphereFault(wit::Fault { type_name: f.type_name, message: f.message, detail: f.detail.to_string() }),
+            VsError::ApprovalRequired { id, message } => {
+                wit::Error::ApprovalRequired(wit::ApprovalInfo { id, message })
+            }
+            VsError::ApprovalDenied { id, message } => {
+                wit::Error::ApprovalDenied(wit::ApprovalInfo { id, message })
+            }
+            VsError::Fault(f) => wit::Error::VsphereFault(wit::Fault {
+                type_name: f.type_name,
+                message: f.message,
+                detail: f.detail.to_string(),
+            }),
             VsError::Timeout(m) => wit::Error::Timeout(m),
             VsError::Internal(m) => wit::Error::Internal(m),
         }
@@ -37,12 +55,30 @@ impl From<wit::Error> for VsError {
     fn from(e: wit::Error) -> Self {
         match e {
             wit::Error::NotFound(m) => VsError::NotFound(m),
-            wit::Error::Ambiguous(c) => VsError::Ambiguous(c.into_iter().map(|c| Candidate { reference: c.ref_.into(), path: c.path }).collect()),
+            wit::Error::Ambiguous(c) => VsError::Ambiguous(
+                c.into_iter()
+                    .map(|c| Candidate {
+                        reference: c.ref_.into(),
+                        path: c.path,
+                    })
+                    .collect(),
+            ),
             wit::Error::InvalidArgument(m) => VsError::InvalidArgument(m),
             wit::Error::InvalidState(m) => VsError::InvalidState(m),
-            wit::Error::ApprovalRequired(a) => VsError::ApprovalRequired { id: a.id, message: a.message },
-            wit::Error::ApprovalDenied(a) => VsError::ApprovalDenied { id: a.id, message: a.message },
-            wit::Error::VsphereFault(f) => VsError::Fault(Fault { type_name: f.type_name, message: f.message, detail: serde_json::from_str(&f.detail).unwrap_or(serde_json::Value::String(f.detail)) }),
+            wit::Error::ApprovalRequired(a) => VsError::ApprovalRequired {
+                id: a.id,
+                message: a.message,
+            },
+            wit::Error::ApprovalDenied(a) => VsError::ApprovalDenied {
+                id: a.id,
+                message: a.message,
+            },
+            wit::Error::VsphereFault(f) => VsError::Fault(Fault {
+                type_name: f.type_name,
+                message: f.message,
+                detail: serde_json::from_str(&f.detail)
+                    .unwrap_or(serde_json::Value::String(f.detail)),
+            }),
             wit::Error::Timeout(m) => VsError::Timeout(m),
             wit::Error::Internal(m) => VsError::Internal(m),
         }

@@ -17,11 +17,18 @@ impl Host for PluginState {
             }
             message.truncate(end);
         }
-        let fields: serde_json::Map<String, serde_json::Value> = fields.into_iter().map(|f| (f.key, serde_json::Value::String(f.value))).collect();
+        let fields: serde_json::Map<String, serde_json::Value> = fields
+            .into_iter()
+            .map(|f| (f.key, serde_json::Value::String(f.value)))
+            .collect();
         let fields = serde_json::Value::Object(fields).to_string();
         let plugin = self.plugin.group.as_str();
         let plugin_version = self.plugin.version.as_str();
-        let correlation_id = self.call.as_ref().map(|c| c.ctx.correlation_id.as_str()).unwrap_or("");
+        let correlation_id = self
+            .call
+            .as_ref()
+            .map(|c| c.ctx.correlation_id.as_str())
+            .unwrap_or("");
         let tool = self.call.as_ref().map(|c| c.tool.as_str()).unwrap_or("");
         macro_rules! emit {
             ($lvl:ident) => {

@@ -15,7 +15,10 @@ use crate::runtime::state::{CallEnv, PluginState};
 impl PluginState {
     /// Run an async host operation for the current call, blocking the plugin's
     /// thread, and charge the time to the host rather than the guest.
-    pub(crate) fn host_call<T, F>(&mut self, op: impl FnOnce(Arc<CallEnv>) -> F) -> Result<T, VsError>
+    pub(crate) fn host_call<T, F>(
+        &mut self,
+        op: impl FnOnce(Arc<CallEnv>) -> F,
+    ) -> Result<T, VsError>
     where
         F: Future<Output = Result<T, VsError>>,
     {

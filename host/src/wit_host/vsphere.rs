@@ -11,23 +11,50 @@ use crate::vsphere::{MoRef, RetrieveSpec};
 
 impl Host for PluginState {
     fn service_content(&mut self) -> Result<String, Error> {
-        let content = self.host_call(|env| async move { env.services.gateway.service_content(&env.ctx).await })?;
+        let content = self
+            .host_call(|env| async move { env.services.gateway.service_content(&env.ctx).await })?;
         Ok(content.to_string())
     }
 
     fn retrieve(&mut self, request: RetrieveRequest) -> Result<Vec<ObjectContent>, Error> {
-        let spec = RetrieveSpec { object_type: request.object_type, root: request.root.map(MoRef::from), recursive: request.recursive, properties: request.properties };
-        let objects = self.host_call(|env| async move { env.services.gateway.retrieve(&env.ctx, &spec).await })?;
+        let spec = RetrieveSpec {
+            object_type: request.object_type,
+            root: request.root.map(MoRef::from),
+            recursive: request.recursive,
+            properties: request.properties,
+        };
+        let objects = self
+            .host_call(|env| async move { env.services.gateway.retrieve(&env.ctx, &spec).await })?;
         Ok(objects
             .into_iter()
-            .map(|o| ObjectContent { ref_: o.reference.into(), properties: o.properties.into_iter().map(|(path, value)| Property { path, value: value.to_string() }).collect() })
+            .map(|o| ObjectContent {
+                ref_: o.reference.into(),
+                properties: o
+                    .properties
+                    .into_iter()
+                    .map(|(path, value)| Property {
+                        path,
+                        value: value.to_string(),
+                    })
+                    .collect(),
+            })
             .collect())
     }
 
-    fn invoke(&mut self, target: ObjectRef, method: String, arguments: String) -> Result<String, Error> {
+    fn invoke(
+        &mut self,
+        target: ObjectRef,
+        method: String,
+        arguments: String,
+    ) -> Result<String, Error> {
         let args = parse_arguments(&method, &arguments)?;
         let target = MoRef::from(target);
-        let result = self.host_call(|env| async move { env.services.gateway.invoke(&env.ctx, &env.grants, &target, &method, &args).await })?;
+        let result = self.host_call(|env| async move {
+            env.services
+                .gateway
+                .invoke(&env.ctx, &env.grants, &target, &method, &args)
+                .await
+        })?;
         Ok(result.to_string())
     }
 }
@@ -39,8 +66,13 @@ fn parse_arguments(method: &str, text: &str) -> Result<Map<String, Value>, VsErr
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(Value::Null) => Ok(Map::new()),
-        Ok(other) => Err(VsError::InvalidArgument(format!("arguments to {method} must be a JSON object keyed by parameter name, not {}", json_kind(&other)))),
-        Err(e) => Err(VsError::InvalidArgument(format!("arguments to {method} are not valid JSON: {e}"))),
+        Ok(other) => Err(VsError::InvalidArgument(format!(
+            "arguments to {method} must be a JSON object keyed by parameter name, not {}",
+            json_kind(&other)
+        ))),
+        Err(e) => Err(VsError::InvalidArgument(format!(
+            "arguments to {method} are not valid JSON: {e}"
+        ))),
     }
 }
 

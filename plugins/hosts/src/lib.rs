@@ -1,1 +1,130 @@
+//! The `hosts` tool group: list and inspect ESXi hosts, and move them in and
+//! out of maintenance mode (MCP tools `infra.vmware.hosts.*`).
+//!
+//! This file declares the tools and their argument types; the work lives in
+//! one module per tool family. Host and cluster arguments accept a name, an
+//! inventory path (`DC0/host/C0/esx1`) or an id (`host-12`, `domain-c7`).
 
+mod info;
+mod list;
+mod maintenance;
+mod summary;
+
+use serde::Deserialize;
+use vmware_plugin_sdk::prelude::*;
+
+/// How a host argument is described in every input schema.
+const HOST_ARG: &str = "The host: its name, its inventory path (e.g. DC0/host/C0/esx1.example.com) or its id (e.g. host-12).";
+
+/// `listHosts` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ListArgs {
+    /// Only hosts in this cluster.
+    cluster_name: Option<String>,
+}
+
+/// Arguments of tools that act on one host.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct HostArgs {
+    /// The host.
+    host_name: String,
+}
+
+/// The group's tools; built on every call (cheap) because handlers are not `Sync`.
+fn toolbox() -> Toolbox {
+    let host_only = schema::object().string("hostName", HOST_ARG).build();
+    Toolbox::new("hosts", env!("CARGO_PKG_VERSION"))
+        .tool(
+            ToolSpec::new(
+                "listHosts",
+                "List ESXi hosts with cluster, connection and power state, maintenance mode, CPU and memory capacity and usage, \
+                 VM count and version. Optionally only the hosts of one cluster.",
+            )
+            .input(
+                schema::object()
+                    .optional_string(
+                        "clusterName",
+                        "Only list hosts in this cluster: a name, an inventory path (e.g. DC0/host/C0) or an id (e.g. domain-c7).",
+                    )
+                    .build(),
+            )
+            .output(list::output_schema())
+            .read_only(),
+            |args: ListArgs| list::list_hosts(args.cluster_name.as_deref()),
+        )
+        .tool(
+            ToolSpec::new(
+                "getHostInfo",
+                "Show one ESXi host in detail: state, hardware (vendor, model, CPU), usage, uptime, version, its VMs and datastores.",
+            )
+            .input(host_only.clone())
+            .output(info::output_schema())
+            .read_only(),
+            |args: HostArgs| info::host_info(&args.host_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "enterMaintenanceMode",
+                "Put an ESXi host into maintenance mode (after approval). Running VMs must be migrated (e.g. by DRS) or \
+                 powered off before the host gets there; powered-off VMs stay. Fails with invalid-state if it is already in maintenance mode.",
+            )
+            .input(host_only.clone())
+            .output(maintenance::output_schema())
+            .destructive()
+            .idempotent(),
+            |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Enter),
+        )
+        .tool(
+            ToolSpec::new(
+                "exitMaintenanceMode",
+                "Take an ESXi host out of maintenance mode (after approval). Fails with invalid-state if it is not in maintenance mode.",
+            )
+            .input(host_only)
+            .output(maintenance::output_schema())
+            .idempotent(),
+            |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Exit),
+        )
+}
+
+vmware_plugin_sdk::export_tool_group!(toolbox);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declares_the_contracted_tools() {
+        let manifest = toolbox().manifest();
+        assert_eq!(manifest.group, "hosts");
+        let names: Vec<&str> = manifest.tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "listHosts",
+                "getHostInfo",
+                "enterMaintenanceMode",
+                "exitMaintenanceMode"
+            ]
+        );
+        assert!(manifest.tools[0].annotations.read_only && manifest.tools[1].annotations.read_only);
+        assert!(
+            !manifest.tools[2].annotations.read_only && !manifest.tools[3].annotations.read_only
+        );
+    }
+
+    #[test]
+    fn bad_arguments_fail_before_any_vsphere_call() {
+        let toolbox = toolbox();
+        assert!(
+            matches!(toolbox.call("getHostInfo", "{}"), Err(Error::InvalidArgument(m)) if m.contains("hostName"))
+        );
+        assert!(
+            matches!(toolbox.call("listHosts", r#"{"cluster": "C0"}"#), Err(Error::InvalidArgument(m)) if m.contains("clusterName"))
+        );
+        assert!(
+            matches!(toolbox.call("rebootHost", "{}"), Err(Error::InvalidArgument(m)) if m.contains("listHosts"))
+        );
+    }
+}

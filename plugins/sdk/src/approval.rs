@@ -69,7 +69,10 @@ impl Action {
             targets: self
                 .targets
                 .iter()
-                .map(|(reference, name)| wit::Target { ref_: reference.to_wit(), name: name.clone() })
+                .map(|(reference, name)| wit::Target {
+                    ref_: reference.to_wit(),
+                    name: name.clone(),
+                })
                 .collect(),
             methods: self.methods.clone(),
             detail,
@@ -103,9 +106,23 @@ pub fn request(action: &Action) -> Result<Grant> {
         "requesting approval",
         operation = action.operation,
         methods = action.methods.join(","),
-        targets = action.targets.iter().map(|(r, _)| r.value.as_str()).collect::<Vec<_>>().join(","),
+        targets = action
+            .targets
+            .iter()
+            .map(|(r, _)| r.value.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
     );
     let grant = wit::request(&action.to_wit())?;
-    crate::log::info!("approval granted", operation = action.operation, grant = grant.id, decided_by = grant.decided_by);
-    Ok(Grant { id: grant.id, decided_by: grant.decided_by, expires_in_ms: grant.expires_in_ms })
+    crate::log::info!(
+        "approval granted",
+        operation = action.operation,
+        grant = grant.id,
+        decided_by = grant.decided_by
+    );
+    Ok(Grant {
+        id: grant.id,
+        decided_by: grant.decided_by,
+        expires_in_ms: grant.expires_in_ms,
+    })
 }

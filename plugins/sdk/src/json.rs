@@ -15,7 +15,9 @@ use crate::moref::MoRef;
 /// value itself when it is not boxed.
 pub fn unbox(value: &Value) -> &Value {
     match value {
-        Value::Object(object) if object.contains_key("_typeName") => object.get("_value").unwrap_or(value),
+        Value::Object(object) if object.contains_key("_typeName") => {
+            object.get("_value").unwrap_or(value)
+        }
         _ => value,
     }
 }
@@ -29,7 +31,11 @@ pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
             current = unbox(current.as_object()?.get(step)?);
         }
     }
-    if current.is_null() { None } else { Some(current) }
+    if current.is_null() {
+        None
+    } else {
+        Some(current)
+    }
 }
 
 /// A string, looking through a box.
@@ -41,7 +47,11 @@ pub fn as_str(value: &Value) -> Option<&str> {
 /// (as some encoders write `long`) are accepted.
 pub fn as_i64(value: &Value) -> Option<i64> {
     match unbox(value) {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -66,7 +76,9 @@ pub fn as_array(value: &Value) -> Option<&Vec<Value>> {
 /// Every managed object reference in an array value (items that are not
 /// references are skipped).
 pub fn as_refs(value: &Value) -> Vec<MoRef> {
-    as_array(value).map(|items| items.iter().filter_map(MoRef::from_json).collect()).unwrap_or_default()
+    as_array(value)
+        .map(|items| items.iter().filter_map(MoRef::from_json).collect())
+        .unwrap_or_default()
 }
 
 /// Serialize a result value; failure is an internal error.
@@ -89,7 +101,10 @@ mod tests {
             {"_typeName": "ManagedObjectReference", "type": "Datastore", "value": "datastore-1"},
             "junk"
         ]});
-        assert_eq!(as_refs(&boxed), vec![MoRef::new("Datastore", "datastore-1")]);
+        assert_eq!(
+            as_refs(&boxed),
+            vec![MoRef::new("Datastore", "datastore-1")]
+        );
         let summary = json!({"_typeName": "HostHardwareSummary", "cpuMhz": 2600, "model": {"_typeName": "string", "_value": "X"}});
         assert_eq!(lookup(&summary, "cpuMhz").and_then(as_i64), Some(2600));
         assert_eq!(lookup(&summary, "model").and_then(as_str), Some("X"));

@@ -19,6 +19,8 @@
 //! [`inventory::load`]) need a host; everything else is plain Rust and is
 //! unit-tested on the native target.
 
+#![warn(missing_docs)]
+
 /// The raw wit-bindgen bindings of the `tool-group-plugin` world, generated
 /// once here so that every tool group shares them; prefer the wrappers.
 #[allow(missing_docs, clippy::all)]
@@ -86,6 +88,6 @@ macro_rules! export_tool_group {
             }
         }
 
-        $crate::__export_tool_group_bindings!(__VmwareToolGroupExport with_types_in $crate::bindings);
+        $crate::bindings::__export_tool_group_bindings!(__VmwareToolGroupExport with_types_in $crate::bindings);
     };
 }

@@ -13,7 +13,10 @@ pub fn write(level: Level, message: &str, fields: Vec<Field>) {
 
 /// Build one field, used by the macros.
 pub fn field(key: &str, value: impl std::fmt::Display) -> Field {
-    Field { key: key.to_string(), value: value.to_string() }
+    Field {
+        key: key.to_string(),
+        value: value.to_string(),
+    }
 }
 
 #[doc(hidden)]

@@ -20,7 +20,10 @@ pub struct MoRef {
 impl MoRef {
     /// Build a reference from its type and id.
     pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
-        MoRef { kind: kind.into(), value: value.into() }
+        MoRef {
+            kind: kind.into(),
+            value: value.into(),
+        }
     }
 
     /// The VI/JSON form, as `invoke` arguments expect:
@@ -37,10 +40,10 @@ impl MoRef {
     /// `value` is not one, so callers can treat odd data as absent.
     pub fn from_json(value: &Value) -> Option<MoRef> {
         let object = crate::json::unbox(value).as_object()?;
-        if let Some(type_name) = object.get("_typeName").and_then(Value::as_str) {
-            if type_name != "ManagedObjectReference" {
-                return None;
-            }
+        if let Some(type_name) = object.get("_typeName").and_then(Value::as_str)
+            && type_name != "ManagedObjectReference"
+        {
+            return None;
         }
         let kind = object.get("type")?.as_str()?;
         let id = object.get("value")?.as_str()?;
@@ -49,7 +52,10 @@ impl MoRef {
 
     /// The reference as the WIT record, for imports.
     pub fn to_wit(&self) -> ObjectRef {
-        ObjectRef { type_: self.kind.clone(), value: self.value.clone() }
+        ObjectRef {
+            type_: self.kind.clone(),
+            value: self.value.clone(),
+        }
     }
 
     /// The reference from the WIT record, as imports return it.
@@ -73,8 +79,14 @@ mod tests {
     fn json_round_trip() {
         let vm = MoRef::new("VirtualMachine", "vm-42");
         assert_eq!(MoRef::from_json(&vm.to_json()), Some(vm.clone()));
-        assert_eq!(MoRef::from_json(&json!({"type": "Folder", "value": "group-v3"})), Some(MoRef::new("Folder", "group-v3")));
-        assert_eq!(MoRef::from_json(&json!({"_typeName": "Task", "type": "x", "value": "y"})), None);
+        assert_eq!(
+            MoRef::from_json(&json!({"type": "Folder", "value": "group-v3"})),
+            Some(MoRef::new("Folder", "group-v3"))
+        );
+        assert_eq!(
+            MoRef::from_json(&json!({"_typeName": "Task", "type": "x", "value": "y"})),
+            None
+        );
         assert_eq!(MoRef::from_json(&json!("vm-42")), None);
         assert_eq!(vm.to_string(), "VirtualMachine:vm-42");
     }

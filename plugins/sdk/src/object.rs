@@ -23,7 +23,10 @@ impl Obj {
     /// An object with no properties yet, for tests and for callers that
     /// assemble objects themselves.
     pub fn new(reference: MoRef) -> Self {
-        Obj { reference, props: Map::new() }
+        Obj {
+            reference,
+            props: Map::new(),
+        }
     }
 
     /// Add a property (builder style), mostly for tests.
@@ -34,9 +37,14 @@ impl Obj {
 
     /// The value at `path`: the property itself when collected under that
     /// path, otherwise the longest collected prefix walked to the rest
-    /// (`summary.hardware` + `cpuMhz`). Boxes are looked through and null is
+    /// (`summary.hardware` + `cpuMhz`). Boxes are looked through, and null
+    /// or an empty string (how some servers send an unset property) is
     /// treated as absent.
     pub fn get(&self, path: &str) -> Option<&Value> {
+        self.lookup(path).filter(|v| v.as_str() != Some(""))
+    }
+
+    fn lookup(&self, path: &str) -> Option<&Value> {
         if let Some(value) = self.props.get(path) {
             return json::lookup(value, "");
         }
@@ -77,7 +85,10 @@ impl Obj {
 
     /// An array property's items; empty when unset.
     pub fn get_array(&self, path: &str) -> &[Value] {
-        self.get(path).and_then(json::as_array).map(Vec::as_slice).unwrap_or(&[])
+        self.get(path)
+            .and_then(json::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The `name` property, or the object's id when the name was not
@@ -100,6 +111,7 @@ mod tests {
             .with("parent", json!({"_typeName": "ManagedObjectReference", "type": "ClusterComputeResource", "value": "domain-c7"}))
             .with("vm", json!([{"type": "VirtualMachine", "value": "vm-1"}, {"type": "VirtualMachine", "value": "vm-2"}]))
             .with("guest.ipAddress", Value::Null)
+            .with("guest.hostName", json!(""))
     }
 
     #[test]
@@ -109,12 +121,19 @@ mod tests {
         assert_eq!(host.get_i64("summary.hardware.cpuMhz"), Some(2400));
         assert_eq!(host.get_i64("summary.hardware.numCpuThreads"), None);
         assert_eq!(host.get_bool("runtime.inMaintenanceMode"), Some(false));
-        assert_eq!(host.get_ref("parent"), Some(MoRef::new("ClusterComputeResource", "domain-c7")));
+        assert_eq!(
+            host.get_ref("parent"),
+            Some(MoRef::new("ClusterComputeResource", "domain-c7"))
+        );
         assert_eq!(host.get_refs("vm").len(), 2);
         assert_eq!(host.get_refs("datastore"), Vec::<MoRef>::new());
         assert_eq!(host.get_str("guest.ipAddress"), None);
+        assert_eq!(host.get_str("guest.hostName"), None);
         assert_eq!(host.get_str("summary"), None);
         assert!(host.get_array("nothing").is_empty());
-        assert_eq!(Obj::new(MoRef::new("Folder", "group-v3")).name(), "group-v3");
+        assert_eq!(
+            Obj::new(MoRef::new("Folder", "group-v3")).name(),
+            "group-v3"
+        );
     }
 }

@@ -22,12 +22,20 @@ pub fn object() -> ObjectSchema {
 impl ObjectSchema {
     /// A required, non-empty string property.
     pub fn string(self, name: &str, description: &str) -> Self {
-        self.property(name, json!({"type": "string", "minLength": 1, "description": description}), true)
+        self.property(
+            name,
+            json!({"type": "string", "minLength": 1, "description": description}),
+            true,
+        )
     }
 
     /// An optional, non-empty string property.
     pub fn optional_string(self, name: &str, description: &str) -> Self {
-        self.property(name, json!({"type": "string", "minLength": 1, "description": description}), false)
+        self.property(
+            name,
+            json!({"type": "string", "minLength": 1, "description": description}),
+            false,
+        )
     }
 
     /// Any property schema, required or not.
@@ -108,10 +116,18 @@ pub fn describe_arguments(schema: &Value) -> String {
         .map(|(name, property)| {
             let json_type = match property.get("type") {
                 Some(Value::String(t)) => t.clone(),
-                Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("|"),
+                Some(Value::Array(types)) => types
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("|"),
                 _ => "any".to_string(),
             };
-            let need = if required.contains(&name.as_str()) { "required" } else { "optional" };
+            let need = if required.contains(&name.as_str()) {
+                "required"
+            } else {
+                "optional"
+            };
             format!("{name} ({json_type}, {need})")
         })
         .collect::<Vec<_>>()
@@ -124,15 +140,24 @@ mod tests {
 
     #[test]
     fn builds_and_describes() {
-        let schema = object().string("vmName", "The VM").optional_string("description", "Text").build();
+        let schema = object()
+            .string("vmName", "The VM")
+            .optional_string("description", "Text")
+            .build();
         assert_eq!(schema["type"], "object");
         assert_eq!(schema["required"], json!(["vmName"]));
         assert_eq!(schema["additionalProperties"], json!(false));
-        assert_eq!(describe_arguments(&schema), "vmName (string, required), description (string, optional)");
+        assert_eq!(
+            describe_arguments(&schema),
+            "vmName (string, required), description (string, optional)"
+        );
         assert_eq!(describe_arguments(&object().build()), "no arguments");
         assert_eq!(object().build().get("required"), None);
         let result = result_object(&[("name", of("string")), ("ip", nullable("string"))]);
         assert_eq!(result["required"], json!(["name", "ip"]));
-        assert_eq!(result["properties"]["ip"]["type"], json!(["string", "null"]));
+        assert_eq!(
+            result["properties"]["ip"]["type"],
+            json!(["string", "null"])
+        );
     }
 }

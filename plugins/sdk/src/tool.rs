@@ -112,7 +112,11 @@ impl Toolbox {
     /// An empty group named `group` (tools become `infra.vmware.<group>.<tool>`)
     /// at `version` (usually `env!("CARGO_PKG_VERSION")`).
     pub fn new(group: impl Into<String>, version: impl Into<String>) -> Self {
-        Toolbox { group: group.into(), version: version.into(), tools: Vec::new() }
+        Toolbox {
+            group: group.into(),
+            version: version.into(),
+            tools: Vec::new(),
+        }
     }
 
     /// Add a tool. Its handler receives the arguments deserialized as `A`
@@ -160,8 +164,9 @@ impl Toolbox {
         let arguments = if arguments.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(arguments)
-                .map_err(|err| Error::invalid_argument(format!("{tool}: arguments are not valid JSON: {err}")))?
+            serde_json::from_str(arguments).map_err(|err| {
+                Error::invalid_argument(format!("{tool}: arguments are not valid JSON: {err}"))
+            })?
         };
         Ok(self.call_value(tool, arguments)?.to_string())
     }
@@ -184,7 +189,11 @@ impl Toolbox {
 /// anything but an object, a wrong type or a missing or unknown field is an
 /// `invalid-argument` error naming the field, serde's reason, and the valid
 /// arguments from the tool's input schema.
-pub fn parse_arguments<A: DeserializeOwned>(tool: &str, input_schema: &Value, arguments: Value) -> Result<A> {
+pub fn parse_arguments<A: DeserializeOwned>(
+    tool: &str,
+    input_schema: &Value,
+    arguments: Value,
+) -> Result<A> {
     let arguments = match arguments {
         Value::Null => Value::Object(Map::new()),
         Value::Object(map) => Value::Object(map),
@@ -203,7 +212,9 @@ pub fn parse_arguments<A: DeserializeOwned>(tool: &str, input_schema: &Value, ar
         if path == "." || path.is_empty() {
             Error::invalid_argument(format!("{tool}: {reason}; valid arguments: {valid}"))
         } else {
-            Error::invalid_argument(format!("{tool}: argument `{path}`: {reason}; valid arguments: {valid}"))
+            Error::invalid_argument(format!(
+                "{tool}: argument `{path}`: {reason}; valid arguments: {valid}"
+            ))
         }
     })
 }
@@ -236,11 +247,16 @@ mod tests {
         Toolbox::new("vms", "1.0.0")
             .tool(
                 ToolSpec::new("getVMInfo", "Read a VM").input(
-                    schema::object().string("vmName", "The VM").optional_string("description", "Why").build(),
+                    schema::object()
+                        .string("vmName", "The VM")
+                        .optional_string("description", "Why")
+                        .build(),
                 ),
                 |args: VmArgs| Ok(json!({"vm": args.vm_name, "description": args.description})),
             )
-            .tool(ToolSpec::new("ping", "Answer").read_only(), |_: NoArgs| Ok("pong"))
+            .tool(ToolSpec::new("ping", "Answer").read_only(), |_: NoArgs| {
+                Ok("pong")
+            })
     }
 
     fn invalid_argument(result: Result<String>) -> String {
@@ -253,13 +269,18 @@ mod tests {
     #[test]
     fn dispatches_typed_arguments() {
         let toolbox = toolbox();
-        assert_eq!(toolbox.call("getVMInfo", r#"{"vmName":"db1"}"#).unwrap(), r#"{"vm":"db1","description":null}"#);
+        assert_eq!(
+            toolbox.call("getVMInfo", r#"{"vmName":"db1"}"#).unwrap(),
+            r#"{"vm":"db1","description":null}"#
+        );
         assert_eq!(toolbox.call("ping", "").unwrap(), r#""pong""#);
         assert_eq!(toolbox.call("ping", "null").unwrap(), r#""pong""#);
         let manifest = toolbox.manifest();
         assert_eq!(manifest.group, "vms");
         assert_eq!(manifest.tools.len(), 2);
-        assert!(manifest.tools[1].annotations.read_only && manifest.tools[1].annotations.idempotent);
+        assert!(
+            manifest.tools[1].annotations.read_only && manifest.tools[1].annotations.idempotent
+        );
     }
 
     #[test]
@@ -275,16 +296,25 @@ mod tests {
         let wrong_type = invalid_argument(toolbox.call("getVMInfo", r#"{"vmName":5}"#));
         assert!(wrong_type.contains("argument `vmName`"), "{wrong_type}");
         assert!(wrong_type.contains("expected a string"), "{wrong_type}");
-        assert!(wrong_type.contains("vmName (string, required)"), "{wrong_type}");
+        assert!(
+            wrong_type.contains("vmName (string, required)"),
+            "{wrong_type}"
+        );
         let missing = invalid_argument(toolbox.call("getVMInfo", "{}"));
         assert!(missing.contains("missing field `vmName`"), "{missing}");
         let unknown = invalid_argument(toolbox.call("getVMInfo", r#"{"vmName":"a","vmname":"b"}"#));
         assert!(unknown.contains("unknown field `vmname`"), "{unknown}");
         let not_object = invalid_argument(toolbox.call("getVMInfo", "[1]"));
-        assert!(not_object.contains("must be a JSON object, got an array"), "{not_object}");
+        assert!(
+            not_object.contains("must be a JSON object, got an array"),
+            "{not_object}"
+        );
         let not_json = invalid_argument(toolbox.call("getVMInfo", "{"));
         assert!(not_json.contains("not valid JSON"), "{not_json}");
         let extra = invalid_argument(toolbox.call("ping", r#"{"x":1}"#));
-        assert!(extra.contains("unknown field `x`") && extra.contains("no arguments"), "{extra}");
+        assert!(
+            extra.contains("unknown field `x`") && extra.contains("no arguments"),
+            "{extra}"
+        );
     }
 }

@@ -23,7 +23,12 @@ pub fn service_content() -> Result<Value> {
 /// Collect `properties` of every `object_type` object under `root` (the
 /// root folder when `None`), descending below its direct children when
 /// `recursive`. Unset properties are absent from [`Obj::props`].
-pub fn retrieve(object_type: &str, root: Option<&MoRef>, recursive: bool, properties: &[&str]) -> Result<Vec<Obj>> {
+pub fn retrieve(
+    object_type: &str,
+    root: Option<&MoRef>,
+    recursive: bool,
+    properties: &[&str],
+) -> Result<Vec<Obj>> {
     let request = wit::RetrieveRequest {
         object_type: object_type.to_string(),
         root: root.map(MoRef::to_wit),
@@ -39,7 +44,10 @@ pub fn retrieve(object_type: &str, root: Option<&MoRef>, recursive: bool, proper
                 let value = parse_json(&property.value, &property.path)?;
                 props.insert(property.path, value);
             }
-            Ok(Obj { reference: MoRef::from_wit(&content.ref_), props })
+            Ok(Obj {
+                reference: MoRef::from_wit(&content.ref_),
+                props,
+            })
         })
         .collect()
 }
@@ -53,7 +61,9 @@ pub fn invoke(target: &MoRef, method: &str, arguments: Value) -> Result<Value> {
         Value::Null => Value::Object(Map::new()),
         Value::Object(map) => Value::Object(map),
         other => {
-            return Err(Error::internal(format!("invoke {method}: arguments must be a JSON object, not {other}")));
+            return Err(Error::internal(format!(
+                "invoke {method}: arguments must be a JSON object, not {other}"
+            )));
         }
     };
     let text = wit::invoke(&target.to_wit(), method, &arguments.to_string())?;
@@ -66,18 +76,26 @@ pub fn invoke(target: &MoRef, method: &str, arguments: Value) -> Result<Value> {
 /// Read `properties` of one object. Tries the object's container (its
 /// parent folder or compute resource) non-recursively first, which is cheap,
 /// and falls back to the whole inventory when that view does not hold it.
-pub fn read_object(reference: &MoRef, container: Option<&MoRef>, properties: &[&str]) -> Result<Obj> {
-    if let Some(container) = container {
-        if let Ok(objects) = retrieve(&reference.kind, Some(container), false, properties) {
-            if let Some(found) = objects.into_iter().find(|o| &o.reference == reference) {
-                return Ok(found);
-            }
-        }
+pub fn read_object(
+    reference: &MoRef,
+    container: Option<&MoRef>,
+    properties: &[&str],
+) -> Result<Obj> {
+    if let Some(container) = container
+        && let Ok(objects) = retrieve(&reference.kind, Some(container), false, properties)
+        && let Some(found) = objects.into_iter().find(|o| &o.reference == reference)
+    {
+        return Ok(found);
     }
     retrieve(&reference.kind, None, true, properties)?
         .into_iter()
         .find(|o| &o.reference == reference)
-        .ok_or_else(|| Error::not_found(format!("{} {} no longer exists", reference.kind, reference.value)))
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "{} {} no longer exists",
+                reference.kind, reference.value
+            ))
+        })
 }
 
 /// The names of every `object_type` object, by reference, for showing names
@@ -106,5 +124,6 @@ pub fn names_or_empty(object_type: &str) -> HashMap<MoRef, String> {
 }
 
 fn parse_json(text: &str, what: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|err| Error::internal(format!("host returned invalid JSON for {what}: {err}")))
+    serde_json::from_str(text)
+        .map_err(|err| Error::internal(format!("host returned invalid JSON for {what}: {err}")))
 }

@@ -1,1 +1,273 @@
+//! The `vms` tool group: list, inspect, power, snapshot and clone virtual
+//! machines (MCP tools `infra.vmware.vms.*`).
+//!
+//! This file declares the tools and their argument types; each tool's work
+//! lives in its own module. Every VM or folder argument accepts a name, an
+//! inventory path (`DC0/vm/web/db1`) or an id (`vm-42`); every tool that
+//! changes state asks the host for approval before it calls vSphere.
 
+mod clone;
+mod hardware;
+mod info;
+mod list;
+mod power;
+mod snapshot;
+mod snapshot_tree;
+mod target;
+
+use serde::Deserialize;
+use vmware_plugin_sdk::prelude::*;
+
+/// How a VM argument is described in every input schema.
+const VM_ARG: &str = "The virtual machine: its name, its inventory path (e.g. DC0/vm/web/db1) or its id (e.g. vm-42).";
+
+/// How a snapshot argument is described in every input schema.
+const SNAPSHOT_ARG: &str = "The snapshot: its name, its path in the VM's snapshot tree (e.g. base/patched) or its id (e.g. snapshot-7).";
+
+/// `listVMs` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ListArgs {
+    /// Limit the listing to this folder or datacenter (and everything below it).
+    folder: Option<String>,
+}
+
+/// Arguments of tools that act on one VM.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VmArgs {
+    /// The VM.
+    vm_name: String,
+}
+
+/// `createSnapshot` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateSnapshotArgs {
+    /// The VM.
+    vm_name: String,
+    /// The new snapshot's name.
+    snapshot_name: String,
+    /// Free text stored with the snapshot.
+    description: Option<String>,
+}
+
+/// `revertToSnapshot` and `deleteSnapshot` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SnapshotArgs {
+    /// The VM.
+    vm_name: String,
+    /// The snapshot within the VM's tree.
+    snapshot_name: String,
+}
+
+/// `cloneVm` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CloneArgs {
+    /// The VM (or template) to copy.
+    source_vm_name: String,
+    /// The copy's name, unique within the target folder.
+    new_vm_name: String,
+    /// The VM folder to put the copy in.
+    target_folder: String,
+}
+
+/// The group's tools; built on every call (cheap) because handlers are not `Sync`.
+fn toolbox() -> Toolbox {
+    let vm_only = schema::object().string("vmName", VM_ARG).build();
+    Toolbox::new("vms", env!("CARGO_PKG_VERSION"))
+        .tool(
+            ToolSpec::new(
+                "listVMs",
+                "List virtual machines with power state, host, folder, CPU, memory, guest OS and IP address. \
+                 Optionally limited to one VM folder or datacenter (name, inventory path or id) and everything below it.",
+            )
+            .input(
+                schema::object()
+                    .optional_string(
+                        "folder",
+                        "Only list VMs in this VM folder or datacenter and below: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).",
+                    )
+                    .build(),
+            )
+            .output(list::output_schema())
+            .read_only(),
+            |args: ListArgs| list::list_vms(args.folder.as_deref()),
+        )
+        .tool(
+            ToolSpec::new(
+                "getVMInfo",
+                "Show one virtual machine in detail: power state, host, hardware (CPUs, memory, disks, NICs), guest OS and tools, \
+                 snapshot tree, datastores, resource pool and overall status.",
+            )
+            .input(vm_only.clone())
+            .output(info::output_schema())
+            .read_only(),
+            |args: VmArgs| info::vm_info(&args.vm_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "powerOnVm",
+                "Power on a virtual machine (after approval). Fails with invalid-state if it is already powered on.",
+            )
+            .input(vm_only.clone())
+            .output(power::output_schema())
+            .idempotent(),
+            |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::On),
+        )
+        .tool(
+            ToolSpec::new(
+                "powerOffVm",
+                "Power off a virtual machine immediately, like pulling the plug (after approval). \
+                 Fails with invalid-state if it is already powered off.",
+            )
+            .input(vm_only.clone())
+            .output(power::output_schema())
+            .destructive()
+            .idempotent(),
+            |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Off),
+        )
+        .tool(
+            ToolSpec::new(
+                "rebootVm",
+                "Restart a powered-on virtual machine (after approval): a clean guest reboot when VMware Tools is running, \
+                 otherwise a hard reset. The result says which was used.",
+            )
+            .input(vm_only)
+            .output(power::output_schema())
+            .destructive(),
+            |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Reboot),
+        )
+        .tool(
+            ToolSpec::new(
+                "createSnapshot",
+                "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval.",
+            )
+            .input(
+                schema::object()
+                    .string("vmName", VM_ARG)
+                    .string("snapshotName", "The new snapshot's name.")
+                    .optional_string("description", "Free text stored with the snapshot.")
+                    .build(),
+            ),
+            |args: CreateSnapshotArgs| {
+                snapshot::create(&args.vm_name, &args.snapshot_name, args.description.as_deref())
+            },
+        )
+        .tool(
+            ToolSpec::new(
+                "revertToSnapshot",
+                "Revert a virtual machine to one of its snapshots (after approval); changes since the snapshot are lost. \
+                 If several snapshots share the name, the error lists them: pass a tree path or id instead.",
+            )
+            .input(schema::object().string("vmName", VM_ARG).string("snapshotName", SNAPSHOT_ARG).build())
+            .destructive(),
+            |args: SnapshotArgs| snapshot::revert(&args.vm_name, &args.snapshot_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "deleteSnapshot",
+                "Delete one snapshot of a virtual machine, keeping its child snapshots (after approval). \
+                 If several snapshots share the name, the error lists them: pass a tree path or id instead.",
+            )
+            .input(schema::object().string("vmName", VM_ARG).string("snapshotName", SNAPSHOT_ARG).build())
+            .destructive(),
+            |args: SnapshotArgs| snapshot::delete(&args.vm_name, &args.snapshot_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "cloneVm",
+                "Clone a virtual machine or template into a VM folder under a new name (after approval). \
+                 The clone stays powered off and is placed with the source's resource pool and datastore.",
+            )
+            .input(
+                schema::object()
+                    .string("sourceVmName", "The VM or template to copy: a name, an inventory path or an id.")
+                    .string("newVmName", "The new VM's name; must not exist in the target folder.")
+                    .string(
+                        "targetFolder",
+                        "The VM folder to create it in: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).",
+                    )
+                    .build(),
+            )
+            .output(clone::output_schema()),
+            |args: CloneArgs| clone::clone_vm(&args.source_vm_name, &args.new_vm_name, &args.target_folder),
+        )
+}
+
+vmware_plugin_sdk::export_tool_group!(toolbox);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declares_the_contracted_tools() {
+        let toolbox = toolbox();
+        let names: Vec<&str> = toolbox.specs().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "listVMs",
+                "getVMInfo",
+                "powerOnVm",
+                "powerOffVm",
+                "rebootVm",
+                "createSnapshot",
+                "revertToSnapshot",
+                "deleteSnapshot",
+                "cloneVm"
+            ]
+        );
+        let manifest = toolbox.manifest();
+        assert_eq!(manifest.group, "vms");
+        for tool in &manifest.tools {
+            let schema: Value = serde_json::from_str(&tool.input_schema).unwrap();
+            assert_eq!(schema["type"], "object", "{}", tool.name);
+        }
+        let read_only: Vec<&str> = manifest
+            .tools
+            .iter()
+            .filter(|t| t.annotations.read_only)
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(read_only, ["listVMs", "getVMInfo"]);
+        let destructive: Vec<&str> = manifest
+            .tools
+            .iter()
+            .filter(|t| t.annotations.destructive)
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(
+            destructive,
+            [
+                "powerOffVm",
+                "rebootVm",
+                "revertToSnapshot",
+                "deleteSnapshot"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_arguments_fail_before_any_vsphere_call() {
+        let toolbox = toolbox();
+        for (tool, args) in [
+            ("getVMInfo", "{}"),
+            ("powerOnVm", r#"{"vmName": 42}"#),
+            ("createSnapshot", r#"{"vmName": "a"}"#),
+            (
+                "cloneVm",
+                r#"{"sourceVmName": "a", "newVmName": "b", "targetFolder": ["x"]}"#,
+            ),
+            ("listVMs", r#"{"folder": "x", "extra": 1}"#),
+        ] {
+            assert!(
+                matches!(toolbox.call(tool, args), Err(Error::InvalidArgument(_))),
+                "{tool} {args}"
+            );
+        }
+    }
+}

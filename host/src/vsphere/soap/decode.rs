@@ -10,7 +10,7 @@ use serde_json::{Map, Number, Value};
 
 use super::encode::array_item_type;
 use super::fault;
-use super::schema::{Kind, Method, Schema, MOREF};
+use super::schema::{Kind, MOREF, Method, Schema};
 use super::xml::{self, Element};
 use crate::error::VsError;
 
@@ -31,7 +31,9 @@ fn boxed(type_name: &str, v: Value) -> Value {
 /// for places whose type is known from context (a property, a task result).
 pub fn unbox(v: Value) -> Value {
     match v {
-        Value::Object(mut m) if m.len() == 2 && m.contains_key("_typeName") && m.contains_key("_value") => {
+        Value::Object(mut m)
+            if m.len() == 2 && m.contains_key("_typeName") && m.contains_key("_value") =>
+        {
             m.remove("_value").unwrap_or(Value::Null)
         }
         other => other,
@@ -47,7 +49,10 @@ fn primitive(type_name: &str, text: &str) -> Value {
             "false" | "0" => Value::Bool(false),
             _ => Value::String(text.to_string()),
         },
-        "byte" | "short" | "int" | "long" => t.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_string())),
+        "byte" | "short" | "int" | "long" => t
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(text.to_string())),
         "float" | "double" => t
             .parse::<f64>()
             .ok()
@@ -80,7 +85,10 @@ fn put(obj: &mut Map<String, Value>, name: &str, v: Value, array: bool) {
             *existing = Value::Array(vec![first, v]);
         }
         None => {
-            obj.insert(name.to_string(), if array { Value::Array(vec![v]) } else { v });
+            obj.insert(
+                name.to_string(),
+                if array { Value::Array(vec![v]) } else { v },
+            );
         }
     }
 }
@@ -104,11 +112,20 @@ impl<'s> Decoder<'s> {
             _ => return self.generic(el),
         };
         let kind = self.schema.kind(actual);
-        if kind == Kind::Unknown {
-            if let Some(item) = array_item_type(actual) {
-                let items: Vec<Value> = el.children.iter().map(|c| self.element(c, Some(&item))).filter(|v| !v.is_null()).collect();
-                return if any_position { boxed(actual, Value::Array(items)) } else { Value::Array(items) };
-            }
+        if kind == Kind::Unknown
+            && let Some(item) = array_item_type(actual)
+        {
+            let items: Vec<Value> = el
+                .children
+                .iter()
+                .map(|c| self.element(c, Some(&item)))
+                .filter(|v| !v.is_null())
+                .collect();
+            return if any_position {
+                boxed(actual, Value::Array(items))
+            } else {
+                Value::Array(items)
+            };
         }
         match kind {
             Kind::Primitive if actual == "anyType" => self.generic(el),
@@ -121,7 +138,11 @@ impl<'s> Decoder<'s> {
                 if any_position { boxed(actual, v) } else { v }
             }
             Kind::Managed => {
-                let fallback = if actual == MOREF || actual == "ManagedObject" { "ManagedObject" } else { actual };
+                let fallback = if actual == MOREF || actual == "ManagedObject" {
+                    "ManagedObject"
+                } else {
+                    actual
+                };
                 moref(el.type_attr.as_deref().unwrap_or(fallback), &el.text)
             }
             Kind::Data => self.data(el, actual, Some(actual)),
@@ -186,16 +207,28 @@ impl<'s> Decoder<'s> {
 /// The first element of the SOAP body, or an error saying the reply is not SOAP.
 fn body_element(root: &Element) -> Result<&Element, VsError> {
     if root.name != "Envelope" {
-        return Err(VsError::Internal(format!("the server's reply is not a SOAP envelope (root element <{}>)", root.name)));
+        return Err(VsError::Internal(format!(
+            "the server's reply is not a SOAP envelope (root element <{}>)",
+            root.name
+        )));
     }
-    let body = root.child("Body").ok_or_else(|| VsError::Internal("the server's SOAP reply has no Body".into()))?;
-    body.children.first().ok_or_else(|| VsError::Internal("the server's SOAP reply has an empty Body".into()))
+    let body = root
+        .child("Body")
+        .ok_or_else(|| VsError::Internal("the server's SOAP reply has no Body".into()))?;
+    body.children
+        .first()
+        .ok_or_else(|| VsError::Internal("the server's SOAP reply has an empty Body".into()))
 }
 
 /// Decode a response document for `method`: its `returnval`(s) as VI/JSON,
 /// or the SOAP fault as [`VsError::Fault`].
 pub fn decode_response(schema: &Schema, text: &str, method: &Method) -> Result<Value, VsError> {
-    let root = xml::parse(text).map_err(|e| VsError::Internal(format!("{}: unreadable reply from the server: {e}", method.name)))?;
+    let root = xml::parse(text).map_err(|e| {
+        VsError::Internal(format!(
+            "{}: unreadable reply from the server: {e}",
+            method.name
+        ))
+    })?;
     let first = body_element(&root)?;
     if first.name == "Fault" {
         return Err(VsError::Fault(fault::from_soap_fault(schema, first)));
@@ -204,7 +237,11 @@ pub fn decode_response(schema: &Schema, text: &str, method: &Method) -> Result<V
     let Some(ret) = &method.returns else {
         return Ok(Value::Null);
     };
-    let mut values = first.children.iter().filter(|c| c.name == "returnval").map(|c| dec.element(c, Some(&ret.name)));
+    let mut values = first
+        .children
+        .iter()
+        .filter(|c| c.name == "returnval")
+        .map(|c| dec.element(c, Some(&ret.name)));
     if ret.array {
         Ok(Value::Array(values.filter(|v| !v.is_null()).collect()))
     } else {
@@ -255,7 +292,10 @@ mod tests {
         assert_eq!(v["_typeName"], "RetrieveResult");
         // `objects` is declared an array: one element still makes an array.
         let obj = &v["objects"][0];
-        assert_eq!(obj["obj"], json!({"_typeName": "ManagedObjectReference", "type": "VirtualMachine", "value": "vm-42"}));
+        assert_eq!(
+            obj["obj"],
+            json!({"_typeName": "ManagedObjectReference", "type": "VirtualMachine", "value": "vm-42"})
+        );
         let props = obj["propSet"].as_array().unwrap();
         assert_eq!(props.len(), 5);
         let devices = &props[0]["val"];
@@ -265,7 +305,10 @@ mod tests {
         assert_eq!(disk["key"], 2000);
         assert_eq!(disk["capacityInKB"], 1024);
         assert_eq!(disk["deviceInfo"]["_typeName"], "Description");
-        assert_eq!(unbox(props[1]["val"].clone()), json!("2024-05-01T10:00:00.5Z"));
+        assert_eq!(
+            unbox(props[1]["val"].clone()),
+            json!("2024-05-01T10:00:00.5Z")
+        );
         assert_eq!(unbox(props[2]["val"].clone()), json!(false));
         assert_eq!(props[3]["val"], json!({"_typeName": "int", "_value": 120}));
         assert_eq!(
@@ -292,21 +335,34 @@ mod tests {
         assert_eq!(v["about"]["apiVersion"], "99.0");
         assert_eq!(v["about"]["futureField"], "x");
         assert_eq!(v["about"]["futureNested"], json!({"a": ["1", "2"]}));
-        assert_eq!(v["futureManager"], json!({"_typeName": "ManagedObjectReference", "type": "FutureManager", "value": "fm-1"}));
-        assert_eq!(v["futureSetting"], json!({"_typeName": "FutureSettingType", "weight": "3"}));
+        assert_eq!(
+            v["futureManager"],
+            json!({"_typeName": "ManagedObjectReference", "type": "FutureManager", "value": "fm-1"})
+        );
+        assert_eq!(
+            v["futureSetting"],
+            json!({"_typeName": "FutureSettingType", "weight": "3"})
+        );
     }
 
     #[test]
     fn arrays_of_one_from_the_return_type() {
         let s = schema().unwrap();
-        let m = s.method("VirtualMachine", "QueryFaultToleranceCompatibility").unwrap();
+        let m = s
+            .method("VirtualMachine", "QueryFaultToleranceCompatibility")
+            .unwrap();
         let text = format!(
             "{ENV_START}{}{ENV_END}",
             r#"<QueryFaultToleranceCompatibilityResponse xmlns="urn:vim25"><returnval><fault xsi:type="InvalidState"></fault><localizedMessage>nope</localizedMessage></returnval></QueryFaultToleranceCompatibilityResponse>"#
         );
         let v = decode_response(s, &text, m).unwrap();
-        assert_eq!(v, json!([{"_typeName": "LocalizedMethodFault", "fault": {"_typeName": "InvalidState"}, "localizedMessage": "nope"}]));
-        let empty = format!("{ENV_START}<QueryFaultToleranceCompatibilityResponse xmlns=\"urn:vim25\"/>{ENV_END}");
+        assert_eq!(
+            v,
+            json!([{"_typeName": "LocalizedMethodFault", "fault": {"_typeName": "InvalidState"}, "localizedMessage": "nope"}])
+        );
+        let empty = format!(
+            "{ENV_START}<QueryFaultToleranceCompatibilityResponse xmlns=\"urn:vim25\"/>{ENV_END}"
+        );
         assert_eq!(decode_response(s, &empty, m).unwrap(), json!([]));
     }
 
@@ -318,7 +374,9 @@ mod tests {
             r#"<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>The attempted operation cannot be performed in the current state (Powered on).</faultstring><detail><InvalidPowerStateFault xmlns="urn:vim25" xsi:type="InvalidPowerState"><requestedState>poweredOn</requestedState><existingState>poweredOn</existingState></InvalidPowerStateFault></detail></soapenv:Fault>"#,
         )
         .unwrap_err();
-        let VsError::Fault(f) = err else { panic!("{err:?}") };
+        let VsError::Fault(f) = err else {
+            panic!("{err:?}")
+        };
         assert_eq!(f.type_name, "InvalidPowerState");
         assert!(f.message.contains("current state"));
         assert_eq!(f.detail["existingState"], "poweredOn");
@@ -329,11 +387,22 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         let s = schema().unwrap();
         let m = s.method("ServiceInstance", "CurrentTime").unwrap();
-        for text in ["", "<html>502 Bad Gateway</html>", "<Envelope/>", "<Envelope><Body/></Envelope>", "<<<"] {
+        for text in [
+            "",
+            "<html>502 Bad Gateway</html>",
+            "<Envelope/>",
+            "<Envelope><Body/></Envelope>",
+            "<<<",
+        ] {
             assert!(decode_response(s, text, m).is_err(), "{text}");
         }
-        let ok = format!("{ENV_START}<CurrentTimeResponse xmlns=\"urn:vim25\"><returnval>2024-01-01T00:00:00Z</returnval></CurrentTimeResponse>{ENV_END}");
-        assert_eq!(decode_response(s, &ok, m).unwrap(), json!("2024-01-01T00:00:00Z"));
+        let ok = format!(
+            "{ENV_START}<CurrentTimeResponse xmlns=\"urn:vim25\"><returnval>2024-01-01T00:00:00Z</returnval></CurrentTimeResponse>{ENV_END}"
+        );
+        assert_eq!(
+            decode_response(s, &ok, m).unwrap(),
+            json!("2024-01-01T00:00:00Z")
+        );
         // A number that does not parse is kept as text.
         let d = Decoder::new(s);
         let el = xml::parse(r#"<x xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xsd:int">12a</x>"#).unwrap();

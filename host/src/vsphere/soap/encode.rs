@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{Kind, Method, Schema, TypeRef, MOREF};
+use super::schema::{Kind, MOREF, Method, Schema, TypeRef};
 use super::xml::{escape_into, escape_lossy};
 use crate::error::VsError;
 use crate::vsphere::MoRef;
@@ -37,9 +37,17 @@ pub fn envelope(operation_id: &str, body: &str) -> String {
 
 /// Encode a call of `method` on `this` as the SOAP body element.
 /// Returns the body and the method's schema entry.
-pub fn encode_call<'s>(schema: &'s Schema, this: &MoRef, method: &str, args: &Map<String, Value>) -> Result<(String, &'s Method), VsError> {
+pub fn encode_call<'s>(
+    schema: &'s Schema,
+    this: &MoRef,
+    method: &str,
+    args: &Map<String, Value>,
+) -> Result<(String, &'s Method), VsError> {
     if schema.kind(&this.kind) != Kind::Managed || this.kind == MOREF {
-        return Err(VsError::InvalidArgument(format!("{method}: '{}' is not a vim25 managed object type", this.kind)));
+        return Err(VsError::InvalidArgument(format!(
+            "{method}: '{}' is not a vim25 managed object type",
+            this.kind
+        )));
     }
     let m = schema.method(&this.kind, method).ok_or_else(|| {
         VsError::InvalidArgument(format!(
@@ -48,22 +56,38 @@ pub fn encode_call<'s>(schema: &'s Schema, this: &MoRef, method: &str, args: &Ma
             schema.method_names(&this.kind).join(", ")
         ))
     })?;
-    let expected = || m.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    let expected = || {
+        m.params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for key in args.keys() {
         if key == "_this" {
             if MoRef::from_json(&args[key]).as_ref() != Some(this) {
-                return Err(VsError::InvalidArgument(format!("{method}: `_this` must be the target {this} or left out")));
+                return Err(VsError::InvalidArgument(format!(
+                    "{method}: `_this` must be the target {this} or left out"
+                )));
             }
             continue;
         }
         if !m.params.iter().any(|p| &p.name == key) {
             return Err(VsError::InvalidArgument(format!(
                 "{method}: unknown parameter '{key}' (parameters: {})",
-                if m.params.is_empty() { "none".to_string() } else { expected() }
+                if m.params.is_empty() {
+                    "none".to_string()
+                } else {
+                    expected()
+                }
             )));
         }
     }
-    let mut enc = Encoder { schema, method, out: String::with_capacity(256) };
+    let mut enc = Encoder {
+        schema,
+        method,
+        out: String::with_capacity(256),
+    };
     enc.out.push('<');
     enc.out.push_str(method);
     enc.out.push_str(r#" xmlns="urn:vim25"><_this type=""#);
@@ -78,7 +102,7 @@ pub fn encode_call<'s>(schema: &'s Schema, this: &MoRef, method: &str, args: &Ma
                 return Err(VsError::InvalidArgument(format!(
                     "{method}: missing required parameter '{}' ({})",
                     p.name, p.ty
-                )))
+                )));
             }
             Some(v) => enc.value(&p.name, &p.ty, v, &p.name)?,
         }
@@ -145,11 +169,21 @@ impl Encoder<'_> {
     }
 
     fn text(&mut self, s: &str, path: &str) -> Result<(), VsError> {
-        escape_into(&mut self.out, s)
-            .map_err(|c| VsError::InvalidArgument(format!("{}: parameter '{path}': contains U+{:04X}, which XML cannot carry", self.method, c as u32)))
+        escape_into(&mut self.out, s).map_err(|c| {
+            VsError::InvalidArgument(format!(
+                "{}: parameter '{path}': contains U+{:04X}, which XML cannot carry",
+                self.method, c as u32
+            ))
+        })
     }
 
-    fn open(&mut self, name: &str, xsi_type: Option<&str>, type_attr: Option<&str>, path: &str) -> Result<(), VsError> {
+    fn open(
+        &mut self,
+        name: &str,
+        xsi_type: Option<&str>,
+        type_attr: Option<&str>,
+        path: &str,
+    ) -> Result<(), VsError> {
         self.out.push('<');
         self.out.push_str(name);
         if let Some(t) = xsi_type {
@@ -182,7 +216,12 @@ impl Encoder<'_> {
             };
             let items = match (v, boxed) {
                 (Value::Array(items), _) | (_, Some(Value::Array(items))) => items,
-                (other, _) => return Err(self.err(path, format!("expected an array of {}, got {}", ty.name, json_kind(other)))),
+                (other, _) => {
+                    return Err(self.err(
+                        path,
+                        format!("expected an array of {}, got {}", ty.name, json_kind(other)),
+                    ));
+                }
             };
             for (i, item) in items.iter().enumerate() {
                 let p = format!("{path}[{i}]");
@@ -209,10 +248,18 @@ impl Encoder<'_> {
                 Ok(())
             }
             Kind::Enum => {
-                let s = v.as_str().ok_or_else(|| self.err(path, format!("expected a {decl} string, got {}", json_kind(v))))?;
+                let s = v.as_str().ok_or_else(|| {
+                    self.err(
+                        path,
+                        format!("expected a {decl} string, got {}", json_kind(v)),
+                    )
+                })?;
                 let values = self.schema.enum_values(decl).unwrap_or_default();
                 if !values.iter().any(|x| x == s) {
-                    return Err(self.err(path, format!("'{s}' is not a {decl} (one of: {})", values.join(", "))));
+                    return Err(self.err(
+                        path,
+                        format!("'{s}' is not a {decl} (one of: {})", values.join(", ")),
+                    ));
                 }
                 self.open(name, None, None, path)?;
                 self.text(s, path)?;
@@ -233,47 +280,81 @@ impl Encoder<'_> {
 
     fn reference(&self, decl: &str, v: &Value, path: &str) -> Result<MoRef, VsError> {
         let r = MoRef::from_json(v).ok_or_else(|| {
-            self.err(path, format!("expected a reference to a {decl} ({{\"type\":…,\"value\":…}}), got {}", json_kind(v)))
+            self.err(
+                path,
+                format!(
+                    "expected a reference to a {decl} ({{\"type\":…,\"value\":…}}), got {}",
+                    json_kind(v)
+                ),
+            )
         })?;
         if self.schema.kind(&r.kind) != Kind::Managed || r.kind == MOREF {
             return Err(self.err(path, format!("'{}' is not a managed object type", r.kind)));
         }
         if !self.schema.is_subtype(&r.kind, decl) {
-            return Err(self.err(path, format!("expected a reference to a {decl}, got a {}", r.kind)));
+            return Err(self.err(
+                path,
+                format!("expected a reference to a {decl}, got a {}", r.kind),
+            ));
         }
         Ok(r)
     }
 
     fn primitive_text(&self, prim: &str, v: &Value, path: &str) -> Result<String, VsError> {
-        let want = |what: &str| self.err(path, format!("expected {what} ({prim}), got {}", json_kind(v)));
+        let want = |what: &str| {
+            self.err(
+                path,
+                format!("expected {what} ({prim}), got {}", json_kind(v)),
+            )
+        };
         let int_in = |lo: i64, hi: i64| -> Result<String, VsError> {
             match v.as_i64() {
                 Some(n) if (lo..=hi).contains(&n) => Ok(n.to_string()),
-                Some(n) => Err(self.err(path, format!("{n} is out of range for {prim} ({lo}..={hi})"))),
-                None if v.is_number() => Err(self.err(path, format!("expected an integer ({prim})"))),
+                Some(n) => Err(self.err(
+                    path,
+                    format!("{n} is out of range for {prim} ({lo}..={hi})"),
+                )),
+                None if v.is_number() => {
+                    Err(self.err(path, format!("expected an integer ({prim})")))
+                }
                 None => Err(want("an integer")),
             }
         };
         match prim {
-            "string" | "anyURI" => v.as_str().map(str::to_string).ok_or_else(|| want("a string")),
-            "boolean" => v.as_bool().map(|b| b.to_string()).ok_or_else(|| want("a boolean")),
+            "string" | "anyURI" => v
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| want("a string")),
+            "boolean" => v
+                .as_bool()
+                .map(|b| b.to_string())
+                .ok_or_else(|| want("a boolean")),
             "byte" => int_in(i8::MIN.into(), i8::MAX.into()),
             "short" => int_in(i16::MIN.into(), i16::MAX.into()),
             "int" => int_in(i32::MIN.into(), i32::MAX.into()),
             "long" => int_in(i64::MIN, i64::MAX),
             "float" | "double" => match v {
-                Value::Number(n) => n.as_f64().map(|f| f.to_string()).ok_or_else(|| want("a number")),
+                Value::Number(n) => n
+                    .as_f64()
+                    .map(|f| f.to_string())
+                    .ok_or_else(|| want("a number")),
                 _ => Err(want("a number")),
             },
             "dateTime" => {
-                let s = v.as_str().ok_or_else(|| want("an RFC 3339 date-time string"))?;
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| want("an RFC 3339 date-time string"))?;
                 time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                    .map_err(|e| self.err(path, format!("'{s}' is not an RFC 3339 date-time: {e}")))?;
+                    .map_err(|e| {
+                        self.err(path, format!("'{s}' is not an RFC 3339 date-time: {e}"))
+                    })?;
                 Ok(s.to_string())
             }
             "base64Binary" => {
                 let s = v.as_str().ok_or_else(|| want("a base64 string"))?;
-                if !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n' | b'\r')) {
+                if !s.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n' | b'\r')
+                }) {
                     return Err(self.err(path, "not base64 text".into()));
                 }
                 Ok(s.to_string())
@@ -284,18 +365,38 @@ impl Encoder<'_> {
 
     /// A data object of declared type `decl`; `force_type` writes `xsi:type`
     /// even when the type is the declared one (anyType positions).
-    fn data(&mut self, name: &str, decl: &str, v: &Value, path: &str, force_type: bool) -> Result<(), VsError> {
-        let obj = v.as_object().ok_or_else(|| self.err(path, format!("expected a {decl} object, got {}", json_kind(v))))?;
+    fn data(
+        &mut self,
+        name: &str,
+        decl: &str,
+        v: &Value,
+        path: &str,
+        force_type: bool,
+    ) -> Result<(), VsError> {
+        let obj = v.as_object().ok_or_else(|| {
+            self.err(
+                path,
+                format!("expected a {decl} object, got {}", json_kind(v)),
+            )
+        })?;
         let actual = match obj.get("_typeName") {
             None => decl.to_string(),
             Some(Value::String(t)) => t.clone(),
-            Some(other) => return Err(self.err(path, format!("_typeName must be a string, got {}", json_kind(other)))),
+            Some(other) => {
+                return Err(self.err(
+                    path,
+                    format!("_typeName must be a string, got {}", json_kind(other)),
+                ));
+            }
         };
         if self.schema.kind(&actual) != Kind::Data {
             return Err(self.err(path, format!("'{actual}' is not a vim25 data object type")));
         }
         if !self.schema.is_subtype(&actual, decl) {
-            return Err(self.err(path, format!("'{actual}' is not a {decl} (nor derived from it)")));
+            return Err(self.err(
+                path,
+                format!("'{actual}' is not a {decl} (nor derived from it)"),
+            ));
         }
         let fields = self.schema.all_fields(&actual).unwrap_or_default();
         for key in obj.keys() {
@@ -303,14 +404,21 @@ impl Encoder<'_> {
                 return Err(self.err(path, format!("{actual} has no field '{key}'")));
             }
         }
-        let xsi = if force_type || actual != decl { Some(actual.as_str()) } else { None };
+        let xsi = if force_type || actual != decl {
+            Some(actual.as_str())
+        } else {
+            None
+        };
         self.open(name, xsi, None, path)?;
         for f in fields {
             let fpath = format!("{path}.{}", f.name);
             match obj.get(&f.name) {
                 None | Some(Value::Null) if f.ty.optional => {}
                 None | Some(Value::Null) => {
-                    return Err(self.err(&fpath, format!("required field of {actual} is missing ({})", f.ty)));
+                    return Err(self.err(
+                        &fpath,
+                        format!("required field of {actual} is missing ({})", f.ty),
+                    ));
                 }
                 Some(fv) => self.value(&f.name, &f.ty, fv, &fpath)?,
             }
@@ -377,7 +485,9 @@ impl Encoder<'_> {
     /// `{"_typeName": T, "_value": …}` in an anyType position.
     fn boxed(&mut self, name: &str, t: &str, inner: &Value, path: &str) -> Result<(), VsError> {
         if let Some(item) = array_item_type(t) {
-            let items = inner.as_array().ok_or_else(|| self.err(path, format!("{t} needs an array _value")))?;
+            let items = inner
+                .as_array()
+                .ok_or_else(|| self.err(path, format!("{t} needs an array _value")))?;
             if self.schema.kind(&item) == Kind::Unknown {
                 return Err(self.err(path, format!("the schema has no type '{item}'")));
             }
@@ -407,8 +517,16 @@ impl Encoder<'_> {
                 Ok(())
             }
             Kind::Enum => {
-                let s = inner.as_str().ok_or_else(|| self.err(path, format!("{t} needs a string _value")))?;
-                if !self.schema.enum_values(t).unwrap_or_default().iter().any(|x| x == s) {
+                let s = inner
+                    .as_str()
+                    .ok_or_else(|| self.err(path, format!("{t} needs a string _value")))?;
+                if !self
+                    .schema
+                    .enum_values(t)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|x| x == s)
+                {
                     return Err(self.err(path, format!("'{s}' is not a {t}")));
                 }
                 self.open(name, Some(t), None, path)?;
@@ -430,7 +548,13 @@ mod tests {
 
     fn call(this: (&str, &str), method: &str, args: Value) -> Result<String, VsError> {
         let args = args.as_object().cloned().unwrap_or_default();
-        encode_call(schema().unwrap(), &MoRef::new(this.0, this.1), method, &args).map(|(b, _)| b)
+        encode_call(
+            schema().unwrap(),
+            &MoRef::new(this.0, this.1),
+            method,
+            &args,
+        )
+        .map(|(b, _)| b)
     }
 
     fn invalid(r: Result<String, VsError>) -> String {
@@ -486,17 +610,40 @@ mod tests {
             body.contains(r#"<selectSet xsi:type="TraversalSpec"><name>v</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>"#),
             "{body}"
         );
-        assert!(body.contains(r#"<propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet>"#), "{body}");
-        assert!(body.contains("<options><maxObjects>100</maxObjects></options>"), "{body}");
+        assert!(
+            body.contains(
+                r#"<propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet>"#
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("<options><maxObjects>100</maxObjects></options>"),
+            "{body}"
+        );
         assert!(body.find("<specSet>").unwrap() < body.find("<options>").unwrap());
     }
 
     #[test]
     fn text_is_escaped() {
-        let body = call(("Folder", "group-v3"), "Rename_Task", json!({"newName": "a<b>&\"c'"})).unwrap();
-        assert!(body.contains("<newName>a&lt;b&gt;&amp;&quot;c&apos;</newName>"), "{body}");
-        let m = invalid(call(("Folder", "group-v3"), "Rename_Task", json!({"newName": "nul\u{0}"})));
-        assert!(m.contains("Rename_Task") && m.contains("newName") && m.contains("U+0000"), "{m}");
+        let body = call(
+            ("Folder", "group-v3"),
+            "Rename_Task",
+            json!({"newName": "a<b>&\"c'"}),
+        )
+        .unwrap();
+        assert!(
+            body.contains("<newName>a&lt;b&gt;&amp;&quot;c&apos;</newName>"),
+            "{body}"
+        );
+        let m = invalid(call(
+            ("Folder", "group-v3"),
+            "Rename_Task",
+            json!({"newName": "nul\u{0}"}),
+        ));
+        assert!(
+            m.contains("Rename_Task") && m.contains("newName") && m.contains("U+0000"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -514,49 +661,111 @@ mod tests {
         )
         .unwrap();
         assert!(body.contains(r#"<changedValue><key>a</key><value xsi:type="xsd:string">text</value></changedValue>"#), "{body}");
-        assert!(body.contains(r#"<value xsi:type="xsd:int">5</value>"#), "{body}");
-        assert!(body.contains(r#"<value xsi:type="xsd:long">5</value>"#), "{body}");
-        assert!(body.contains(r#"<value xsi:type="xsd:boolean">true</value>"#), "{body}");
-        assert!(body.contains(r#"<value xsi:type="ArrayOfString"><string>x</string><string>y</string></value>"#), "{body}");
+        assert!(
+            body.contains(r#"<value xsi:type="xsd:int">5</value>"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"<value xsi:type="xsd:long">5</value>"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"<value xsi:type="xsd:boolean">true</value>"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                r#"<value xsi:type="ArrayOfString"><string>x</string><string>y</string></value>"#
+            ),
+            "{body}"
+        );
     }
 
     #[test]
     fn schema_rejections_name_method_parameter_and_expectation() {
         let vm = ("VirtualMachine", "vm-1");
         let m = invalid(call(vm, "PowerOnVM_Taskk", json!({})));
-        assert!(m.contains("VirtualMachine has no method 'PowerOnVM_Taskk'") && m.contains("PowerOnVM_Task"), "{m}");
-        let m = invalid(call(vm, "PowerOnVM_Task", json!({"hots": {"type": "HostSystem", "value": "host-1"}})));
-        assert!(m.contains("PowerOnVM_Task: unknown parameter 'hots'") && m.contains("host"), "{m}");
-        let m = invalid(call(vm, "CreateSnapshot_Task", json!({"name": "s1", "memory": false})));
-        assert!(m.contains("CreateSnapshot_Task: missing required parameter 'quiesce' (boolean)"), "{m}");
-        let m = invalid(call(vm, "CreateSnapshot_Task", json!({"name": "s1", "memory": "no", "quiesce": false})));
-        assert!(m.contains("parameter 'memory'") && m.contains("expected a boolean"), "{m}");
-        let m = invalid(call(vm, "PowerOnVM_Task", json!({"host": {"type": "Folder", "value": "group-1"}})));
-        assert!(m.contains("expected a reference to a HostSystem, got a Folder"), "{m}");
+        assert!(
+            m.contains("VirtualMachine has no method 'PowerOnVM_Taskk'")
+                && m.contains("PowerOnVM_Task"),
+            "{m}"
+        );
+        let m = invalid(call(
+            vm,
+            "PowerOnVM_Task",
+            json!({"hots": {"type": "HostSystem", "value": "host-1"}}),
+        ));
+        assert!(
+            m.contains("PowerOnVM_Task: unknown parameter 'hots'") && m.contains("host"),
+            "{m}"
+        );
+        let m = invalid(call(
+            vm,
+            "CreateSnapshot_Task",
+            json!({"name": "s1", "memory": false}),
+        ));
+        assert!(
+            m.contains("CreateSnapshot_Task: missing required parameter 'quiesce' (boolean)"),
+            "{m}"
+        );
+        let m = invalid(call(
+            vm,
+            "CreateSnapshot_Task",
+            json!({"name": "s1", "memory": "no", "quiesce": false}),
+        ));
+        assert!(
+            m.contains("parameter 'memory'") && m.contains("expected a boolean"),
+            "{m}"
+        );
+        let m = invalid(call(
+            vm,
+            "PowerOnVM_Task",
+            json!({"host": {"type": "Folder", "value": "group-1"}}),
+        ));
+        assert!(
+            m.contains("expected a reference to a HostSystem, got a Folder"),
+            "{m}"
+        );
         let m = invalid(call(
             ("Folder", "group-v3"),
             "CreateVM_Task",
             json!({"config": {"_typeName": "NoSuchSpec"}, "pool": {"type": "ResourcePool", "value": "rp"}}),
         ));
-        assert!(m.contains("'NoSuchSpec' is not a vim25 data object type"), "{m}");
+        assert!(
+            m.contains("'NoSuchSpec' is not a vim25 data object type"),
+            "{m}"
+        );
         let m = invalid(call(
             ("Folder", "group-v3"),
             "CreateVM_Task",
             json!({"config": {"_typeName": "HostConnectSpec"}, "pool": {"type": "ResourcePool", "value": "rp"}}),
         ));
-        assert!(m.contains("'HostConnectSpec' is not a VirtualMachineConfigSpec"), "{m}");
+        assert!(
+            m.contains("'HostConnectSpec' is not a VirtualMachineConfigSpec"),
+            "{m}"
+        );
         let m = invalid(call(
             ("Folder", "group-v3"),
             "CreateVM_Task",
             json!({"config": {"nmae": "x"}, "pool": {"type": "ResourcePool", "value": "rp"}}),
         ));
-        assert!(m.contains("VirtualMachineConfigSpec has no field 'nmae'"), "{m}");
-        let m = invalid(call(("HostSystem", "host-1"), "EnterMaintenanceMode_Task", json!({"timeout": 1u64 << 40})));
+        assert!(
+            m.contains("VirtualMachineConfigSpec has no field 'nmae'"),
+            "{m}"
+        );
+        let m = invalid(call(
+            ("HostSystem", "host-1"),
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 1u64 << 40}),
+        ));
         assert!(m.contains("out of range for int"), "{m}");
         let m = invalid(call(("NoSuchType", "x"), "Foo", json!({})));
         assert!(m.contains("not a vim25 managed object type"), "{m}");
         let m = invalid(call(vm, "MigrateVM_Task", json!({"priority": "fastest"})));
-        assert!(m.contains("'fastest' is not a VirtualMachineMovePriority"), "{m}");
+        assert!(
+            m.contains("'fastest' is not a VirtualMachineMovePriority"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -565,17 +774,30 @@ mod tests {
             "container": {"type": "Folder", "value": "group-d1"}, "type": ["VirtualMachine"], "recursive": true
         }))
         .unwrap();
-        assert!(body.contains("<type>VirtualMachine</type><recursive>true</recursive>"), "{body}");
-        let m = invalid(call(("ViewManager", "ViewManager"), "CreateContainerView", json!({
-            "container": {"type": "Folder", "value": "group-d1"}, "type": "VirtualMachine", "recursive": true
-        })));
+        assert!(
+            body.contains("<type>VirtualMachine</type><recursive>true</recursive>"),
+            "{body}"
+        );
+        let m = invalid(call(
+            ("ViewManager", "ViewManager"),
+            "CreateContainerView",
+            json!({
+                "container": {"type": "Folder", "value": "group-d1"}, "type": "VirtualMachine", "recursive": true
+            }),
+        ));
         assert!(m.contains("expected an array of string"), "{m}");
         let env = envelope("corr<1>", "<X/>");
         assert!(env.contains("<soapenv:Header><operationID>corr&lt;1&gt;</operationID></soapenv:Header><soapenv:Body><X/></soapenv:Body>"));
         assert!(!envelope("", "<X/>").contains("Header"));
         assert_eq!(array_item_type("ArrayOfString").as_deref(), Some("string"));
-        assert_eq!(array_item_type("ArrayOfManagedObjectReference").as_deref(), Some("ManagedObjectReference"));
-        assert_eq!(array_item_type("ArrayOfVirtualDevice").as_deref(), Some("VirtualDevice"));
+        assert_eq!(
+            array_item_type("ArrayOfManagedObjectReference").as_deref(),
+            Some("ManagedObjectReference")
+        );
+        assert_eq!(
+            array_item_type("ArrayOfVirtualDevice").as_deref(),
+            Some("VirtualDevice")
+        );
         assert_eq!(array_type_name("int"), "ArrayOfInt");
     }
 }

@@ -57,12 +57,20 @@ impl TypeRef {
             Some(rest) => (rest, true),
             None => (s, false),
         };
-        TypeRef { name: s.to_string(), array, optional }
+        TypeRef {
+            name: s.to_string(),
+            array,
+            optional,
+        }
     }
 
     /// A plain required scalar of the given type.
     pub fn scalar(name: &str) -> TypeRef {
-        TypeRef { name: name.to_string(), array: false, optional: false }
+        TypeRef {
+            name: name.to_string(),
+            array: false,
+            optional: false,
+        }
     }
 }
 
@@ -110,19 +118,26 @@ pub struct Method {
 impl Method {
     /// True when the method returns a Task that the caller should await.
     pub fn returns_task(&self) -> bool {
-        self.returns.as_ref().is_some_and(|r| r.name == "Task" && !r.array)
+        self.returns
+            .as_ref()
+            .is_some_and(|r| r.name == "Task" && !r.array)
     }
 
     /// True when the privilege says the method only reads (see [`is_read_only_privilege`]).
     pub fn is_read_only(&self) -> bool {
-        self.privilege.as_deref().is_some_and(is_read_only_privilege)
+        self.privilege
+            .as_deref()
+            .is_some_and(is_read_only_privilege)
     }
 }
 
 /// Only these privileges mark a method as read-only; everything else,
 /// including methods with no single privilege, changes state.
 pub fn is_read_only_privilege(privilege: &str) -> bool {
-    matches!(privilege, "System.Anonymous" | "System.View" | "System.Read")
+    matches!(
+        privilege,
+        "System.Anonymous" | "System.View" | "System.Read"
+    )
 }
 
 /// A managed object type.
@@ -200,7 +215,12 @@ struct RawMethod {
 }
 
 fn fields(raw: Vec<(String, String)>) -> Vec<Field> {
-    raw.into_iter().map(|(name, ty)| Field { name, ty: TypeRef::parse(&ty) }).collect()
+    raw.into_iter()
+        .map(|(name, ty)| Field {
+            name,
+            ty: TypeRef::parse(&ty),
+        })
+        .collect()
 }
 
 /// How long parsing the embedded schema took, for the startup log.
@@ -229,8 +249,21 @@ pub fn parse_time() -> Option<Duration> {
 impl Schema {
     /// Parse a schema in the generator's format.
     pub fn parse(text: &str) -> Result<Schema, String> {
-        let raw: RawSchema = serde_json::from_str(text).map_err(|e| format!("the embedded vim25 schema is invalid: {e}"))?;
-        let data = raw.d.into_iter().map(|(name, d)| (name, DataType { base: d.b, fields: fields(d.f) })).collect();
+        let raw: RawSchema = serde_json::from_str(text)
+            .map_err(|e| format!("the embedded vim25 schema is invalid: {e}"))?;
+        let data = raw
+            .d
+            .into_iter()
+            .map(|(name, d)| {
+                (
+                    name,
+                    DataType {
+                        base: d.b,
+                        fields: fields(d.f),
+                    },
+                )
+            })
+            .collect();
         let managed = raw
             .m
             .into_iter()
@@ -250,10 +283,22 @@ impl Schema {
                         (name, method)
                     })
                     .collect();
-                (owner, ManagedType { base: m.b, properties: fields(m.p), methods })
+                (
+                    owner,
+                    ManagedType {
+                        base: m.b,
+                        properties: fields(m.p),
+                        methods,
+                    },
+                )
             })
             .collect();
-        Ok(Schema { version: raw.v, data, enums: raw.e, managed })
+        Ok(Schema {
+            version: raw.v,
+            data,
+            enums: raw.e,
+            managed,
+        })
     }
 
     /// What `name` denotes.
@@ -353,7 +398,10 @@ impl Schema {
 
     /// A method callable on a managed type, looking through base types.
     pub fn method(&self, managed: &str, method: &str) -> Option<&Method> {
-        self.ancestry(managed).into_iter().filter_map(|t| self.managed.get(t)).find_map(|m| m.methods.get(method))
+        self.ancestry(managed)
+            .into_iter()
+            .filter_map(|t| self.managed.get(t))
+            .find_map(|m| m.methods.get(method))
     }
 
     /// The names of the methods callable on a managed type, for error messages.
@@ -371,7 +419,11 @@ impl Schema {
     /// The data types deriving (directly or not) from `name`, for lenient
     /// property-path checks through polymorphic fields.
     pub fn data_subtypes(&self, name: &str) -> Vec<&str> {
-        self.data.keys().map(String::as_str).filter(|t| *t != name && self.is_subtype(t, name)).collect()
+        self.data
+            .keys()
+            .map(String::as_str)
+            .filter(|t| *t != name && self.is_subtype(t, name))
+            .collect()
     }
 
     /// Check a property path (`runtime.powerState`) against a managed type.
@@ -388,20 +440,34 @@ impl Schema {
         let mut walked = first.to_string();
         for seg in segments {
             if current.array {
-                return Err(format!("'{walked}' is an array; a property path cannot go into it"));
+                return Err(format!(
+                    "'{walked}' is an array; a property path cannot go into it"
+                ));
             }
             let found = match self.kind(&current.name) {
-                Kind::Data => self.field(&current.name, seg).map(|f| f.ty.clone()).or_else(|| {
-                    self.data_subtypes(&current.name).into_iter().find_map(|t| self.field(t, seg).map(|f| f.ty.clone()))
-                }),
+                Kind::Data => self
+                    .field(&current.name, seg)
+                    .map(|f| f.ty.clone())
+                    .or_else(|| {
+                        self.data_subtypes(&current.name)
+                            .into_iter()
+                            .find_map(|t| self.field(t, seg).map(|f| f.ty.clone()))
+                    }),
                 // Paths through anyType or unknown types cannot be checked here.
-                Kind::Primitive if current.name == "anyType" => return Ok(TypeRef::scalar("anyType")),
+                Kind::Primitive if current.name == "anyType" => {
+                    return Ok(TypeRef::scalar("anyType"));
+                }
                 Kind::Unknown => return Ok(TypeRef::scalar("anyType")),
                 _ => None,
             };
             match found {
                 Some(t) => current = t,
-                None => return Err(format!("'{walked}' ({}) has no field '{seg}'", current.name)),
+                None => {
+                    return Err(format!(
+                        "'{walked}' ({}) has no field '{seg}'",
+                        current.name
+                    ));
+                }
             }
             walked.push('.');
             walked.push_str(seg);
@@ -422,7 +488,13 @@ mod tests {
         // Debug builds are slow; this guards against pathological regressions only.
         assert!(took < Duration::from_secs(5), "schema parse took {took:?}");
         eprintln!("vim25 schema parsed in {took:?}");
-        for t in ["VirtualMachineConfigSpec", "TaskInfo", "LocalizedMethodFault", "PropertyFilterSpec", "TraversalSpec"] {
+        for t in [
+            "VirtualMachineConfigSpec",
+            "TaskInfo",
+            "LocalizedMethodFault",
+            "PropertyFilterSpec",
+            "TraversalSpec",
+        ] {
             assert_eq!(s.kind(t), Kind::Data, "{t}");
         }
         assert_eq!(s.kind("VirtualMachine"), Kind::Managed);
@@ -435,13 +507,23 @@ mod tests {
     fn inheritance_lookups() {
         let s = schema().unwrap();
         // Destroy_Task is declared on ManagedEntity.
-        let m = s.method("VirtualMachine", "Destroy_Task").expect("inherited method");
+        let m = s
+            .method("VirtualMachine", "Destroy_Task")
+            .expect("inherited method");
         assert_eq!(m.owner, "ManagedEntity");
         assert!(m.returns_task());
         // `name` is a ManagedEntity property.
-        assert_eq!(s.property("VirtualMachine", "name").unwrap().ty.name, "string");
+        assert_eq!(
+            s.property("VirtualMachine", "name").unwrap().ty.name,
+            "string"
+        );
         // TraversalSpec inherits `name` from SelectionSpec, which comes first.
-        let f: Vec<&str> = s.all_fields("TraversalSpec").unwrap().iter().map(|f| f.name.as_str()).collect();
+        let f: Vec<&str> = s
+            .all_fields("TraversalSpec")
+            .unwrap()
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
         let pos = |n: &str| f.iter().position(|x| *x == n).unwrap();
         assert!(pos("dynamicType") < pos("name") && pos("name") < pos("type"));
         assert!(s.is_subtype("TraversalSpec", "SelectionSpec"));
@@ -458,8 +540,16 @@ mod tests {
         let power_on = s.method("VirtualMachine", "PowerOnVM_Task").unwrap();
         assert!(power_on.returns_task());
         assert!(!power_on.is_read_only());
-        assert!(s.method("PropertyCollector", "RetrievePropertiesEx").unwrap().is_read_only());
-        assert!(s.method("SearchIndex", "FindByInventoryPath").unwrap().is_read_only());
+        assert!(
+            s.method("PropertyCollector", "RetrievePropertiesEx")
+                .unwrap()
+                .is_read_only()
+        );
+        assert!(
+            s.method("SearchIndex", "FindByInventoryPath")
+                .unwrap()
+                .is_read_only()
+        );
         // CloneVM_Task has no single privilege: it needs a grant.
         let clone = s.method("VirtualMachine", "CloneVM_Task").unwrap();
         assert!(clone.privilege.is_none() && !clone.is_read_only());
@@ -469,9 +559,26 @@ mod tests {
     #[test]
     fn property_paths() {
         let s = schema().unwrap();
-        assert_eq!(s.check_property_path("VirtualMachine", "runtime.powerState").unwrap().name, "VirtualMachinePowerState");
-        assert!(s.check_property_path("VirtualMachine", "config.hardware.device").unwrap().array);
-        assert!(s.check_property_path("VirtualMachine", "nope").unwrap_err().contains("no property 'nope'"));
-        assert!(s.check_property_path("VirtualMachine", "config.bogus").unwrap_err().contains("no field 'bogus'"));
+        assert_eq!(
+            s.check_property_path("VirtualMachine", "runtime.powerState")
+                .unwrap()
+                .name,
+            "VirtualMachinePowerState"
+        );
+        assert!(
+            s.check_property_path("VirtualMachine", "config.hardware.device")
+                .unwrap()
+                .array
+        );
+        assert!(
+            s.check_property_path("VirtualMachine", "nope")
+                .unwrap_err()
+                .contains("no property 'nope'")
+        );
+        assert!(
+            s.check_property_path("VirtualMachine", "config.bogus")
+                .unwrap_err()
+                .contains("no field 'bogus'")
+        );
     }
 }

@@ -6,9 +6,9 @@
 //! body. Depth and size are bounded so that a hostile or broken server cannot
 //! exhaust the stack.
 
+use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
 
 /// The XML Schema instance namespace (`xsi:type`, `xsi:nil`).
 const XSI: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
@@ -52,16 +52,27 @@ pub fn local_part(qname: &str) -> &str {
 
 fn start_element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> Result<Element, String> {
     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-    let mut el = Element { name, ..Element::default() };
+    let mut el = Element {
+        name,
+        ..Element::default()
+    };
     for attr in e.attributes().with_checks(false) {
         let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
         let (ns, local) = reader.resolve_attribute(attr.key);
-        let value = attr.unescape_value().map_err(|err| format!("malformed attribute value: {err}"))?;
+        let value = attr
+            .unescape_value()
+            .map_err(|err| format!("malformed attribute value: {err}"))?;
         match (ns, local.as_ref()) {
-            (ResolveResult::Bound(ns), b"type") if ns.as_ref() == XSI => el.xsi_type = Some(local_part(&value).to_string()),
-            (ResolveResult::Bound(ns), b"nil") if ns.as_ref() == XSI => el.nil = matches!(value.as_ref(), "true" | "1"),
+            (ResolveResult::Bound(ns), b"type") if ns.as_ref() == XSI => {
+                el.xsi_type = Some(local_part(&value).to_string())
+            }
+            (ResolveResult::Bound(ns), b"nil") if ns.as_ref() == XSI => {
+                el.nil = matches!(value.as_ref(), "true" | "1")
+            }
             // Some servers use an undeclared `xsi` prefix; accept it by name.
-            (ResolveResult::Unknown(p), b"type") if p == b"xsi" => el.xsi_type = Some(local_part(&value).to_string()),
+            (ResolveResult::Unknown(p), b"type") if p == b"xsi" => {
+                el.xsi_type = Some(local_part(&value).to_string())
+            }
             (ResolveResult::Unbound, b"type") => el.type_attr = Some(value.into_owned()),
             _ => {}
         }
@@ -87,7 +98,9 @@ pub fn parse(text: &str) -> Result<Element, String> {
     let mut root: Option<Element> = None;
     loop {
         let event = reader.read_resolved_event().map(|(_, ev)| ev);
-        match event.map_err(|e| format!("malformed XML at byte {}: {e}", reader.buffer_position()))? {
+        match event
+            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.buffer_position()))?
+        {
             Event::Start(e) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!("XML nested deeper than {MAX_DEPTH} elements"));
@@ -111,7 +124,9 @@ pub fn parse(text: &str) -> Result<Element, String> {
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    let s = t.decode().map_err(|e| format!("undecodable XML text: {e}"))?;
+                    let s = t
+                        .decode()
+                        .map_err(|e| format!("undecodable XML text: {e}"))?;
                     top.text.push_str(&s);
                 }
             }
@@ -124,9 +139,12 @@ pub fn parse(text: &str) -> Result<Element, String> {
             Event::GeneralRef(r) => {
                 if let Some(top) = stack.last_mut() {
                     let c = if r.is_char_ref() {
-                        r.resolve_char_ref().map_err(|e| format!("bad character reference: {e}"))?
+                        r.resolve_char_ref()
+                            .map_err(|e| format!("bad character reference: {e}"))?
                     } else {
-                        let name = r.decode().map_err(|e| format!("bad entity reference: {e}"))?;
+                        let name = r
+                            .decode()
+                            .map_err(|e| format!("bad entity reference: {e}"))?;
                         entity(&name)
                     };
                     match c {
@@ -199,14 +217,24 @@ mod tests {
         let b = root.child("b").unwrap();
         assert_eq!(b.xsi_type.as_deref(), Some("string"));
         assert_eq!(b.text, "x & y <z>");
-        assert_eq!(root.child("c").unwrap().type_attr.as_deref(), Some("VirtualMachine"));
+        assert_eq!(
+            root.child("c").unwrap().type_attr.as_deref(),
+            Some("VirtualMachine")
+        );
         assert!(root.child("d").unwrap().nil);
         assert_eq!(root.child("e").unwrap().text, "<raw>");
     }
 
     #[test]
     fn rejects_broken_documents_without_panicking() {
-        for doc in ["", "<a>", "<a></b>", "<a>&bogus;</a>", "</a>", "<a b='1' b='2'><"] {
+        for doc in [
+            "",
+            "<a>",
+            "<a></b>",
+            "<a>&bogus;</a>",
+            "</a>",
+            "<a b='1' b='2'><",
+        ] {
             assert!(parse(doc).is_err(), "{doc:?} should fail");
         }
         let deep = "<a>".repeat(MAX_DEPTH + 5);

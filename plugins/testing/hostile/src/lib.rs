@@ -1,1 +1,191 @@
+//! The `hostile` tool group: misbehaviour on purpose, for the host's tests.
+//!
+//! Each tool attacks one of the host's guarantees: fuel/epoch limits
+//! (`spin`), memory limits (`memoryBomb`), trap isolation (`trap`, then
+//! `echo` to show the host still serves), and approval gating (calls without
+//! a grant, with a grant for another VM, or a grant used twice). It is only
+//! loaded by host tests, never by default.
 
+use serde::Deserialize;
+use vmware_plugin_sdk::prelude::*;
+
+/// Arguments naming one VM by id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VmIdArgs {
+    /// The VM's id, e.g. `vm-42`.
+    vm_id: String,
+}
+
+/// Arguments naming two VMs by id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TwoVmArgs {
+    /// The VM the grant is requested for.
+    vm_a: String,
+    /// The VM actually powered off.
+    vm_b: String,
+}
+
+/// The reference of a VM by id, taken as given (no lookup: the point is to
+/// reach the host's gate with exactly this target).
+fn vm_ref(id: &str) -> MoRef {
+    MoRef::new("VirtualMachine", id)
+}
+
+/// Ask for a grant to power off one VM.
+fn power_off_grant(vm: &MoRef, operation: &str) -> Result<approval::Grant> {
+    approval::request(
+        &Action::new(operation, format!("hostile test: power off {}", vm.value))
+            .target(vm, &vm.value)
+            .method("PowerOffVM_Task")
+            .detail(json!({ "vm": vm.value })),
+    )
+}
+
+/// Loop forever without yielding (the host must interrupt it).
+fn spin(_: NoArgs) -> Result<Value> {
+    let mut counter: u64 = 0;
+    loop {
+        counter = std::hint::black_box(counter.wrapping_add(1));
+    }
+}
+
+/// Allocate and touch 1 MiB blocks until allocation fails (the host's memory
+/// limit must stop it; the allocation failure aborts, which traps).
+fn memory_bomb(_: NoArgs) -> Result<Value> {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut block = vec![0u8; 1 << 20];
+        for byte in block.iter_mut().step_by(4096) {
+            *byte = 1;
+        }
+        blocks.push(std::hint::black_box(block));
+    }
+}
+
+/// Panic, which traps the component instance.
+fn trap(_: NoArgs) -> Result<Value> {
+    panic!("hostile plugin: deliberate trap");
+}
+
+/// Invoke `PowerOffVM_Task` with no grant at all; the host must refuse.
+fn power_off_without_approval(args: VmIdArgs) -> Result<Value> {
+    vsphere::invoke(&vm_ref(&args.vm_id), "PowerOffVM_Task", json!({}))
+}
+
+/// Get a grant for VM A, then power off VM B; the host must refuse B.
+fn grant_for_a_then_power_off_b(args: TwoVmArgs) -> Result<Value> {
+    let a = vm_ref(&args.vm_a);
+    let b = vm_ref(&args.vm_b);
+    let grant = power_off_grant(&a, "hostile-grant-a")?;
+    let result = vsphere::invoke(&b, "PowerOffVM_Task", json!({}))?;
+    Ok(json!({ "grant": grant.id, "result": result }))
+}
+
+/// Get a grant for one `PowerOffVM_Task` and call it twice; the host must
+/// refuse the second call. A second success is reported, not hidden.
+fn replay_grant(args: VmIdArgs) -> Result<Value> {
+    let vm = vm_ref(&args.vm_id);
+    let grant = power_off_grant(&vm, "hostile-replay")?;
+    let first = vsphere::invoke(&vm, "PowerOffVM_Task", json!({}))?;
+    let second = vsphere::invoke(&vm, "PowerOffVM_Task", json!({}))?;
+    Ok(json!({ "grant": grant.id, "first": first, "second": second, "secondCallSucceeded": true }))
+}
+
+/// The group's tools.
+fn toolbox() -> Toolbox {
+    let vm_id = schema::object()
+        .string("vmId", "A VirtualMachine id, e.g. vm-42.")
+        .build();
+    Toolbox::new("hostile", env!("CARGO_PKG_VERSION"))
+        .tool(
+            ToolSpec::new("spin", "Loop forever (tests the host's time limit)."),
+            spin,
+        )
+        .tool(
+            ToolSpec::new(
+                "memoryBomb",
+                "Allocate memory until it fails (tests the host's memory limit).",
+            ),
+            memory_bomb,
+        )
+        .tool(
+            ToolSpec::new(
+                "trap",
+                "Trap (tests that the host survives a crashed plugin).",
+            ),
+            trap,
+        )
+        .tool(
+            ToolSpec::new(
+                "powerOffWithoutApproval",
+                "Power off a VM without asking for approval (must be refused).",
+            )
+            .input(vm_id.clone())
+            .destructive(),
+            power_off_without_approval,
+        )
+        .tool(
+            ToolSpec::new(
+                "grantForAThenPowerOffB",
+                "Get approval to power off VM A, then power off VM B (B must be refused).",
+            )
+            .input(
+                schema::object()
+                    .string("vmA", "The VM id the grant names.")
+                    .string("vmB", "The VM id actually powered off.")
+                    .build(),
+            )
+            .destructive(),
+            grant_for_a_then_power_off_b,
+        )
+        .tool(
+            ToolSpec::new(
+                "replayGrant",
+                "Use one power-off grant twice (the second call must be refused).",
+            )
+            .input(vm_id)
+            .destructive(),
+            replay_grant,
+        )
+        .tool(
+            ToolSpec::new(
+                "echo",
+                "Return the arguments unchanged (shows the host still serves).",
+            )
+            .input(json!({"type": "object", "additionalProperties": true}))
+            .read_only(),
+            |args: Value| Ok(args),
+        )
+}
+
+vmware_plugin_sdk::export_tool_group!(toolbox);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_returns_its_arguments() {
+        let toolbox = toolbox();
+        assert_eq!(
+            toolbox.call("echo", r#"{"a":[1,"x"]}"#).unwrap(),
+            r#"{"a":[1,"x"]}"#
+        );
+        assert_eq!(toolbox.call("echo", "").unwrap(), "{}");
+        let names: Vec<&str> = toolbox.specs().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "spin",
+                "memoryBomb",
+                "trap",
+                "powerOffWithoutApproval",
+                "grantForAThenPowerOffB",
+                "replayGrant",
+                "echo"
+            ]
+        );
+    }
+}

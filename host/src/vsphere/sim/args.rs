@@ -1,0 +1,270 @@
+//! Reading a method's arguments (a JSON object keyed by vim25 parameter name)
+//! with errors that name the method, the parameter and what was expected, so
+//! a plugin author sees at once which argument of which call is wrong.
+
+use serde_json::{Map, Value};
+
+use super::schema;
+use crate::error::VsError;
+use crate::vsphere::MoRef;
+
+/// The arguments of one call, or one data object nested inside them.
+pub(super) struct Args<'a> {
+    method: &'a str,
+    prefix: String,
+    map: &'a Map<String, Value>,
+}
+
+/// A short description of a JSON value's kind, for error messages.
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(o)
+            if o.get("_typeName").and_then(Value::as_str) == Some("ManagedObjectReference") =>
+        {
+            "a managed object reference"
+        }
+        Value::Object(_) => "an object",
+    }
+}
+
+impl<'a> Args<'a> {
+    /// Accept the call's arguments if every key is one of `params` (or `_this`);
+    /// an unknown key is most likely a misspelt parameter, so it is refused.
+    pub(super) fn new(
+        method: &'a str,
+        map: &'a Map<String, Value>,
+        params: &[&str],
+    ) -> Result<Self, VsError> {
+        if let Some(k) = map
+            .keys()
+            .find(|k| k.as_str() != "_this" && !params.contains(&k.as_str()))
+        {
+            let accepted = if params.is_empty() {
+                "none".to_string()
+            } else {
+                params.join(", ")
+            };
+            return Err(VsError::InvalidArgument(format!(
+                "{method}: unknown parameter `{k}` (parameters: {accepted})"
+            )));
+        }
+        Ok(Args {
+            method,
+            prefix: String::new(),
+            map,
+        })
+    }
+
+    fn full(&self, p: &str) -> String {
+        format!("{}{}", self.prefix, p)
+    }
+
+    fn value(&self, p: &str) -> Option<&'a Value> {
+        self.map.get(p).filter(|v| !v.is_null())
+    }
+
+    fn missing(&self, p: &str, expected: &str) -> VsError {
+        VsError::InvalidArgument(format!(
+            "{}: missing required parameter `{}` ({expected})",
+            self.method,
+            self.full(p)
+        ))
+    }
+
+    fn ill_typed(&self, p: &str, expected: &str, got: &Value) -> VsError {
+        VsError::InvalidArgument(format!(
+            "{}: parameter `{}` must be {expected}, got {}",
+            self.method,
+            self.full(p),
+            describe(got)
+        ))
+    }
+
+    /// A required string.
+    pub(super) fn string(&self, p: &str) -> Result<&'a str, VsError> {
+        self.opt_string(p)?
+            .ok_or_else(|| self.missing(p, "a string"))
+    }
+
+    /// An optional string.
+    pub(super) fn opt_string(&self, p: &str) -> Result<Option<&'a str>, VsError> {
+        match self.value(p) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(v) => Err(self.ill_typed(p, "a string", v)),
+        }
+    }
+
+    /// A required boolean.
+    pub(super) fn boolean(&self, p: &str) -> Result<bool, VsError> {
+        self.opt_boolean(p)?
+            .ok_or_else(|| self.missing(p, "true or false"))
+    }
+
+    /// An optional boolean.
+    pub(super) fn opt_boolean(&self, p: &str) -> Result<Option<bool>, VsError> {
+        match self.value(p) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.ill_typed(p, "true or false", v)),
+        }
+    }
+
+    /// A required integer.
+    pub(super) fn int(&self, p: &str) -> Result<i64, VsError> {
+        self.opt_int(p)?
+            .ok_or_else(|| self.missing(p, "an integer"))
+    }
+
+    /// An optional integer.
+    pub(super) fn opt_int(&self, p: &str) -> Result<Option<i64>, VsError> {
+        match self.value(p) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.ill_typed(p, "an integer", v)),
+        }
+    }
+
+    /// A required managed object reference to an object of one of `kinds`
+    /// (subtypes count: a `ClusterComputeResource` is a `ComputeResource`).
+    pub(super) fn reference(&self, p: &str, kinds: &[&str]) -> Result<MoRef, VsError> {
+        let expected = format!("a reference to a {}", kinds.join(" or "));
+        self.opt_reference(p, kinds)?
+            .ok_or_else(|| self.missing(p, &expected))
+    }
+
+    /// An optional managed object reference to an object of one of `kinds`.
+    pub(super) fn opt_reference(&self, p: &str, kinds: &[&str]) -> Result<Option<MoRef>, VsError> {
+        let Some(v) = self.value(p) else {
+            return Ok(None);
+        };
+        let expected = format!(
+            "a reference to a {} ({{\"_typeName\":\"ManagedObjectReference\",\"type\":\"{}\",\"value\":\"…\"}})",
+            kinds.join(" or "),
+            kinds.first().copied().unwrap_or("…")
+        );
+        let r = MoRef::from_json(v).ok_or_else(|| self.ill_typed(p, &expected, v))?;
+        if kinds.is_empty()
+            || kinds
+                .iter()
+                .any(|k| r.kind == *k || schema::kind_is_a(&r.kind, k))
+        {
+            Ok(Some(r))
+        } else {
+            Err(VsError::InvalidArgument(format!(
+                "{}: parameter `{}` must be {expected}, got a reference to a {}",
+                self.method,
+                self.full(p),
+                r.kind
+            )))
+        }
+    }
+
+    /// An optional data object of vim25 type `type_name`; its fields are
+    /// checked against that type, so a misspelt field is reported.
+    pub(super) fn opt_data(&self, p: &str, type_name: &str) -> Result<Option<Args<'a>>, VsError> {
+        let Some(v) = self.value(p) else {
+            return Ok(None);
+        };
+        let Value::Object(map) = v else {
+            return Err(self.ill_typed(p, &format!("a {type_name} object"), v));
+        };
+        let prefix = format!("{}.", self.full(p));
+        if schema::data_type_known(type_name) {
+            if let Some(k) = map
+                .keys()
+                .find(|k| k.as_str() != "_typeName" && schema::data_field(type_name, k).is_none())
+            {
+                return Err(VsError::InvalidArgument(format!(
+                    "{}: `{prefix}{k}` is not a field of {type_name}",
+                    self.method
+                )));
+            }
+        }
+        Ok(Some(Args {
+            method: self.method,
+            prefix,
+            map,
+        }))
+    }
+
+    /// A required data object of vim25 type `type_name`.
+    pub(super) fn data(&self, p: &str, type_name: &str) -> Result<Args<'a>, VsError> {
+        self.opt_data(p, type_name)?
+            .ok_or_else(|| self.missing(p, &format!("a {type_name} object")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn unknown_parameter_is_named() {
+        let m = map(json!({"nmae": "x"}));
+        let err = Args::new("CreateSnapshot_Task", &m, &["name"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("`nmae`") && err.contains("CreateSnapshot_Task"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn types_are_checked_and_named() {
+        let m = map(
+            json!({"name": 3, "memory": "yes", "host": {"type": "VirtualMachine", "value": "vm-1"}}),
+        );
+        let a = Args::new("M", &m, &["name", "memory", "host", "quiesce"]).expect("known params");
+        let e = a
+            .string("name")
+            .expect_err("number is not a string")
+            .to_string();
+        assert!(
+            e.contains("`name`") && e.contains("a string") && e.contains("a number"),
+            "{e}"
+        );
+        assert!(a.boolean("memory").is_err());
+        let e = a.boolean("quiesce").expect_err("missing").to_string();
+        assert!(e.contains("missing required parameter `quiesce`"), "{e}");
+        let e = a
+            .reference("host", &["HostSystem"])
+            .expect_err("wrong type")
+            .to_string();
+        assert!(
+            e.contains("HostSystem") && e.contains("VirtualMachine"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn nested_fields_are_checked() {
+        let m = map(
+            json!({"spec": {"_typeName": "VirtualMachineCloneSpec", "powerOn": true, "locaton": {}}}),
+        );
+        let a = Args::new("CloneVM_Task", &m, &["spec"]).expect("known params");
+        let e = a
+            .data("spec", "VirtualMachineCloneSpec")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("spec.locaton"), "{e}");
+    }
+}

@@ -1,0 +1,225 @@
+//! HostSystem methods: maintenance mode as vCenter runs it. Entering waits
+//! until no powered-on VM is left on the host; vCenter itself moves VMs only
+//! when DRS (fully automated) can place them on other hosts of the cluster.
+//! When they cannot leave, the real task sits until its timeout and then fails
+//! with `Timedout`; the simulator fails at once with that fault and changes
+//! nothing, whatever the timeout.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::args::Args;
+use super::derive::{host_effective, vm_host_mem, vm_memory_mb};
+use super::model::{Meta, Model, Object, Power, reference};
+use super::{entity, faults, vm};
+use crate::error::VsError;
+use crate::vsphere::MoRef;
+
+/// The methods of `HostSystem` the simulator implements.
+pub(super) const METHODS: &[&str] = &[
+    "EnterMaintenanceMode_Task",
+    "ExitMaintenanceMode_Task",
+    "Rename_Task",
+];
+
+fn require_connected(h: &Object) -> Result<(), VsError> {
+    if h.str("runtime.connectionState") == Some("connected") {
+        Ok(())
+    } else {
+        Err(faults::fault(
+            "InvalidState",
+            "The operation is not allowed in the current connection state of the host.",
+            serde_json::json!({}),
+        ))
+    }
+}
+
+/// Call a `HostSystem` method.
+pub(super) fn invoke(
+    m: &mut Model,
+    target: &MoRef,
+    method: &str,
+    args: &Map<String, Value>,
+) -> Result<Value, VsError> {
+    let id = target.value.as_str();
+    match method {
+        "EnterMaintenanceMode_Task" => enter(
+            m,
+            id,
+            &Args::new(
+                method,
+                args,
+                &["timeout", "evacuatePoweredOffVms", "maintenanceSpec"],
+            )?,
+        ),
+        "ExitMaintenanceMode_Task" => {
+            let a = Args::new(method, args, &["timeout"])?;
+            a.int("timeout")?;
+            let h = m.expect(id)?;
+            require_connected(h)?;
+            if !h.flag("runtime.inMaintenanceMode") {
+                return Err(faults::invalid_state(&format!(
+                    "host {} is not in maintenance mode",
+                    h.name()
+                )));
+            }
+            m.expect_mut(id)?
+                .set("runtime.inMaintenanceMode", Value::Bool(false));
+            Ok(Value::Null)
+        }
+        "Rename_Task" => {
+            let a = Args::new(method, args, &["newName"])?;
+            entity::rename(m, id, a.string("newName")?)?;
+            Ok(Value::Null)
+        }
+        _ => Err(faults::method_not_found(target, method, METHODS)),
+    }
+}
+
+fn names(m: &Model, ids: &[String]) -> String {
+    ids.iter()
+        .map(|v| format!("{} ({v})", m.name(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
+    a.int("timeout")?;
+    let evacuate_off = a.opt_boolean("evacuatePoweredOffVms")?.unwrap_or(false);
+    a.opt_data("maintenanceSpec", "HostMaintenanceSpec")?;
+    let h = m.expect(id)?;
+    let host_name = h.name().to_string();
+    if h.flag("runtime.inMaintenanceMode") {
+        return Err(faults::invalid_state(&format!(
+            "host {host_name} is already in maintenance mode"
+        )));
+    }
+    require_connected(h)?;
+    let mut on_host: Vec<&Object> = m
+        .objects()
+        .filter(|o| o.kind == "VirtualMachine" && o.ref_id("runtime.host").as_deref() == Some(id))
+        .collect();
+    on_host.sort_by_key(|o| o.seq);
+    let running: Vec<&Object> = on_host
+        .iter()
+        .copied()
+        .filter(|o| o.power() == Power::On)
+        .collect();
+    let parked: Vec<&Object> = on_host
+        .iter()
+        .copied()
+        .filter(|o| o.power() != Power::On)
+        .collect();
+    let cr = m.compute_of_host(id).unwrap_or_default();
+    let cr_obj = m.get(&cr);
+    let clustered = cr_obj.is_some_and(|c| c.kind == "ClusterComputeResource");
+    let drs = clustered && cr_obj.is_some_and(|c| c.flag("configurationEx.drsConfig.enabled"));
+
+    // Other hosts DRS may use, with the memory they have left.
+    let candidates: Vec<&Object> = m
+        .children(&cr)
+        .into_iter()
+        .filter(|c| c != id)
+        .filter_map(|c| m.get(&c))
+        .filter(|c| c.kind == "HostSystem" && host_effective(c))
+        .collect();
+    let mut free: HashMap<String, i64> = candidates
+        .iter()
+        .map(|c| {
+            let used: i64 = m
+                .objects()
+                .filter(|v| {
+                    v.kind == "VirtualMachine"
+                        && v.ref_id("runtime.host").as_deref() == Some(c.id.as_str())
+                })
+                .map(vm_host_mem)
+                .sum();
+            let total = c.int("hardware.memorySize").unwrap_or(0) / (1024 * 1024);
+            let base = c.host_meta().map(|x| x.base_mem_mb).unwrap_or(0);
+            (c.id.clone(), total - base - used)
+        })
+        .collect();
+
+    let mut plan: Vec<(String, String)> = Vec::new();
+    if !running.is_empty() {
+        let ids: Vec<String> = running.iter().map(|o| o.id.clone()).collect();
+        if !drs {
+            let why = if !clustered {
+                "it is a standalone host, so nothing can migrate them"
+            } else {
+                "its cluster does not have DRS enabled, so vCenter does not migrate them"
+            };
+            return Err(faults::timed_out(&format!(
+                "Host {host_name} cannot enter maintenance mode: powered-on virtual machines {} remain on it and {why}. \
+                 Power them off or migrate them first.",
+                names(m, &ids)
+            )));
+        }
+        for v in &running {
+            let need = vm_memory_mb(v) + 64;
+            let best = candidates
+                .iter()
+                .filter(|c| vm::host_serves(m, v, &c.id))
+                .filter(|c| free.get(&c.id).copied().unwrap_or(0) >= need)
+                .max_by_key(|c| {
+                    (
+                        free.get(&c.id).copied().unwrap_or(0),
+                        std::cmp::Reverse(c.seq),
+                    )
+                });
+            let Some(best) = best else {
+                return Err(faults::timed_out(&format!(
+                    "Host {host_name} cannot enter maintenance mode: DRS found no other host in the cluster that is \
+                     connected, out of maintenance mode, sees the datastores and networks of {} ({}) and has {need} MB of memory free.",
+                    v.name(),
+                    v.id
+                )));
+            };
+            if let Some(f) = free.get_mut(&best.id) {
+                *f -= need;
+            }
+            plan.push((v.id.clone(), best.id.clone()));
+        }
+    }
+    if evacuate_off && !parked.is_empty() {
+        if drs {
+            for v in &parked {
+                let best = candidates
+                    .iter()
+                    .filter(|c| vm::host_serves(m, v, &c.id))
+                    .max_by_key(|c| {
+                        (
+                            free.get(&c.id).copied().unwrap_or(0),
+                            std::cmp::Reverse(c.seq),
+                        )
+                    });
+                if let Some(best) = best {
+                    plan.push((v.id.clone(), best.id.clone()));
+                }
+            }
+        } else if clustered {
+            let ids: Vec<String> = parked.iter().map(|o| o.id.clone()).collect();
+            return Err(faults::timed_out(&format!(
+                "Host {host_name} cannot enter maintenance mode with evacuatePoweredOffVms: its cluster has no DRS \
+                 to move the powered-off virtual machines {}; move them first.",
+                names(m, &ids)
+            )));
+        }
+    }
+
+    let moved_running = plan
+        .iter()
+        .filter(|(v, _)| m.get(v).is_some_and(|o| o.power() == Power::On))
+        .count() as i64;
+    for (v, target) in &plan {
+        m.expect_mut(v)?
+            .set("runtime.host", reference("HostSystem", target));
+    }
+    if let Some(Meta::Compute(c)) = m.get_mut(&cr).map(|o| &mut o.meta) {
+        c.vmotions += moved_running;
+    }
+    m.expect_mut(id)?
+        .set("runtime.inMaintenanceMode", Value::Bool(true));
+    Ok(Value::Null)
+}

@@ -1,0 +1,169 @@
+//! `enterMaintenanceMode` and `exitMaintenanceMode`.
+//!
+//! Each checks `runtime.inMaintenanceMode` first (a no-op is `invalid-state`,
+//! without asking an approver), asks for approval of the one task method on
+//! the host, invokes it with `timeout: 0` (no limit on vSphere's side), and
+//! reads the mode back for the result.
+
+use vmware_plugin_sdk::prelude::*;
+
+/// Which way a host moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `EnterMaintenanceMode_Task`.
+    Enter,
+    /// `ExitMaintenanceMode_Task`.
+    Exit,
+}
+
+impl Direction {
+    fn method(self) -> &'static str {
+        match self {
+            Direction::Enter => "EnterMaintenanceMode_Task",
+            Direction::Exit => "ExitMaintenanceMode_Task",
+        }
+    }
+
+    fn arguments(self) -> Value {
+        match self {
+            Direction::Enter => json!({ "timeout": 0, "evacuatePoweredOffVms": false }),
+            Direction::Exit => json!({ "timeout": 0 }),
+        }
+    }
+}
+
+/// The host properties read before acting.
+const STATE_PROPS: [&str; 4] = [
+    "name",
+    "runtime.inMaintenanceMode",
+    "runtime.connectionState",
+    "vm",
+];
+
+/// The result schema shared by both tools.
+pub fn output_schema() -> Value {
+    schema::result_object(&[
+        ("host", schema::of("string")),
+        ("id", schema::of("string")),
+        ("path", schema::of("string")),
+        (
+            "action",
+            json!({"type": "string", "enum": ["enterMaintenanceMode", "exitMaintenanceMode"]}),
+        ),
+        ("previousInMaintenanceMode", schema::nullable("boolean")),
+        ("inMaintenanceMode", schema::nullable("boolean")),
+        ("approval", schema::of("object")),
+    ])
+}
+
+/// Why the host's current mode rules the move out, if it does (an unknown
+/// mode lets vSphere decide).
+pub fn refusal(
+    direction: Direction,
+    name: &str,
+    id: &str,
+    in_maintenance: Option<bool>,
+) -> Option<String> {
+    match (direction, in_maintenance) {
+        (Direction::Enter, Some(true)) => Some(format!(
+            "host '{name}' ({id}) is already in maintenance mode"
+        )),
+        (Direction::Exit, Some(false)) => {
+            Some(format!("host '{name}' ({id}) is not in maintenance mode"))
+        }
+        _ => None,
+    }
+}
+
+/// Move the host named by `host_argument` into or out of maintenance mode.
+pub fn change(host_argument: &str, direction: Direction) -> Result<Value> {
+    let inventory = inventory::load(&["HostSystem"])?;
+    let host = inventory.resolve(Kind::HostSystem, host_argument)?;
+    let before = vsphere::read_object(&host.reference, host.parent.as_ref(), &STATE_PROPS)?;
+    let previous = before.get_bool("runtime.inMaintenanceMode");
+    if let Some(reason) = refusal(direction, &host.name, &host.reference.value, previous) {
+        return Err(Error::invalid_state(reason));
+    }
+    let vm_count = before.get_refs("vm").len();
+    let (operation, summary) = match direction {
+        Direction::Enter => (
+            "enter-maintenance-mode",
+            format!(
+                "Put host '{}' ({}) at {} into maintenance mode; its {vm_count} VM(s) must be migrated or powered off first",
+                host.name, host.reference.value, host.path
+            ),
+        ),
+        Direction::Exit => (
+            "exit-maintenance-mode",
+            format!(
+                "Take host '{}' ({}) at {} out of maintenance mode",
+                host.name, host.reference.value, host.path
+            ),
+        ),
+    };
+    let mut detail = direction.arguments();
+    detail["host"] = json!(host.path);
+    detail["id"] = json!(host.reference.value);
+    detail["vmCount"] = json!(vm_count);
+    detail["connectionState"] = json!(before.get_str("runtime.connectionState"));
+    let action = Action::new(operation, summary)
+        .target(&host.reference, &host.name)
+        .method(direction.method())
+        .detail(detail);
+    let grant = approval::request(&action)?;
+    vsphere::invoke(&host.reference, direction.method(), direction.arguments())?;
+
+    let after = match vsphere::read_object(
+        &host.reference,
+        host.parent.as_ref(),
+        &["runtime.inMaintenanceMode"],
+    ) {
+        Ok(object) => object.get_bool("runtime.inMaintenanceMode"),
+        Err(err) => {
+            vmware_plugin_sdk::log::warn!(
+                "could not re-read the host after the action",
+                host = host.reference.value,
+                error = err.message()
+            );
+            None
+        }
+    };
+    Ok(json!({
+        "host": host.name,
+        "id": host.reference.value,
+        "path": host.path,
+        "action": match direction { Direction::Enter => "enterMaintenanceMode", Direction::Exit => "exitMaintenanceMode" },
+        "previousInMaintenanceMode": previous,
+        "inMaintenanceMode": after,
+        "approval": grant.to_json(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_no_ops_only() {
+        assert!(
+            refusal(Direction::Enter, "esx1", "host-1", Some(true))
+                .unwrap()
+                .contains("already in maintenance mode")
+        );
+        assert!(
+            refusal(Direction::Exit, "esx1", "host-1", Some(false))
+                .unwrap()
+                .contains("not in maintenance mode")
+        );
+        assert_eq!(
+            refusal(Direction::Enter, "esx1", "host-1", Some(false)),
+            None
+        );
+        assert_eq!(refusal(Direction::Exit, "esx1", "host-1", None), None);
+        assert_eq!(
+            Direction::Enter.arguments(),
+            json!({"timeout": 0, "evacuatePoweredOffVms": false})
+        );
+        assert_eq!(Direction::Exit.method(), "ExitMaintenanceMode_Task");
+    }
+}

@@ -1,0 +1,157 @@
+//! `cloneVm`: copy a VM or template into a VM folder under a new name.
+//!
+//! The source and folder are resolved from one inventory index, which also
+//! shows whether the folder already holds a VM of that name (rejected before
+//! anyone is asked to approve). The clone keeps the source's resource pool
+//! and datastore (an empty relocate spec) and stays powered off.
+
+use vmware_plugin_sdk::prelude::*;
+
+/// vSphere's limit on a VM name's length.
+const MAX_NAME_CHARS: usize = 80;
+
+/// The result schema.
+pub fn output_schema() -> Value {
+    schema::result_object(&[
+        ("vm", schema::of("string")),
+        ("id", schema::nullable("string")),
+        ("folder", schema::of("string")),
+        ("folderId", schema::of("string")),
+        ("path", schema::of("string")),
+        ("source", schema::of("object")),
+        ("approval", schema::of("object")),
+    ])
+}
+
+/// The `spec` argument of `CloneVM_Task`: same placement, powered off, not a template.
+pub fn clone_spec() -> Value {
+    json!({
+        "_typeName": "VirtualMachineCloneSpec",
+        "location": { "_typeName": "VirtualMachineRelocateSpec" },
+        "powerOn": false,
+        "template": false,
+    })
+}
+
+/// Check a new VM name and that `folder` holds no VM of that name.
+pub fn check_new_name(inventory: &Inventory, folder: &Resolved, new_name: &str) -> Result<()> {
+    if new_name.is_empty() {
+        return Err(Error::invalid_argument("newVmName must not be empty"));
+    }
+    if new_name.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::invalid_argument(format!(
+            "newVmName is {} characters long; vSphere allows at most {MAX_NAME_CHARS}",
+            new_name.chars().count()
+        )));
+    }
+    if let Some(existing) = inventory
+        .children(&folder.reference)
+        .find(|n| n.reference.kind == "VirtualMachine" && n.name == new_name)
+    {
+        return Err(Error::invalid_argument(format!(
+            "a VM named '{new_name}' already exists in folder '{}' ({}); choose another newVmName",
+            folder.path, existing.reference.value
+        )));
+    }
+    Ok(())
+}
+
+/// Clone `source` as `new_name` into `target_folder`.
+pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Value> {
+    let new_name = new_name.trim();
+    let inventory = inventory::load(&["VirtualMachine"])?;
+    let source = inventory.resolve(Kind::VirtualMachine, source)?;
+    let folder = inventory.resolve(Kind::VmFolder, target_folder)?;
+    check_new_name(&inventory, &folder, new_name)?;
+
+    let action = Action::new(
+        "clone-vm",
+        format!(
+            "Clone VM '{}' ({}) as new VM '{new_name}' in folder '{}' ({}), powered off",
+            source.name, source.reference.value, folder.path, folder.reference.value
+        ),
+    )
+    .target(&source.reference, &source.name)
+    .target(&folder.reference, &folder.name)
+    .method("CloneVM_Task")
+    .detail(json!({
+        "source": source.path,
+        "sourceId": source.reference.value,
+        "newVmName": new_name,
+        "folder": folder.path,
+        "folderId": folder.reference.value,
+        "powerOn": false,
+        "template": false,
+    }));
+    let grant = approval::request(&action)?;
+    let task_result = vsphere::invoke(
+        &source.reference,
+        "CloneVM_Task",
+        json!({ "folder": folder.reference.to_json(), "name": new_name, "spec": clone_spec() }),
+    )?;
+
+    let new_vm = MoRef::from_json(&task_result)
+        .filter(|r| r.kind == "VirtualMachine")
+        .or_else(|| find_in_folder(&folder.reference, new_name));
+    Ok(json!({
+        "vm": new_name,
+        "id": new_vm.map(|r| r.value),
+        "folder": folder.path,
+        "folderId": folder.reference.value,
+        "path": format!("{}/{new_name}", folder.path),
+        "source": { "name": source.name, "id": source.reference.value, "path": source.path },
+        "approval": grant.to_json(),
+    }))
+}
+
+/// The new VM by name in its folder, when the task did not return it.
+fn find_in_folder(folder: &MoRef, name: &str) -> Option<MoRef> {
+    let vms = vsphere::retrieve("VirtualMachine", Some(folder), false, &["name"]).ok()?;
+    vms.into_iter()
+        .find(|vm| vm.name() == name)
+        .map(|vm| vm.reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vmware_plugin_sdk::inventory::Node;
+
+    #[test]
+    fn rejects_taken_empty_and_long_names() {
+        let folder_ref = MoRef::new("Folder", "group-v3");
+        let mut inventory = Inventory::new();
+        inventory.insert(Node {
+            reference: folder_ref.clone(),
+            name: "vm".into(),
+            parent: None,
+        });
+        inventory.insert(Node {
+            reference: MoRef::new("VirtualMachine", "vm-1"),
+            name: "db1".into(),
+            parent: Some(folder_ref.clone()),
+        });
+        let folder = Resolved {
+            reference: folder_ref,
+            name: "vm".into(),
+            path: "DC0/vm".into(),
+            parent: None,
+        };
+        assert!(
+            matches!(check_new_name(&inventory, &folder, "db1"), Err(Error::InvalidArgument(m)) if m.contains("already exists in folder 'DC0/vm' (vm-1)"))
+        );
+        assert!(matches!(
+            check_new_name(&inventory, &folder, ""),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            check_new_name(&inventory, &folder, &"x".repeat(81)),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(check_new_name(&inventory, &folder, "db2").is_ok());
+        assert_eq!(
+            clone_spec()["location"]["_typeName"],
+            "VirtualMachineRelocateSpec"
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! `powerOnVm`, `powerOffVm` and `rebootVm`.
+//!
+//! Each checks the current power state first, so a no-op is reported as
+//! `invalid-state` without bothering an approver; then asks for approval
+//! naming the exact method(s); then invokes and reads the state back.
+
+use vmware_plugin_sdk::prelude::*;
+
+use crate::target::{power_state, read_after, read_vm, resolve_vm};
+
+/// What a power tool does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerAction {
+    /// `PowerOnVM_Task`.
+    On,
+    /// `PowerOffVM_Task`.
+    Off,
+    /// `RebootGuest` when VMware Tools runs, otherwise `ResetVM_Task`.
+    Reboot,
+}
+
+/// The VM properties a power decision needs.
+const STATE_PROPS: [&str; 4] = [
+    "name",
+    "runtime.powerState",
+    "config.template",
+    "guest.toolsRunningStatus",
+];
+
+/// The result schema shared by the power tools.
+pub fn output_schema() -> Value {
+    schema::result_object(&[
+        ("vm", schema::of("string")),
+        ("id", schema::of("string")),
+        ("path", schema::of("string")),
+        (
+            "action",
+            json!({"type": "string", "enum": ["powerOn", "powerOff", "reboot", "reset"]}),
+        ),
+        ("method", schema::of("string")),
+        ("previousState", schema::of("string")),
+        ("powerState", schema::nullable("string")),
+        ("approval", schema::of("object")),
+    ])
+}
+
+/// The methods a power action may call, given whether VMware Tools runs.
+/// A reboot with Tools asks for both methods: a failed guest reboot falls
+/// back to a reset.
+pub fn methods_for(action: PowerAction, tools_running: bool) -> Vec<&'static str> {
+    match action {
+        PowerAction::On => vec!["PowerOnVM_Task"],
+        PowerAction::Off => vec!["PowerOffVM_Task"],
+        PowerAction::Reboot if tools_running => vec!["RebootGuest", "ResetVM_Task"],
+        PowerAction::Reboot => vec!["ResetVM_Task"],
+    }
+}
+
+/// Why the VM's current state rules the action out, if it does.
+pub fn refusal(
+    action: PowerAction,
+    name: &str,
+    id: &str,
+    state: &str,
+    template: bool,
+) -> Option<String> {
+    if template {
+        return Some(format!(
+            "'{name}' ({id}) is a template; templates cannot be powered on, off or rebooted"
+        ));
+    }
+    match action {
+        PowerAction::On if state == "poweredOn" => {
+            Some(format!("VM '{name}' ({id}) is already poweredOn"))
+        }
+        PowerAction::Off if state == "poweredOff" => {
+            Some(format!("VM '{name}' ({id}) is already poweredOff"))
+        }
+        PowerAction::Reboot if state != "poweredOn" => Some(format!(
+            "VM '{name}' ({id}) is {state}; only a powered-on VM can be rebooted"
+        )),
+        _ => None,
+    }
+}
+
+/// Run a power action on the VM named by `vm_argument`.
+pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<Value> {
+    let (_, vm) = resolve_vm(vm_argument)?;
+    let before = read_vm(&vm, &STATE_PROPS)?;
+    let previous_state = power_state(&before);
+    let template = before.get_bool("config.template").unwrap_or(false);
+    if let Some(reason) = refusal(
+        action,
+        &vm.name,
+        &vm.reference.value,
+        &previous_state,
+        template,
+    ) {
+        return Err(Error::invalid_state(reason));
+    }
+    let tools_running = before.get_str("guest.toolsRunningStatus") == Some("guestToolsRunning");
+    let methods = methods_for(action, tools_running);
+
+    let (operation, verb) = match action {
+        PowerAction::On => ("power-on", "Power on"),
+        PowerAction::Off => ("power-off", "Power off"),
+        PowerAction::Reboot if tools_running => {
+            ("reboot", "Reboot (guest restart, or reset if that fails)")
+        }
+        PowerAction::Reboot => ("reboot", "Reset (VMware Tools is not running)"),
+    };
+    let mut request = Action::new(
+        operation,
+        format!(
+            "{verb} VM '{}' ({}) at {}",
+            vm.name, vm.reference.value, vm.path
+        ),
+    )
+    .target(&vm.reference, &vm.name)
+    .detail(json!({
+        "vm": vm.path,
+        "id": vm.reference.value,
+        "powerState": previous_state,
+        "toolsRunning": tools_running,
+    }));
+    for method in &methods {
+        request = request.method(*method);
+    }
+    let grant = approval::request(&request)?;
+
+    let (method, note) = match action {
+        PowerAction::On => {
+            vsphere::invoke(&vm.reference, "PowerOnVM_Task", json!({}))?;
+            ("PowerOnVM_Task", None)
+        }
+        PowerAction::Off => {
+            vsphere::invoke(&vm.reference, "PowerOffVM_Task", json!({}))?;
+            ("PowerOffVM_Task", None)
+        }
+        PowerAction::Reboot => reboot(&vm, tools_running)?,
+    };
+    let acted = match method {
+        "PowerOnVM_Task" => "powerOn",
+        "PowerOffVM_Task" => "powerOff",
+        "RebootGuest" => "reboot",
+        _ => "reset",
+    };
+
+    let after = read_after(&vm, &["runtime.powerState"]);
+    let mut result = json!({
+        "vm": vm.name,
+        "id": vm.reference.value,
+        "path": vm.path,
+        "action": acted,
+        "method": method,
+        "previousState": previous_state,
+        "powerState": after.as_ref().map(power_state),
+        "approval": grant.to_json(),
+    });
+    if let Some(note) = note {
+        result["note"] = json!(note);
+    }
+    Ok(result)
+}
+
+/// Faults of `RebootGuest` that mean "no guest reboot here" rather than "do
+/// not touch this VM": Tools stopped meanwhile, the guest or server does not
+/// support it (simulators may lack the method altogether).
+pub fn guest_reboot_unavailable(fault_type: &str) -> bool {
+    matches!(
+        fault_type,
+        "ToolsUnavailable" | "ToolsUnavailableFault" | "NotSupported" | "MethodNotFound"
+    )
+}
+
+/// Reboot the guest when Tools runs; reset otherwise, or when the guest
+/// reboot is unavailable after all (see [`guest_reboot_unavailable`]).
+/// Returns the method used and a note when it was a reset.
+fn reboot(vm: &Resolved, tools_running: bool) -> Result<(&'static str, Option<String>)> {
+    if tools_running {
+        match vsphere::invoke(&vm.reference, "RebootGuest", json!({})) {
+            Ok(_) => return Ok(("RebootGuest", None)),
+            Err(err) if err.fault_type().is_some_and(guest_reboot_unavailable) => {
+                vmware_plugin_sdk::log::warn!(
+                    "guest reboot failed, resetting instead",
+                    vm = vm.reference.value,
+                    error = err.message(),
+                );
+                vsphere::invoke(&vm.reference, "ResetVM_Task", json!({}))?;
+                return Ok((
+                    "ResetVM_Task",
+                    Some(format!(
+                        "the guest reboot was refused ({}), so the VM was hard reset (ResetVM_Task) instead",
+                        err.message()
+                    )),
+                ));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    vsphere::invoke(&vm.reference, "ResetVM_Task", json!({}))?;
+    Ok((
+        "ResetVM_Task",
+        Some("VMware Tools is not running, so the VM was hard reset (ResetVM_Task) rather than rebooted from the guest".into()),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_no_ops_and_templates() {
+        assert!(
+            refusal(PowerAction::On, "db1", "vm-1", "poweredOn", false)
+                .unwrap()
+                .contains("already poweredOn")
+        );
+        assert!(
+            refusal(PowerAction::Off, "db1", "vm-1", "poweredOff", false)
+                .unwrap()
+                .contains("already poweredOff")
+        );
+        assert!(
+            refusal(PowerAction::Reboot, "db1", "vm-1", "suspended", false)
+                .unwrap()
+                .contains("is suspended")
+        );
+        assert!(
+            refusal(PowerAction::On, "t", "vm-2", "poweredOff", true)
+                .unwrap()
+                .contains("template")
+        );
+        assert_eq!(
+            refusal(PowerAction::On, "db1", "vm-1", "suspended", false),
+            None
+        );
+        assert_eq!(
+            refusal(PowerAction::Off, "db1", "vm-1", "suspended", false),
+            None
+        );
+        assert_eq!(
+            refusal(PowerAction::Reboot, "db1", "vm-1", "poweredOn", false),
+            None
+        );
+    }
+
+    #[test]
+    fn only_unavailable_guest_reboots_fall_back_to_reset() {
+        assert!(guest_reboot_unavailable("ToolsUnavailable"));
+        assert!(guest_reboot_unavailable("MethodNotFound"));
+        assert!(!guest_reboot_unavailable("InvalidState"));
+        assert!(!guest_reboot_unavailable("NoPermission"));
+    }
+
+    #[test]
+    fn approval_names_every_method_that_may_run() {
+        assert_eq!(methods_for(PowerAction::On, true), ["PowerOnVM_Task"]);
+        assert_eq!(methods_for(PowerAction::Off, false), ["PowerOffVM_Task"]);
+        assert_eq!(
+            methods_for(PowerAction::Reboot, true),
+            ["RebootGuest", "ResetVM_Task"]
+        );
+        assert_eq!(methods_for(PowerAction::Reboot, false), ["ResetVM_Task"]);
+    }
+}
