@@ -198,7 +198,8 @@ async fn vpx_retrieves_vms_and_hosts_with_properties() {
     let content = b.service_content(&ctx()).await.unwrap();
     assert_eq!(content["about"]["apiType"], "VirtualCenter");
     assert_eq!(content["_typeName"], "ServiceContent");
-    assert!(!b.api_version().is_empty());
+    // vcsim 0.24 publishes vim25 6.5 in vimServiceVersions.xml.
+    assert_eq!(b.api_version(), "6.5");
 
     let vms = retrieve(
         &b,
@@ -691,6 +692,19 @@ async fn expired_session_logs_in_again_for_reads_only() {
     // The new session works without another login.
     assert_eq!(retrieve(&a, "HostSystem", &["name"]).await.len(), 4);
     assert_eq!(a.relogin_count(), 2);
+
+    // Many calls meeting the expired session at once log in once.
+    terminate(session_key(&a).await).await;
+    let calls: Vec<_> = (0..6)
+        .map(|_| {
+            let a = a.clone();
+            tokio::spawn(async move { retrieve(&a, "VirtualMachine", &["name"]).await.len() })
+        })
+        .collect();
+    for c in calls {
+        assert_eq!(c.await.unwrap(), 4);
+    }
+    assert_eq!(a.relogin_count(), 3);
 
     // The plugin-facing invoke cannot touch the session itself.
     let err = a

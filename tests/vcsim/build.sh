@@ -13,6 +13,11 @@ out_dir="${CARGO_TARGET_DIR:-$root/target}/vcsim"
 out="$out_dir/vcsim-harness"
 gopath="${VCSIM_GOPATH:-/usr/share/gocode}"
 
+if [ -x "$out" ] && [ "$out" -nt "$here/main.go" ] && [ "$out" -nt "$here/build.sh" ]; then
+    echo "$out"
+    exit 0
+fi
+
 if ! command -v go >/dev/null 2>&1; then
     echo "vcsim harness: 'go' not found; install it with: apt-get install golang-go golang-github-vmware-govmomi-dev" >&2
     exit 2
@@ -20,11 +25,6 @@ fi
 if [ ! -d "$gopath/src/github.com/vmware/govmomi/simulator" ]; then
     echo "vcsim harness: govmomi sources not found under $gopath; install them with: apt-get install golang-go golang-github-vmware-govmomi-dev" >&2
     exit 2
-fi
-
-if [ -x "$out" ] && [ "$out" -nt "$here/main.go" ] && [ "$out" -nt "$here/build.sh" ]; then
-    echo "$out"
-    exit 0
 fi
 
 mkdir -p "$out_dir"

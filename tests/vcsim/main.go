@@ -25,6 +25,9 @@
 //	                   before its method returns: running at 0%, 50% at D/2,
 //	                   then its real outcome (vcsim runs tasks synchronously)
 //	-trace             log every SOAP request and response to stderr
+//	-exit-on-eof=true|false  exit when stdin is closed (default true: give it
+//	                   a pipe, or pass false when running it by hand or with
+//	                   stdin at /dev/null)
 //
 // With -model vpx, the number of VMs is vms * (clusters + standalone) per
 // datacenter; -vms 1000 -clusters 1 -standalone 0 gives exactly 1,000 VMs.
@@ -34,8 +37,8 @@
 //	{"url":"https://127.0.0.1:PORT/sdk","username":"user","password":"pass","cert":"FILE"}
 //
 // ("cert" is empty without -cert-out or with -tls=false), then serves until
-// SIGTERM/SIGINT or until its stdin is closed, so a test that dies cannot leak
-// a simulator.
+// SIGTERM/SIGINT or until its stdin is closed (see -exit-on-eof), so a test
+// that dies cannot leak a simulator. Diagnostics go to stderr.
 //
 // Fixes for this govmomi (0.24) build, so that the tests see what vSphere does:
 //
@@ -46,6 +49,14 @@
 //   - ESX: vcsim clones VMs on a standalone host; a real ESXi host refuses
 //     CloneVM_Task with a NotSupported fault (cloning needs vCenter). With
 //     -model esx the harness answers CloneVM_Task with that fault.
+//   - Login: with its default credentials vcsim accepts any non-empty user
+//     and password; the harness sets explicit ones so a wrong password fails.
+//   - Tasks: vcsim finishes a task before the method that started it
+//     returns; -task-delay replays it as a running task (see above).
+//
+// Not fixed, but worth knowing: vcsim serves RetrieveProperties(Ex) without
+// a session (vCenter answers NotAuthenticated); task progress stays 0 on
+// success; WaitForUpdatesEx versions are opaque strings like "-".
 //
 // Other simulator bugs the tests work around are named where they are met
 // (e.g. RevertToSnapshot_Task's task entity is the snapshot, not the VM;
@@ -116,6 +127,7 @@ func main() {
 	paging := flag.Bool("paging", true, "emulate RetrievePropertiesEx paging (maxObjects/token)")
 	taskDelay := flag.Duration("task-delay", 0, "make every task take this long (e.g. 2s)")
 	trace := flag.Bool("trace", false, "log SOAP traffic to stderr")
+	exitOnEOF := flag.Bool("exit-on-eof", true, "exit when stdin is closed")
 	flag.Parse()
 
 	log.SetOutput(os.Stderr)
@@ -198,10 +210,12 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() { done <- (<-sig).String() }()
-	go func() {
-		_, _ = io.Copy(ioutil.Discard, os.Stdin)
-		done <- "stdin closed"
-	}()
+	if *exitOnEOF {
+		go func() {
+			_, _ = io.Copy(ioutil.Discard, os.Stdin)
+			done <- "stdin closed"
+		}()
+	}
 	log.Printf("exiting: %s", <-done)
 }
 

@@ -78,8 +78,6 @@ impl McpHandler {
             demo: app.demo,
         };
         let started = Instant::now();
-        let span = tracing::info_span!("tool_call", correlation_id = %correlation_id, tool = name);
-        let _enter = span.enter();
         tracing::info!(correlation_id = %correlation_id, tool = name, "tool call started");
 
         let outcome: Result<Value, VsError> =

@@ -87,7 +87,7 @@ impl Gateway {
         if !classify::is_read_only(method) {
             match grants.authorize(method, target, std::time::Instant::now()) {
                 Ok(grant_id) => {
-                    tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, target = %target, "state change authorized by grant")
+                    tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, object = %target, "state change authorized by grant")
                 }
                 Err(refusal) => {
                     let result: Result<Value, VsError> = Err(refusal);
@@ -118,14 +118,14 @@ impl Gateway {
         let target = target.map(|t| t.to_string()).unwrap_or_default();
         match result {
             Ok(_) => {
-                tracing::info!(correlation_id = %ctx.correlation_id, method, target = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, "vsphere call")
+                tracing::info!(correlation_id = %ctx.correlation_id, method, object = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, "vsphere call")
             }
             Err(e) => {
                 let (fault_type, fault_message) = match e {
                     VsError::Fault(f) => (f.type_name.as_str(), f.message.as_str()),
                     _ => ("", ""),
                 };
-                tracing::info!(correlation_id = %ctx.correlation_id, method, target = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, fault_type, fault_message, error = %e, "vsphere call")
+                tracing::info!(correlation_id = %ctx.correlation_id, method, object = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, fault_type, fault_message, error = %e, "vsphere call")
             }
         }
         self.metrics.inc(

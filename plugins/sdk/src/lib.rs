@@ -41,6 +41,7 @@ pub mod log;
 pub mod moref;
 pub mod object;
 pub mod schema;
+pub mod suggest;
 pub mod tool;
 pub mod vsphere;
 

@@ -177,16 +177,15 @@ impl<'a> Args<'a> {
             return Err(self.ill_typed(p, &format!("a {type_name} object"), v));
         };
         let prefix = format!("{}.", self.full(p));
-        if schema::data_type_known(type_name) {
-            if let Some(k) = map
+        if schema::data_type_known(type_name)
+            && let Some(k) = map
                 .keys()
                 .find(|k| k.as_str() != "_typeName" && schema::data_field(type_name, k).is_none())
-            {
-                return Err(VsError::InvalidArgument(format!(
-                    "{}: `{prefix}{k}` is not a field of {type_name}",
-                    self.method
-                )));
-            }
+        {
+            return Err(VsError::InvalidArgument(format!(
+                "{}: `{prefix}{k}` is not a field of {type_name}",
+                self.method
+            )));
         }
         Ok(Some(Args {
             method: self.method,

@@ -379,10 +379,10 @@ pub(super) fn host(m: &mut Model, h: &HostParams, parent: &str) -> String {
         "inMaintenanceMode": h.maintenance,
         "inQuarantineMode": false,
     });
-    if h.power == "poweredOn" {
-        if let Value::Object(r) = &mut runtime {
-            r.insert("bootTime".into(), json!(h.boot_time));
-        }
+    if h.power == "poweredOn"
+        && let Value::Object(r) = &mut runtime
+    {
+        r.insert("bootTime".into(), json!(h.boot_time));
     }
     p.insert("runtime".into(), runtime);
     let uuid = super::model::uuid_from(&format!("host/{}", h.name));
@@ -605,7 +605,7 @@ fn thousands(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -725,10 +725,10 @@ fn vm_config(p: &VmParams, devices: Vec<Value>, ds_name: &str, dir: &str) -> Val
         "swapPlacement": "inherit",
         "firmware": p.firmware,
     });
-    if let (Some(a), Value::Object(o)) = (&p.annotation, &mut c) {
-        if !a.is_empty() {
-            o.insert("annotation".into(), json!(a));
-        }
+    if let (Some(a), Value::Object(o)) = (&p.annotation, &mut c)
+        && !a.is_empty()
+    {
+        o.insert("annotation".into(), json!(a));
     }
     c
 }
@@ -748,15 +748,15 @@ pub(super) fn vm(m: &mut Model, p: &VmParams) -> String {
     runtime.insert("powerState".into(), json!(p.power.as_str()));
     runtime.insert("faultToleranceState".into(), json!("notConfigured"));
     runtime.insert("toolsInstallerMounted".into(), json!(false));
-    if p.power != Power::Off {
-        if let Some(t) = &p.boot_time {
-            runtime.insert("bootTime".into(), json!(t));
-        }
+    if p.power != Power::Off
+        && let Some(t) = &p.boot_time
+    {
+        runtime.insert("bootTime".into(), json!(t));
     }
-    if p.power == Power::Suspended {
-        if let Some(t) = &p.suspend_time {
-            runtime.insert("suspendTime".into(), json!(t));
-        }
+    if p.power == Power::Suspended
+        && let Some(t) = &p.suspend_time
+    {
+        runtime.insert("suspendTime".into(), json!(t));
     }
     runtime.insert("suspendInterval".into(), json!(0));
     runtime.insert("numMksConnections".into(), json!(0));

@@ -307,27 +307,27 @@ fn compute(m: &Model, ix: &Index, o: &Object, out: &mut Vec<Update>) {
         "numEffectiveHosts": eff_hosts,
         "overallStatus": o.str("overallStatus").unwrap_or("green"),
     });
-    if o.kind == "ClusterComputeResource" {
-        if let Value::Object(s) = &mut summary {
-            s.insert("_typeName".into(), json!("ClusterComputeResourceSummary"));
-            let ha = o.flag("configurationEx.dasConfig.enabled");
-            s.insert(
-                "currentFailoverLevel".into(),
-                json!(if ha && eff_hosts > 1 { 1 } else { 0 }),
-            );
-            let vmotions = match &o.meta {
-                Meta::Compute(c) => c.vmotions,
-                _ => 0,
-            };
-            s.insert("numVmotions".into(), json!(vmotions));
-            if o.flag("configurationEx.drsConfig.enabled") {
-                s.insert("drsScore".into(), json!(100));
-            }
-            s.insert(
-                "clusterMaintenanceModeStatus".into(),
-                json!("notInMaintenanceMode"),
-            );
+    if o.kind == "ClusterComputeResource"
+        && let Value::Object(s) = &mut summary
+    {
+        s.insert("_typeName".into(), json!("ClusterComputeResourceSummary"));
+        let ha = o.flag("configurationEx.dasConfig.enabled");
+        s.insert(
+            "currentFailoverLevel".into(),
+            json!(if ha && eff_hosts > 1 { 1 } else { 0 }),
+        );
+        let vmotions = match &o.meta {
+            Meta::Compute(c) => c.vmotions,
+            _ => 0,
+        };
+        s.insert("numVmotions".into(), json!(vmotions));
+        if o.flag("configurationEx.drsConfig.enabled") {
+            s.insert("drsScore".into(), json!(100));
         }
+        s.insert(
+            "clusterMaintenanceModeStatus".into(),
+            json!("notInMaintenanceMode"),
+        );
     }
     out.push((o.id.clone(), "summary", Some(summary)));
 }
@@ -494,10 +494,10 @@ fn vm(m: &Model, o: &Object, now: OffsetDateTime, out: &mut Vec<Update>) {
         .iter()
         .map(|d| {
             let mut d = d.clone();
-            if is_nic(&d) {
-                if let Some(Value::Object(c)) = d.get_mut("connectable") {
-                    c.insert("connected".into(), json!(power == Power::On));
-                }
+            if is_nic(&d)
+                && let Some(Value::Object(c)) = d.get_mut("connectable")
+            {
+                c.insert("connected".into(), json!(power == Power::On));
             }
             d
         })

@@ -469,7 +469,7 @@ impl Fixture {
 const GB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 fn gb_to_bytes(entry: &str, what: &str, gb: f64) -> Result<i64, FixtureError> {
-    if !gb.is_finite() || gb < 0.0 || gb > 1.0e9 {
+    if !gb.is_finite() || !(0.0..=1.0e9).contains(&gb) {
         return Err(err(
             entry,
             format!("{what} must be a non-negative number of GB, got {gb}"),

@@ -27,10 +27,10 @@ pub(super) fn read(o: &Object, path: &str) -> Result<Option<Value>, VsError> {
             return Err(invalid());
         }
         // Only a data object has fields to descend into.
-        if let Some(f) = field {
-            if f.1 != FieldKind::Data {
-                return Err(invalid());
-            }
+        if let Some(f) = field
+            && f.1 != FieldKind::Data
+        {
+            return Err(invalid());
         }
         if matches!(value, Some(Value::Array(_))) {
             return Err(invalid());

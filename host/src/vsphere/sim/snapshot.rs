@@ -71,10 +71,10 @@ fn find_mut<'a>(list: &'a mut [Value], id: &str) -> Option<&'a mut Value> {
         if node_id(n).as_deref() == Some(id) {
             return Some(n);
         }
-        if let Some(Value::Array(k)) = n.get_mut("childSnapshotList") {
-            if let Some(f) = find_mut(k, id) {
-                return Some(f);
-            }
+        if let Some(Value::Array(k)) = n.get_mut("childSnapshotList")
+            && let Some(f) = find_mut(k, id)
+        {
+            return Some(f);
         }
     }
     None
@@ -134,10 +134,10 @@ fn remove_node(list: &mut Vec<Value>, id: &str, remove_children: bool) -> Option
             continue;
         };
         if let Some(r) = remove_node(k, id, remove_children) {
-            if k.is_empty() {
-                if let Value::Object(o) = n {
-                    o.remove("childSnapshotList");
-                }
+            if k.is_empty()
+                && let Value::Object(o) = n
+            {
+                o.remove("childSnapshotList");
             }
             return Some(r);
         }
@@ -256,10 +256,10 @@ pub(super) fn create(
         return Err(faults::tools_unavailable());
     }
     let current = current_of(m, vm_id);
-    if let Some(c) = &current {
-        if depth_of(&roots(m, vm_id), c, 1).unwrap_or(0) >= MAX_DEPTH {
-            return Err(faults::too_many_snapshot_levels());
-        }
+    if let Some(c) = &current
+        && depth_of(&roots(m, vm_id), c, 1).unwrap_or(0) >= MAX_DEPTH
+    {
+        return Err(faults::too_many_snapshot_levels());
     }
     let state = match power {
         Power::On if memory => Power::On,

@@ -137,10 +137,10 @@ pub(super) fn sync_networks(o: &mut Object) {
     let mut nets: Vec<Value> = Vec::new();
     if let Some(Value::Array(devs)) = o.get("config.hardware.device") {
         for d in devs {
-            if let Some(n) = d.get("backing").and_then(|b| b.get("network")) {
-                if !nets.contains(n) {
-                    nets.push(n.clone());
-                }
+            if let Some(n) = d.get("backing").and_then(|b| b.get("network"))
+                && !nets.contains(n)
+            {
+                nets.push(n.clone());
             }
         }
     }
@@ -344,10 +344,10 @@ fn migrate(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     let state = a.opt_string("state")?;
     require_connected(m, id)?;
     let o = m.expect(id)?;
-    if let Some(s) = state {
-        if s != o.power().as_str() {
-            return Err(faults::invalid_power_state(s, o.power().as_str()));
-        }
+    if let Some(s) = state
+        && s != o.power().as_str()
+    {
+        return Err(faults::invalid_power_state(s, o.power().as_str()));
     }
     if pool.is_none() && host.is_none() {
         return Err(faults::invalid_argument(
@@ -425,10 +425,10 @@ fn migrate(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     if let Some(p) = new_pool {
         o.set("resourcePool", reference("ResourcePool", &p));
     }
-    if moved_running {
-        if let Some(Meta::Compute(c)) = target_cr.and_then(|c| m.get_mut(&c)).map(|c| &mut c.meta) {
-            c.vmotions += 1;
-        }
+    if moved_running
+        && let Some(Meta::Compute(c)) = target_cr.and_then(|c| m.get_mut(&c)).map(|c| &mut c.meta)
+    {
+        c.vmotions += 1;
     }
     Ok(Value::Null)
 }
