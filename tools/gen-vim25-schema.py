@@ -23,7 +23,8 @@ Format (short keys keep the file small; one type per line keeps diffs readable):
                              "M": {"<wsdl method>": {"p": [["<param>", "<type>"], ...],
                                                      "r": "<return type>",
                                                      "t": "<task result type>",
-                                                     "x": "<privilege>"}}}}}
+                                                     "x": "<privilege>",
+                                                     "y": ["<privilege a parameter needs>", ...]}}}}}
 
 A type is a WSDL type name (`string`, `int`, `long`, `dateTime`, `anyType`,
 `base64Binary`, a data/enum type, or a managed type for a reference; the root
@@ -32,7 +33,9 @@ and `?` when optional. Fields and parameters are in WSDL order, inherited ones
 not repeated (a data type's full field list is its base's, then its own).
 `r` is absent for void; `t` is present only for methods returning a Task
 (absent when the task has no result); `x` is absent when pyVmomi records no
-single privilege (the server checks per argument).
+single privilege (the server checks per argument); `y` lists the privileges
+required on parameters (e.g. `Resource.AssignVMToPool` on a `pool`), absent
+when there are none.
 
 Only the vim25 API served on /sdk is emitted: the types pyVmomi's core, query
 and vim tables define (not pbm, sms, eam, vslm or the vSAN health endpoint).
@@ -212,6 +215,9 @@ def main():
                 md["t"] = wsdl(rmethod, wire=False)
             if priv:
                 md["x"] = priv
+            param_privs = sorted({p[4] for p in params or [] if len(p) > 4 and p[4]})
+            if param_privs:
+                md["y"] = param_privs
             ms[mwsdl] = md
         if ms:
             entry["M"] = ms

@@ -20,11 +20,12 @@ use crate::telemetry::metrics::{Metrics, names};
 use crate::vsphere::Backend;
 use crate::vsphere::gateway::Gateway;
 use crate::vsphere::sim::SimBackend;
+use crate::vsphere::soap::{SoapBackend, SoapConfig};
 
 /// Build everything the server needs.
 pub async fn build(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let metrics = Arc::new(Metrics::new());
-    let backend = backend(cli)?;
+    let backend = backend(cli).await?;
     let demo = backend.is_simulated();
     let policy = Policy::load(cli.approval_policy.as_deref())?;
     let services = Arc::new(HostServices {
@@ -52,7 +53,7 @@ pub async fn build(cli: &Cli) -> anyhow::Result<Arc<App>> {
     }))
 }
 
-fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {
+async fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {
     if let Some(path) = &cli.inventory {
         let sim = SimBackend::from_fixture_file(path)
             .with_context(|| format!("loading the simulated inventory {}", path.display()))?;
@@ -62,6 +63,14 @@ fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {
     if cli.demo {
         warn_demo("built-in demo inventory");
         return Ok(Arc::new(SimBackend::demo()));
+    }
+    if std::env::var_os("VCENTER_HOST").is_some_and(|h| !h.is_empty()) {
+        let config =
+            SoapConfig::from_env().map_err(|e| anyhow::anyhow!("vCenter configuration: {e}"))?;
+        let backend = SoapBackend::connect(config)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to vCenter: {e}"))?;
+        return Ok(Arc::new(backend));
     }
     anyhow::bail!(
         "no vCenter is configured: set VCENTER_HOST, VCENTER_USER and VCENTER_PASSWORD_SECRET_PATH, or run with --demo to use the built-in simulated inventory"

@@ -1,8 +1,11 @@
 //! Shared helpers for the end-to-end tests: start the real `vmware-mcp`
 //! binary, connect real MCP clients, and read its log.
 
+pub mod conformance;
 pub mod server;
+pub mod vcsim;
 
 pub use server::{
     CallOutcome, Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root,
 };
+pub use vcsim::{Vcsim, VcsimEndpoint};

@@ -75,38 +75,33 @@ pub(super) fn view(
     };
     let mut out = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut visited: HashSet<String> = HashSet::new();
-    walk(
-        m,
-        &root_id,
-        object_type,
-        recursive,
-        &mut out,
-        &mut seen,
-        &mut visited,
-    );
+    walk(m, &root_id, object_type, recursive, &mut out, &mut seen);
     Ok(out)
 }
 
+/// Pre-order walk from `root` (not included), iterative so that no inventory
+/// depth can exhaust the stack.
 fn walk(
     m: &Model,
-    id: &str,
+    root: &str,
     object_type: &str,
     recursive: bool,
     out: &mut Vec<String>,
     seen: &mut HashSet<String>,
-    visited: &mut HashSet<String>,
 ) {
-    if !visited.insert(id.to_string()) {
-        return;
-    }
-    for child in edges(m, id) {
+    let mut visited: HashSet<String> = HashSet::from([root.to_string()]);
+    let mut stack: Vec<std::vec::IntoIter<String>> = vec![edges(m, root).into_iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some(child) = top.next() else {
+            stack.pop();
+            continue;
+        };
         let Some(o) = m.get(&child) else { continue };
         if schema::kind_is_a(&o.kind, object_type) && seen.insert(child.clone()) {
             out.push(child.clone());
         }
-        if recursive {
-            walk(m, &child, object_type, recursive, out, seen, visited);
+        if recursive && visited.insert(child.clone()) {
+            stack.push(edges(m, &child).into_iter());
         }
     }
 }

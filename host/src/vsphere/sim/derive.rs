@@ -771,8 +771,8 @@ fn datastore(m: &Model, ix: &Index, o: &Object, now: OffsetDateTime, out: &mut V
         .flatten()
         .filter_map(|id| m.get(id))
         .map(vm_committed)
-        .sum();
-    let free = (capacity - other - used).max(0);
+        .fold(0i64, i64::saturating_add);
+    let free = capacity.saturating_sub(other).saturating_sub(used).max(0);
     out.push((o.id.clone(), "summary.freeSpace", Some(json!(free))));
     out.push((o.id.clone(), "summary.name", Some(json!(o.name()))));
     out.push((

@@ -77,7 +77,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::build::{self, ClusterConfig, FolderKind, HostParams, VmParams};
 use super::model::{
-    DatastoreMeta, Meta, Model, Power, Tools, VmMeta, escape_name, fmt_time, fnv, parse_time,
+    DatastoreMeta, Meta, Model, Power, Tools, VmMeta, ago, escape_name, fmt_time, fnv, parse_time,
     uuid_from,
 };
 use super::{derive, snapshot};
@@ -468,15 +468,21 @@ impl Fixture {
 
 const GB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-fn gb_to_bytes(entry: &str, what: &str, gb: f64) -> Result<i64, FixtureError> {
-    if !gb.is_finite() || !(0.0..=1.0e9).contains(&gb) {
+/// GB to bytes, refusing what no vSphere object has (the bound keeps sums in range).
+fn gb_to_bytes(entry: &str, what: &str, gb: f64, max_gb: f64) -> Result<i64, FixtureError> {
+    if !gb.is_finite() || !(0.0..=max_gb).contains(&gb) {
         return Err(err(
             entry,
-            format!("{what} must be a non-negative number of GB, got {gb}"),
+            format!("{what} must be a number of GB between 0 and {max_gb}, got {gb}"),
         ));
     }
     Ok((gb * GB) as i64)
 }
+
+/// The largest datastore, host memory and disk the simulator accepts, in GB.
+const MAX_DATASTORE_GB: f64 = 16.0 * 1024.0 * 1024.0;
+const MAX_HOST_MEMORY_GB: f64 = 64.0 * 1024.0;
+const MAX_DISK_GB: f64 = 64.0 * 1024.0;
 
 fn positive(entry: &str, what: &str, v: i64, max: i64) -> Result<i64, FixtureError> {
     if v < 1 || v > max {
@@ -517,6 +523,12 @@ fn segments(entry: &str, path: &str) -> Result<Vec<String>, FixtureError> {
     if trimmed.is_empty() {
         return Ok(Vec::new());
     }
+    if trimmed.split('/').count() > MAX_PATH_DEPTH {
+        return Err(err(
+            entry,
+            format!("path `{path}` is more than {MAX_PATH_DEPTH} levels deep"),
+        ));
+    }
     trimmed
         .split('/')
         .map(|s| {
@@ -524,6 +536,9 @@ fn segments(entry: &str, path: &str) -> Result<Vec<String>, FixtureError> {
         })
         .collect()
 }
+
+/// The deepest folder or resource pool path a fixture may give.
+const MAX_PATH_DEPTH: usize = 32;
 
 /// Find or create the child of `parent` named `name` of the given kind.
 fn ensure_child(
@@ -621,9 +636,14 @@ pub(super) fn build(fixture: &Fixture, now: OffsetDateTime) -> Result<Model, Fix
             if ctx.datastores.contains_key(&ds.name) {
                 return Err(err(&e, "a second datastore with this name"));
             }
-            let capacity = gb_to_bytes(&e, "capacityGB", ds.capacity_gb.unwrap_or(1024.0))?;
+            let capacity = gb_to_bytes(
+                &e,
+                "capacityGB",
+                ds.capacity_gb.unwrap_or(1024.0),
+                MAX_DATASTORE_GB,
+            )?;
             let free = match ds.free_gb {
-                Some(f) => gb_to_bytes(&e, "freeGB", f)?,
+                Some(f) => gb_to_bytes(&e, "freeGB", f, MAX_DATASTORE_GB)?,
                 None => capacity / 2,
             };
             if free > capacity {
@@ -725,10 +745,10 @@ pub(super) fn build(fixture: &Fixture, now: OffsetDateTime) -> Result<Model, Fix
             .objects()
             .filter(|o| o.kind == "VirtualMachine" && o.ref_ids("datastore").contains(&ds))
             .map(derive::vm_committed)
-            .sum();
+            .fold(0i64, i64::saturating_add);
         if let Some(o) = m.get_mut(&ds) {
             o.meta = Meta::Datastore(DatastoreMeta {
-                other_used: (capacity - free - vms_use).max(0),
+                other_used: capacity.saturating_sub(free).saturating_sub(vms_use).max(0),
             });
         }
     }
@@ -790,7 +810,12 @@ fn add_host(
     if threads < cores {
         return Err(err(entry, "cpuThreads must be at least cpuCores"));
     }
-    let memory_bytes = gb_to_bytes(entry, "memoryGB", h.memory_gb.unwrap_or(512.0))?;
+    let memory_bytes = gb_to_bytes(
+        entry,
+        "memoryGB",
+        h.memory_gb.unwrap_or(512.0),
+        MAX_HOST_MEMORY_GB,
+    )?;
     if memory_bytes == 0 {
         return Err(err(entry, "memoryGB must be more than 0"));
     }
@@ -840,10 +865,19 @@ fn add_host(
         datastores,
         networks,
         base_cpu_pct: pct(entry, "cpuUsagePct", h.cpu_usage_pct.unwrap_or(2))?,
-        base_mem_mb: h.memory_usage_mb.unwrap_or(3072).max(0),
-        boot_time: fmt_time(
-            now - Duration::days(30 + (hash % 60) as i64) - Duration::minutes((hash % 1440) as i64),
-        ),
+        base_mem_mb: match h.memory_usage_mb.unwrap_or(3072) {
+            mb @ 0..=67_108_864 => mb,
+            mb => {
+                return Err(err(
+                    entry,
+                    format!("memoryUsageMB must be between 0 and 67108864, got {mb}"),
+                ));
+            }
+        },
+        boot_time: fmt_time(ago(
+            now,
+            Duration::days(30 + (hash % 60) as i64) + Duration::minutes((hash % 1440) as i64),
+        )),
     };
     let id = build::host(m, &params, cr);
     hosts.insert(h.name.clone(), (id, dc_id.to_string()));
@@ -1005,7 +1039,7 @@ fn add_vm(
     };
     let mut disks_kb = Vec::new();
     for gb in v.disks_gb.clone().unwrap_or_else(|| vec![16.0]) {
-        let bytes = gb_to_bytes(entry, "disksGB", gb)?;
+        let bytes = gb_to_bytes(entry, "disksGB", gb, MAX_DISK_GB)?;
         if bytes < 1024 * 1024 {
             return Err(err(entry, "each disk must be at least 1 MB"));
         }
@@ -1016,8 +1050,10 @@ fn add_vm(
     }
     let path = format!("{}/{}", m.inventory_path(&folder), name);
     let hash = fnv(13, &path);
-    let boot =
-        now - Duration::days(1 + (hash % 40) as i64) - Duration::minutes((hash % 1440) as i64);
+    let boot = ago(
+        now,
+        Duration::days(1 + (hash % 40) as i64) + Duration::minutes((hash % 1440) as i64),
+    );
     let tools = match v.tools {
         ToolsState::Running => Tools::Running,
         ToolsState::NotRunning => Tools::NotRunning,
@@ -1061,7 +1097,7 @@ fn add_vm(
         },
         power,
         boot_time: Some(fmt_time(boot)),
-        suspend_time: Some(fmt_time(now - Duration::hours(2))),
+        suspend_time: Some(fmt_time(ago(now, Duration::hours(2)))),
         uuid: v
             .uuid
             .clone()
@@ -1070,7 +1106,7 @@ fn add_vm(
             .instance_uuid
             .clone()
             .unwrap_or_else(|| uuid_from(&format!("instance/{path}"))),
-        create_date: fmt_time(boot - Duration::days(30)),
+        create_date: fmt_time(ago(boot, Duration::days(30))),
         meta,
     };
     let vm_id = build::vm(m, &params);
@@ -1155,7 +1191,7 @@ fn add_snapshot_tree(
                 .ok_or_else(|| err(entry, format!("createTime `{t}` is not an RFC 3339 date")))?;
             fmt_time(parsed)
         }
-        None => fmt_time(now - Duration::days((st.total - st.index) as i64 * 3)),
+        None => fmt_time(ago(now, Duration::days((st.total - st.index) as i64 * 3))),
     };
     st.index += 1;
     let id = snapshot::add(

@@ -77,7 +77,7 @@ impl SimBackend {
     }
 
     /// The demo inventory (one datacenter, two clusters and a standalone host,
-    /// twenty VMs in several folders), for `--demo` and for trying plugins.
+    /// twenty VMs and templates in several folders), for `--demo` and for trying plugins.
     pub fn demo() -> Self {
         match Self::from_fixture_json(DEMO_FIXTURE) {
             Ok(sim) => sim,

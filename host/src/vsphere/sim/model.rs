@@ -262,9 +262,16 @@ pub(super) fn reference(kind: &str, id: &str) -> Value {
 }
 
 /// An RFC 3339 timestamp, as VI/JSON writes `xsd:dateTime`.
+/// Microseconds, as vCenter reports them.
 pub(super) fn fmt_time(t: OffsetDateTime) -> String {
+    let t = t.replace_microsecond(t.microsecond()).unwrap_or(t);
     t.format(&Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// `now` minus `d`, or `now` itself if that date cannot be represented.
+pub(super) fn ago(now: OffsetDateTime, d: time::Duration) -> OffsetDateTime {
+    now.checked_sub(d).unwrap_or(now)
 }
 
 /// Parse an RFC 3339 timestamp.

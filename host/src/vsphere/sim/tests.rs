@@ -1734,27 +1734,3 @@ async fn fixture_built_inventory_has_defaults() {
     assert_eq!(cr.kind, "ComputeResource");
     assert_eq!(read(&s, &cr, "summary.numHosts").await, Some(json!(1)));
 }
-
-#[tokio::test]
-#[ignore = "prints the demo inventory for review"]
-async fn dump_demo() {
-    let s = sim();
-    let m = s.lock();
-    for id in [
-        "vm-38",
-        "host-15",
-        "domain-c13",
-        "datastore-8",
-        "resgroup-14",
-        "domain-s29",
-    ] {
-        if let Some(o) = m.get(id) {
-            println!(
-                "== {} {}\n{}",
-                o.kind,
-                id,
-                serde_json::to_string_pretty(&o.props).unwrap_or_default()
-            );
-        }
-    }
-}

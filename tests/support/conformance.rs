@@ -1,0 +1,429 @@
+//! One conformance suite for every backend: the built-in simulated inventory
+//! and govmomi's vcsim (vCenter and ESXi models). It discovers the inventory
+//! through the tools themselves and calls every tool, checking each effect
+//! with a second read, so the stub host plugin authors test against is shown
+//! to behave like the real thing.
+
+use rmcp::RoleClient;
+use rmcp::service::RunningService;
+use serde_json::{Value, json};
+
+use crate::server::{CallOutcome, call};
+
+/// The MCP client type the suite drives.
+pub type Client = RunningService<RoleClient, ()>;
+
+/// What differs between backends, stated rather than hidden.
+#[derive(Debug, Clone, Copy)]
+pub struct Flavor {
+    /// For messages.
+    pub name: &'static str,
+    /// vSphere can clone here (vCenter yes; a standalone ESXi no).
+    pub clone_supported: bool,
+    /// The guest has VMware Tools running, so a reboot is a guest reboot
+    /// rather than a reset. vcsim 0.24 reports tools not running and does not
+    /// implement RebootGuest at all (a simulator limitation), so there the tool
+    /// falls back to ResetVM_Task.
+    pub guest_reboot: bool,
+}
+
+async fn ok(client: &Client, tool: &str, args: Value) -> CallOutcome {
+    let r = call(client, tool, args.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{tool} {args}: protocol error {e}"));
+    assert!(!r.is_error, "{tool} {args} failed: {}", r.text);
+    r
+}
+
+async fn vm_info(client: &Client, vm: &str) -> Value {
+    ok(client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm}))
+        .await
+        .json
+}
+
+fn snapshot_tree_names(tree: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    fn walk(nodes: &Value, out: &mut Vec<(String, Vec<String>)>) {
+        for n in nodes.as_array().into_iter().flatten() {
+            let children = n["children"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+                .collect();
+            out.push((n["name"].as_str().unwrap_or_default().to_string(), children));
+            walk(&n["children"], out);
+        }
+    }
+    walk(tree, &mut out);
+    out
+}
+
+/// Run every tool against whatever inventory the server has.
+pub async fn run_all(client: &Client, flavor: Flavor) {
+    let f = flavor.name;
+    // Tools.
+    let tools = client.list_all_tools().await.expect("tools/list");
+    assert_eq!(tools.len(), 14, "{f}: 13 seed tools plus getMetrics");
+
+    // listVMs and the row shape.
+    let all = ok(client, "infra.vmware.vms.listVMs", json!({})).await.json;
+    let vms = all["vms"].as_array().expect("vms").clone();
+    assert_eq!(all["count"].as_u64(), Some(vms.len() as u64));
+    assert!(!vms.is_empty(), "{f}: the inventory has VMs");
+    for row in &vms {
+        for field in [
+            "name",
+            "id",
+            "powerState",
+            "host",
+            "folder",
+            "cpu",
+            "memoryMB",
+            "guestOS",
+        ] {
+            assert!(
+                row.get(field).is_some(),
+                "{f}: listVMs row has {field}: {row}"
+            );
+        }
+    }
+    let unique = |state: &str| {
+        vms.iter()
+            .find(|v| {
+                v["powerState"] == state
+                    && v["template"] != true
+                    && vms.iter().filter(|w| w["name"] == v["name"]).count() == 1
+            })
+            .cloned()
+    };
+    let vm_row =
+        unique("poweredOn").unwrap_or_else(|| panic!("{f}: a uniquely named powered-on VM"));
+    let vm = vm_row["name"].as_str().unwrap().to_string();
+    let vm_id = vm_row["id"].as_str().unwrap().to_string();
+    let folder = vm_row["folder"].as_str().unwrap().to_string();
+
+    // Scoping by folder, and the three ways to name a VM.
+    let scoped = ok(
+        client,
+        "infra.vmware.vms.listVMs",
+        json!({"folder": folder}),
+    )
+    .await
+    .json;
+    assert!(
+        scoped["vms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["id"] == vm_id.as_str()),
+        "{f}: {vm} listed in its folder {folder}"
+    );
+    let by_name = vm_info(client, &vm).await;
+    let by_id = vm_info(client, &vm_id).await;
+    let path = by_name["path"]
+        .as_str()
+        .expect("getVMInfo gives the inventory path")
+        .to_string();
+    let by_path = vm_info(client, &path).await;
+    assert_eq!(by_name["id"], by_id["id"]);
+    assert_eq!(by_name["id"], by_path["id"]);
+    assert!(
+        by_name["hardware"]["numCPU"].as_u64().unwrap_or(0) >= 1,
+        "{f}: {by_name}"
+    );
+    let missing = call(
+        client,
+        "infra.vmware.vms.getVMInfo",
+        json!({"vmName": "no-such-vm-anywhere"}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        missing.is_error && missing.error_kind() == "not_found",
+        "{f}: {}",
+        missing.text
+    );
+
+    // Power: off, off again (refused), on, reboot.
+    let off = ok(client, "infra.vmware.vms.powerOffVm", json!({"vmName": vm})).await;
+    assert_eq!(off.json["powerState"], "poweredOff");
+    assert_eq!(
+        vm_info(client, &vm).await["powerState"],
+        "poweredOff",
+        "{f}: a second read sees poweredOff"
+    );
+    let twice = call(client, "infra.vmware.vms.powerOffVm", json!({"vmName": vm}))
+        .await
+        .unwrap();
+    assert!(
+        twice.is_error && twice.error_kind() == "invalid_state",
+        "{f}: {}",
+        twice.text
+    );
+    ok(client, "infra.vmware.vms.powerOnVm", json!({"vmName": vm})).await;
+    assert_eq!(vm_info(client, &vm).await["powerState"], "poweredOn");
+    let reboot = ok(client, "infra.vmware.vms.rebootVm", json!({"vmName": vm})).await;
+    let expected_method = if flavor.guest_reboot {
+        "RebootGuest"
+    } else {
+        "ResetVM_Task"
+    };
+    assert_eq!(
+        reboot.json["method"], expected_method,
+        "{f}: {}",
+        reboot.json
+    );
+    assert_eq!(
+        vm_info(client, &vm).await["powerState"],
+        "poweredOn",
+        "{f}: a reboot leaves the VM on"
+    );
+
+    // Snapshots: nested create, revert, delete.
+    ok(
+        client,
+        "infra.vmware.vms.createSnapshot",
+        json!({"vmName": vm, "snapshotName": "conf-base", "description": "before"}),
+    )
+    .await;
+    ok(
+        client,
+        "infra.vmware.vms.createSnapshot",
+        json!({"vmName": vm, "snapshotName": "conf-next"}),
+    )
+    .await;
+    let info = vm_info(client, &vm).await;
+    let tree = snapshot_tree_names(&info["snapshots"]);
+    let base = tree
+        .iter()
+        .find(|(n, _)| n == "conf-base")
+        .unwrap_or_else(|| panic!("{f}: conf-base in {info}"));
+    assert!(
+        base.1.contains(&"conf-next".to_string()),
+        "{f}: conf-next nests under conf-base: {}",
+        info["snapshots"]
+    );
+    assert_eq!(info["currentSnapshot"], "conf-next");
+    ok(
+        client,
+        "infra.vmware.vms.revertToSnapshot",
+        json!({"vmName": vm, "snapshotName": "conf-base"}),
+    )
+    .await;
+    assert_eq!(
+        vm_info(client, &vm).await["currentSnapshot"],
+        "conf-base",
+        "{f}: revert moves the current snapshot"
+    );
+    ok(
+        client,
+        "infra.vmware.vms.deleteSnapshot",
+        json!({"vmName": vm, "snapshotName": "conf-next"}),
+    )
+    .await;
+    let names: Vec<String> = snapshot_tree_names(&vm_info(client, &vm).await["snapshots"])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(
+        names.contains(&"conf-base".to_string()) && !names.contains(&"conf-next".to_string()),
+        "{f}: {names:?}"
+    );
+    ok(
+        client,
+        "infra.vmware.vms.deleteSnapshot",
+        json!({"vmName": vm, "snapshotName": "conf-base"}),
+    )
+    .await;
+    let names: Vec<String> = snapshot_tree_names(&vm_info(client, &vm).await["snapshots"])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(!names.contains(&"conf-base".to_string()), "{f}: {names:?}");
+
+    // Clone into the VM's folder.
+    let clone = call(
+        client,
+        "infra.vmware.vms.cloneVm",
+        json!({"sourceVmName": vm, "newVmName": "conf-clone", "targetFolder": folder}),
+    )
+    .await
+    .unwrap();
+    if flavor.clone_supported {
+        assert!(!clone.is_error, "{f}: {}", clone.text);
+        let listed = ok(
+            client,
+            "infra.vmware.vms.listVMs",
+            json!({"folder": folder}),
+        )
+        .await
+        .json;
+        assert!(
+            listed["vms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["name"] == "conf-clone"),
+            "{f}: the clone appears in {folder}"
+        );
+        let again = call(
+            client,
+            "infra.vmware.vms.cloneVm",
+            json!({"sourceVmName": vm, "newVmName": "conf-clone", "targetFolder": folder}),
+        )
+        .await
+        .unwrap();
+        assert!(
+            again.is_error,
+            "{f}: a duplicate name in the folder is refused"
+        );
+    } else {
+        assert!(
+            clone.is_error,
+            "{f}: cloning is not supported on a standalone host: {}",
+            clone.text
+        );
+        assert!(
+            clone.text.to_lowercase().contains("not supported")
+                || clone.json["error"]["faultType"] == "NotSupported",
+            "{f}: the error says so: {}",
+            clone.text
+        );
+        let listed = ok(client, "infra.vmware.vms.listVMs", json!({})).await.json;
+        assert!(
+            !listed["vms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["name"] == "conf-clone"),
+            "{f}: nothing was created"
+        );
+    }
+
+    // Hosts.
+    let hosts = ok(client, "infra.vmware.hosts.listHosts", json!({}))
+        .await
+        .json;
+    let rows = hosts["hosts"].as_array().expect("hosts").clone();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        for field in [
+            "name",
+            "id",
+            "connectionState",
+            "inMaintenanceMode",
+            "cpu",
+            "memory",
+            "vmCount",
+        ] {
+            assert!(row.get(field).is_some(), "{f}: host row has {field}: {row}");
+        }
+    }
+    let mut clusters: Vec<(String, usize)> = Vec::new();
+    for row in &rows {
+        if let Some(c) = row["cluster"].as_str() {
+            match clusters.iter_mut().find(|(n, _)| n == c) {
+                Some(e) => e.1 += 1,
+                None => clusters.push((c.to_string(), 1)),
+            }
+        }
+    }
+    clusters.sort_by(|a, b| b.1.cmp(&a.1));
+    let host = match clusters.first() {
+        Some((cluster, count)) => {
+            let scoped = ok(
+                client,
+                "infra.vmware.hosts.listHosts",
+                json!({"clusterName": cluster}),
+            )
+            .await
+            .json;
+            assert_eq!(
+                scoped["count"].as_u64(),
+                Some(*count as u64),
+                "{f}: listHosts scoped to {cluster}"
+            );
+            scoped["hosts"][0]["name"].as_str().unwrap().to_string()
+        }
+        None => rows[0]["name"].as_str().unwrap().to_string(),
+    };
+    let host_info = ok(
+        client,
+        "infra.vmware.hosts.getHostInfo",
+        json!({"hostName": host}),
+    )
+    .await
+    .json;
+    assert_eq!(host_info["inMaintenanceMode"], false);
+    assert!(
+        host_info["cpu"]["cores"].as_u64().unwrap_or(0) >= 1,
+        "{f}: {host_info}"
+    );
+
+    // Maintenance mode: power off the host's VMs first, as an operator would
+    // without DRS, so the same step is valid on every backend.
+    for v in host_info["vms"].as_array().into_iter().flatten() {
+        let id = v["id"].as_str().unwrap();
+        if vm_info(client, id).await["powerState"] == "poweredOn" {
+            ok(client, "infra.vmware.vms.powerOffVm", json!({"vmName": id})).await;
+        }
+    }
+    ok(
+        client,
+        "infra.vmware.hosts.enterMaintenanceMode",
+        json!({"hostName": host}),
+    )
+    .await;
+    assert_eq!(
+        ok(
+            client,
+            "infra.vmware.hosts.getHostInfo",
+            json!({"hostName": host})
+        )
+        .await
+        .json["inMaintenanceMode"],
+        true,
+        "{f}: in maintenance"
+    );
+    let again = call(
+        client,
+        "infra.vmware.hosts.enterMaintenanceMode",
+        json!({"hostName": host}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        again.is_error && again.error_kind() == "invalid_state",
+        "{f}: {}",
+        again.text
+    );
+    ok(
+        client,
+        "infra.vmware.hosts.exitMaintenanceMode",
+        json!({"hostName": host}),
+    )
+    .await;
+    assert_eq!(
+        ok(
+            client,
+            "infra.vmware.hosts.getHostInfo",
+            json!({"hostName": host})
+        )
+        .await
+        .json["inMaintenanceMode"],
+        false,
+        "{f}: out of maintenance"
+    );
+
+    // The host's metrics tool.
+    let metrics = ok(client, "infra.vmware.getMetrics", json!({})).await.json;
+    assert!(
+        metrics["counters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "vmware_mcp_vsphere_calls_total"),
+        "{f}: {metrics}"
+    );
+}
