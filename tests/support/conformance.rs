@@ -329,7 +329,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
             }
         }
     }
-    clusters.sort_by(|a, b| b.1.cmp(&a.1));
+    clusters.sort_by_key(|c| std::cmp::Reverse(c.1));
     let host = match clusters.first() {
         Some((cluster, count)) => {
             let scoped = ok(

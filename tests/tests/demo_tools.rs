@@ -170,11 +170,11 @@ async fn every_tool_works_and_its_effect_is_visible_on_a_second_read() {
         .iter()
         .find(|v| {
             v["powerState"] == "poweredOn"
-                && !vm_names(&all.json)
+                && vm_names(&all.json)
                     .iter()
                     .filter(|n| **n == v["name"])
-                    .nth(1)
-                    .is_some()
+                    .count()
+                    == 1
         })
         .expect("a powered-on VM with a unique name");
     let vm = on_vm["name"].as_str().unwrap().to_string();

@@ -28,10 +28,10 @@ pub fn validate(schema: &Value, args: &Map<String, Value>) -> Result<(), String>
     for (name, value) in args {
         match properties.and_then(|p| p.get(name)) {
             Some(prop) => {
-                if !value.is_null() {
-                    if let Err(e) = check_value(prop, value) {
-                        problems.push(format!("argument `{name}` {e}"));
-                    }
+                if !value.is_null()
+                    && let Err(e) = check_value(prop, value)
+                {
+                    problems.push(format!("argument `{name}` {e}"));
                 }
             }
             None if closed => {
@@ -87,36 +87,35 @@ fn check_value(prop: &Value, value: &Value) -> Result<(), String> {
             ));
         }
     }
-    if let Some(options) = prop.get("enum").and_then(Value::as_array) {
-        if !options.contains(value) {
-            return Err(format!(
-                "must be one of {}, not {value}",
-                options
-                    .iter()
-                    .map(Value::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+    if let Some(options) = prop.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        return Err(format!(
+            "must be one of {}, not {value}",
+            options
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let (Some(min), Some(s)) = (
         prop.get("minLength").and_then(Value::as_u64),
         value.as_str(),
-    ) {
-        if (s.chars().count() as u64) < min {
-            return Err(format!("must be at least {min} character(s) long"));
-        }
+    ) && (s.chars().count() as u64) < min
+    {
+        return Err(format!("must be at least {min} character(s) long"));
     }
     if let Some(n) = value.as_f64() {
-        if let Some(min) = prop.get("minimum").and_then(Value::as_f64) {
-            if n < min {
-                return Err(format!("must be at least {min}, not {n}"));
-            }
+        if let Some(min) = prop.get("minimum").and_then(Value::as_f64)
+            && n < min
+        {
+            return Err(format!("must be at least {min}, not {n}"));
         }
-        if let Some(max) = prop.get("maximum").and_then(Value::as_f64) {
-            if n > max {
-                return Err(format!("must be at most {max}, not {n}"));
-            }
+        if let Some(max) = prop.get("maximum").and_then(Value::as_f64)
+            && n > max
+        {
+            return Err(format!("must be at most {max}, not {n}"));
         }
     }
     Ok(())

@@ -31,6 +31,7 @@ use state::{CallEnv, PluginIdentity, PluginState};
 const MAX_CONCURRENT_CALLS: u32 = 32;
 
 /// Why a plugin call failed: the tool said no, or the plugin itself broke.
+/// Built once per failed call, so its size does not matter.
 #[derive(Debug)]
 pub enum CallError {
     /// The tool returned a typed error.
@@ -202,6 +203,7 @@ impl PluginRuntime {
 
     /// Run one tool in a fresh instance on a blocking thread. A trap, a
     /// runaway loop or memory exhaustion becomes an error naming the plugin.
+    #[allow(clippy::result_large_err)]
     pub async fn call(
         self: &Arc<Self>,
         plugin: &LoadedPlugin,

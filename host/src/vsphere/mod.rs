@@ -45,10 +45,10 @@ impl MoRef {
     /// Read a VI/JSON reference; `None` if `v` is not one.
     pub fn from_json(v: &Value) -> Option<MoRef> {
         let o = v.as_object()?;
-        if let Some(t) = o.get("_typeName").and_then(Value::as_str) {
-            if t != "ManagedObjectReference" {
-                return None;
-            }
+        if let Some(t) = o.get("_typeName").and_then(Value::as_str)
+            && t != "ManagedObjectReference"
+        {
+            return None;
         }
         Some(MoRef::new(
             o.get("type")?.as_str()?,

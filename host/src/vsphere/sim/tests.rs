@@ -1734,3 +1734,103 @@ async fn fixture_built_inventory_has_defaults() {
     assert_eq!(cr.kind, "ComputeResource");
     assert_eq!(read(&s, &cr, "summary.numHosts").await, Some(json!(1)));
 }
+
+#[tokio::test]
+async fn disconnected_hosts_maintenance_reverts_and_deep_trees() {
+    let s = SimBackend::from_fixture_json(
+        r#"{"datacenters": [{"name": "DC", "datastores": [{"name": "ds"}], "networks": ["n"],
+            "hosts": [{"name": "gone", "connectionState": "disconnected"}, {"name": "up"}],
+            "vms": [{"name": "lost", "host": "gone", "power": "poweredOn", "snapshots": [{"name": "s"}]},
+                    {"name": "warm", "host": "up", "snapshots": [{"name": "live", "memory": true}]},
+                    {"name": "deep", "host": "up"}]}]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .with_task_delay(Duration::ZERO);
+
+    // A VM on a disconnected host shows it and refuses operations, but can be renamed.
+    let lost = find(&s, "DC/vm/lost");
+    assert_eq!(
+        read_str(&s, &lost, "runtime.connectionState").await,
+        "disconnected"
+    );
+    fails_unchanged(&s, &lost, "PowerOffVM_Task", json!({}), "InvalidState").await;
+    fails_unchanged(
+        &s,
+        &lost,
+        "RemoveAllSnapshots_Task",
+        json!({}),
+        "InvalidState",
+    )
+    .await;
+    ok(&s, &lost, "Rename_Task", json!({"newName": "lost-renamed"})).await;
+    let gone = find(&s, "DC/host/gone/gone");
+    fails_unchanged(
+        &s,
+        &gone,
+        "EnterMaintenanceMode_Task",
+        json!({"timeout": 0}),
+        "InvalidState",
+    )
+    .await;
+    assert_eq!(read_str(&s, &gone, "overallStatus").await, "gray");
+
+    // Reverting to a powered-on snapshot needs a host that can run the VM.
+    let warm = find(&s, "DC/vm/warm");
+    let up = find(&s, "DC/host/up/up");
+    ok(&s, &up, "EnterMaintenanceMode_Task", json!({"timeout": 0})).await;
+    fails_unchanged(
+        &s,
+        &warm,
+        "RevertToCurrentSnapshot_Task",
+        json!({}),
+        "InvalidHostState",
+    )
+    .await;
+    ok(
+        &s,
+        &warm,
+        "RevertToCurrentSnapshot_Task",
+        json!({"suppressPowerOn": true}),
+    )
+    .await;
+    assert_eq!(read_str(&s, &warm, "runtime.powerState").await, "suspended");
+    ok(&s, &up, "ExitMaintenanceMode_Task", json!({"timeout": 0})).await;
+    ok(&s, &warm, "PowerOffVM_Task", json!({})).await;
+    ok(&s, &warm, "RevertToCurrentSnapshot_Task", json!({})).await;
+    assert_eq!(read_str(&s, &warm, "runtime.powerState").await, "poweredOn");
+
+    // vSphere allows 32 levels of snapshots.
+    let deep = find(&s, "DC/vm/deep");
+    for i in 0..32 {
+        ok(
+            &s,
+            &deep,
+            "CreateSnapshot_Task",
+            json!({"name": format!("s{i}"), "memory": false, "quiesce": false}),
+        )
+        .await;
+    }
+    fails_unchanged(
+        &s,
+        &deep,
+        "CreateSnapshot_Task",
+        json!({"name": "one-too-many", "memory": false, "quiesce": false}),
+        "TooManySnapshotLevels",
+    )
+    .await;
+    let t = tree(&s, &deep).await;
+    let ids: Vec<i64> = {
+        let mut out = Vec::new();
+        let mut cur = t["rootSnapshotList"].clone();
+        while let Some(n) = cur.get(0).cloned() {
+            out.push(n["id"].as_i64().unwrap_or(0));
+            cur = n["childSnapshotList"].clone();
+        }
+        out
+    };
+    assert_eq!(
+        ids,
+        (1..=32).collect::<Vec<i64>>(),
+        "tree ids count up per VM"
+    );
+}

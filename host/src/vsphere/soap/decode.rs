@@ -5,6 +5,11 @@
 //! and which type an element without `xsi:type` has. Elements or types the
 //! schema does not know (a newer server) are kept as strings or nested
 //! objects rather than failing the call.
+//!
+//! Where the declared type is `anyType`, a primitive or enum comes out in
+//! VI/JSON's boxed form (`{"_typeName":"int","_value":5}`) so its type is not
+//! lost; property values and task results, whose type is known from context,
+//! are unboxed ([`unbox`]).
 
 use serde_json::{Map, Number, Value};
 

@@ -5,6 +5,12 @@
 //! order, adds `xsi:type` wherever the value's type is not the declared one,
 //! and refuses arguments that do not fit the schema before anything is sent,
 //! with a message naming the method, the parameter and what was expected.
+//!
+//! In `anyType` positions (e.g. `OptionValue.value`) a JSON string, boolean,
+//! integer or fraction goes out as `xsd:string`, `xsd:boolean`, `xsd:int`
+//! (`xsd:long` if it does not fit) or `xsd:double`; VI/JSON's boxed form
+//! `{"_typeName":"long","_value":5}` (or `ArrayOfString` with an array) picks
+//! the type explicitly, and a data object needs its `_typeName`.
 
 use serde_json::{Map, Value};
 

@@ -42,11 +42,14 @@ use self::transport::Transport;
 use crate::error::{Fault, VsError};
 use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec};
 
-/// Whether a vim25 method only reads, by its required privilege: only
-/// `System.Anonymous`, `System.View` and `System.Read` count as read-only;
-/// any other privilege, or none recorded, means the call needs an approval
-/// grant. `None` when the type or method is not in vim25 (or the schema did
-/// not load). The host's approval gate calls this.
+/// Whether a vim25 method only reads, for the approval gate: `Some(true)`
+/// only when its privilege and every parameter privilege are
+/// `System.Anonymous`, `System.View` or `System.Read` *and* its name says it
+/// reads (vSphere guards some destructive methods, e.g.
+/// `VirtualDiskManager.DeleteVirtualDisk_Task` or `SessionManager.Logout`,
+/// with a nominal `System.View` and checks the rest per argument). Any other
+/// method, including one with no recorded privilege, needs a grant.
+/// `None` when the type or method is not in vim25 (or the schema did not load).
 pub fn is_read_only_method(managed_type: &str, method: &str) -> Option<bool> {
     let s = schema::schema().ok()?;
     s.method(managed_type, method)
@@ -493,6 +496,11 @@ mod tests {
             is_read_only_method("VirtualMachine", "Destroy_Task"),
             Some(false)
         );
+        assert_eq!(
+            is_read_only_method("VirtualDiskManager", "DeleteVirtualDisk_Task"),
+            Some(false)
+        );
+        assert_eq!(is_read_only_method("SessionManager", "Logout"), Some(false));
         assert_eq!(is_read_only_method("VirtualMachine", "NoSuchMethod"), None);
         assert_eq!(is_read_only_method("NoSuchType", "Destroy_Task"), None);
     }
