@@ -7,7 +7,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::approval::audit::AuditLog;
+use crate::approval::channels::Channels;
+use crate::approval::elicitation::ElicitationApprover;
 use crate::approval::gate::ApprovalGate;
+use crate::approval::operator::OperatorApprover;
+use crate::approval::pending::PendingApprovals;
 use crate::approval::policy::Policy;
 use crate::config::Cli;
 use crate::mcp::handler::App;
@@ -22,15 +27,30 @@ use crate::vsphere::gateway::Gateway;
 use crate::vsphere::sim::SimBackend;
 use crate::vsphere::soap::{SoapBackend, SoapConfig};
 
-/// Build everything the server needs.
+/// Build everything the server needs, without operator approvals.
 pub async fn build(cli: &Cli) -> anyhow::Result<Arc<App>> {
+    build_with(cli, None).await
+}
+
+/// Build everything the server needs; `pending` is the store the admin API
+/// serves, when it runs, so that "ask" decisions wait for operators.
+pub async fn build_with(
+    cli: &Cli,
+    pending: Option<Arc<PendingApprovals>>,
+) -> anyhow::Result<Arc<App>> {
     let metrics = Arc::new(Metrics::new());
+    // The policy first: an invalid policy stops the server before it connects anywhere.
+    let policy = Policy::load(cli.approval_policy.as_deref())?;
+    let audit = match cli.audit_log.as_deref() {
+        Some(path) => Some(Arc::new(AuditLog::open(path)?)),
+        None => None,
+    };
     let backend = backend(cli).await?;
     let demo = backend.is_simulated();
-    let policy = Policy::load(cli.approval_policy.as_deref())?;
+    let approvals = approval_gate(cli, policy, pending, audit.clone(), &metrics);
     let services = Arc::new(HostServices {
-        gateway: Gateway::new(backend, metrics.clone()),
-        approvals: ApprovalGate::new(policy),
+        gateway: Gateway::new(backend, metrics.clone()).with_audit(audit),
+        approvals,
         metrics: metrics.clone(),
     });
 
@@ -51,6 +71,43 @@ pub async fn build(cli: &Cli) -> anyhow::Result<Arc<App>> {
         services,
         demo,
     }))
+}
+
+/// The approval gate: the policy, the channels that answer "ask", the
+/// audit trail and the metrics; logged once so operators see what is in force.
+fn approval_gate(
+    cli: &Cli,
+    policy: Policy,
+    pending: Option<Arc<PendingApprovals>>,
+    audit: Option<Arc<AuditLog>>,
+    metrics: &Arc<Metrics>,
+) -> ApprovalGate {
+    let timeout = Duration::from_secs(cli.approval_timeout_secs.max(1));
+    let channels = Channels {
+        elicitation: cli
+            .approval_elicitation
+            .then(|| ElicitationApprover::new(timeout)),
+        operator: pending.map(|p| OperatorApprover::new(p, timeout)),
+    };
+    tracing::info!(
+        default = %policy.default_decision(),
+        read_only = policy.is_read_only(),
+        rules = policy.rule_count(),
+        operator_channel = channels.operator.is_some(),
+        elicitation = channels.elicitation.is_some(),
+        timeout_secs = timeout.as_secs(),
+        audit_log = audit.as_ref().map(|a| a.path().display().to_string()).unwrap_or_default(),
+        "approval policy and channels"
+    );
+    if audit.is_none() {
+        tracing::warn!(
+            "no audit trail: set AUDIT_LOG_PATH to record approval decisions and state-changing calls"
+        );
+    }
+    ApprovalGate::new(policy)
+        .with_approver(Arc::new(channels))
+        .with_audit(audit)
+        .with_metrics(metrics.clone())
 }
 
 async fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {

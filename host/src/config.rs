@@ -45,6 +45,32 @@ pub struct Cli {
     /// The approval policy TOML file; absent means every state change asks.
     #[arg(long, env = "APPROVAL_POLICY_PATH", value_name = "FILE")]
     pub approval_policy: Option<PathBuf>,
+    /// How long a state change waits for an operator's (or the user's) decision, in seconds.
+    #[arg(long, env = "APPROVAL_TIMEOUT_SECS", default_value_t = 120)]
+    pub approval_timeout_secs: u64,
+    /// Let the MCP client's user approve through elicitation (off: any client can claim a person answered).
+    #[arg(long, env = "APPROVAL_ELICITATION", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub approval_elicitation: bool,
+    /// The append-only JSON Lines audit trail of approval decisions and state-changing vSphere calls.
+    #[arg(long, env = "AUDIT_LOG_PATH", value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    /// Address the admin API (operator approvals) binds to.
+    #[arg(long, env = "ADMIN_BIND", default_value = "127.0.0.1")]
+    pub admin_bind: String,
+    /// Port of the admin API (`0` picks a free one and logs it).
+    #[arg(long, env = "ADMIN_PORT", default_value_t = 5006)]
+    pub admin_port: u16,
+    /// A file holding the admin API's bearer token; without it the admin API does not run.
+    #[arg(
+        long,
+        env = "ADMIN_TOKEN_SECRET_PATH",
+        value_name = "FILE",
+        global = true
+    )]
+    pub admin_token_file: Option<PathBuf>,
+    /// Allow the admin API on a non-loopback address.
+    #[arg(long, env = "ADMIN_ALLOW_REMOTE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub admin_allow_remote: bool,
     /// Log filter, e.g. `info` or `vmware_mcp=debug`.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -70,6 +96,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the tool list as JSON and exit (useful to check plugins load).
     Tools,
+    /// List, show, approve or deny pending approvals on a running server (via its admin API).
+    Approvals(crate::cli::approvals::ApprovalsArgs),
 }
 
 impl Cli {

@@ -2,8 +2,10 @@
 //! sandboxed WebAssembly components. The library holds every part of the
 //! server so that the binary and the tests share one implementation.
 
+pub mod admin;
 pub mod app;
 pub mod approval;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod mcp;

@@ -11,6 +11,10 @@ use vmware_mcp::telemetry::logging;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Operator commands talk to a running server: no app, no plugins, no logging setup.
+    if let Some(Command::Approvals(args)) = &cli.command {
+        return vmware_mcp::cli::approvals::run(args, cli.admin_token_file.as_deref()).await;
+    }
     let format = match cli.log_format.parse() {
         Ok(f) => f,
         Err(e) => {
@@ -33,11 +37,20 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let app = vmware_mcp::app::build(&cli).await?;
+    let admin = vmware_mcp::admin::AdminConfig::from_cli(&cli)?;
+    let pending = admin
+        .as_ref()
+        .map(|_| std::sync::Arc::new(vmware_mcp::approval::pending::PendingApprovals::new()));
+    let app = vmware_mcp::app::build_with(&cli, pending.clone()).await?;
     if let Some(Command::Tools) = cli.command {
         let tools = app.registry.tools();
         println!("{}", serde_json::to_string_pretty(&tools)?);
         return Ok(());
+    }
+    let admin_stop = CancellationToken::new();
+    let _admin_stop_guard = admin_stop.clone().drop_guard();
+    if let (Some(admin), Some(pending)) = (&admin, pending) {
+        vmware_mcp::admin::serve(admin, pending, admin_stop.clone()).await?;
     }
     if cli.stdio {
         let service = McpHandler::new(app).serve(rmcp::transport::stdio()).await?;

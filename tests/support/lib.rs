@@ -1,6 +1,7 @@
 //! Shared helpers for the end-to-end tests: start the real `vmware-mcp`
 //! binary, connect real MCP clients, and read its log.
 
+pub mod admin;
 pub mod conformance;
 pub mod server;
 pub mod vcsim;

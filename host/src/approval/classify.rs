@@ -1,68 +1,20 @@
-//! Which vSphere methods change state and therefore need a grant.
-//!
-//! This is an explicit **allowlist** of read-only methods: anything not listed,
-//! including methods this table has never heard of, needs a grant. Forgetting
-//! a read-only method costs an unnecessary approval; forgetting a state-changing
-//! one would bypass approval, so the table errs on the side of asking. A later
-//! change derives the classification from the vim25 schema's privileges.
+//! Which vSphere methods change state and therefore need a grant, decided by
+//! the vim25 schema (see [`crate::vsphere::schema`]): only methods whose
+//! required privilege (and every parameter's) is `System.Anonymous`,
+//! `System.View` or `System.Read`, and whose name says it reads, are
+//! read-only. Anything else, including a method or type the schema does not
+//! know, needs a grant: forgetting a read-only method costs an approval,
+//! forgetting a state-changing one would bypass it.
 
-/// vim25 methods that only read, or that only manage the caller's own session
-/// objects (views, filters, collectors) used for reading. Grouped by manager
-/// and sorted within each group, for review.
-const READ_ONLY_METHODS: &[&str] = &[
-    // Property collector: reading and its own cursors and filters.
-    "CancelRetrievePropertiesEx",
-    "CancelWaitForUpdates",
-    "CheckForUpdates",
-    "ContinueRetrievePropertiesEx",
-    "CreateFilter",
-    "CreatePropertyCollector",
-    "DestroyPropertyCollector",
-    "DestroyPropertyFilter",
-    "RetrieveContents",
-    "RetrieveProperties",
-    "RetrievePropertiesEx",
-    "WaitForUpdates",
-    "WaitForUpdatesEx",
-    // View manager: session-scoped views used for collection (housekeeping).
-    "CreateContainerView",
-    "CreateInventoryView",
-    "CreateListView",
-    "DestroyView",
-    // Search index.
-    "FindAllByDnsName",
-    "FindAllByIp",
-    "FindAllByUuid",
-    "FindByDatastorePath",
-    "FindByDnsName",
-    "FindByInventoryPath",
-    "FindByIp",
-    "FindByUuid",
-    "FindChild",
-    // Performance manager.
-    "QueryAvailablePerfMetric",
-    "QueryPerf",
-    "QueryPerfComposite",
-    "QueryPerfCounter",
-    "QueryPerfCounterByLevel",
-    "QueryPerfProviderSummary",
-    // Environment browser: what a VM could be configured with.
-    "QueryConfigOption",
-    "QueryConfigOptionDescriptor",
-    "QueryConfigOptionEx",
-    "QueryConfigTarget",
-    "QueryTargetCapabilities",
-    // Service instance.
-    "CurrentTime",
-    "RetrieveServiceContent",
-    // Events and tasks history.
-    "QueryEvents",
-];
+use crate::vsphere::schema::{Method, schema};
 
-/// Whether `method` only reads, so `invoke` may run it without a grant.
-/// Unknown methods are not read-only: the safe default is to ask.
-pub fn is_read_only(method: &str) -> bool {
-    READ_ONLY_METHODS.contains(&method)
+/// Whether calling `method` on a `managed_type` object only reads, so
+/// `invoke` may run it without a grant.
+pub fn is_read_only(managed_type: &str, method: &str) -> bool {
+    schema()
+        .ok()
+        .and_then(|s| s.method(managed_type, method))
+        .is_some_and(Method::is_read_only)
 }
 
 /// Whether `method` has the shape of a vim25 method name (an ASCII letter
@@ -84,51 +36,43 @@ mod tests {
 
     #[test]
     fn state_changes_need_a_grant() {
-        for m in [
-            "PowerOffVM_Task",
-            "PowerOnVM_Task",
-            "Destroy_Task",
-            "ReconfigVM_Task",
-            "RebootHost_Task",
-            "Login",
-            "SetField",
+        for (t, m) in [
+            ("VirtualMachine", "PowerOffVM_Task"),
+            ("VirtualMachine", "PowerOnVM_Task"),
+            ("VirtualMachine", "RebootGuest"),
+            ("VirtualMachine", "CreateSnapshot_Task"),
+            ("VirtualMachine", "CloneVM_Task"),
+            ("VirtualMachineSnapshot", "RemoveSnapshot_Task"),
+            ("HostSystem", "EnterMaintenanceMode_Task"),
+            ("ManagedEntity", "Destroy_Task"),
+            ("VirtualMachine", "Destroy_Task"), // inherited from ManagedEntity
+            ("VirtualDiskManager", "DeleteVirtualDisk_Task"),
+            ("SessionManager", "Logout"),
         ] {
-            assert!(!is_read_only(m), "{m}");
+            assert!(!is_read_only(t, m), "{t}.{m}");
         }
     }
 
     #[test]
     fn reads_do_not() {
-        for m in [
-            "RetrievePropertiesEx",
-            "ContinueRetrievePropertiesEx",
-            "CreateContainerView",
-            "DestroyView",
-            "FindByInventoryPath",
-            "QueryPerf",
-            "CurrentTime",
-            "WaitForUpdatesEx",
-            "QueryConfigOption",
+        for (t, m) in [
+            ("PropertyCollector", "RetrievePropertiesEx"),
+            ("PropertyCollector", "ContinueRetrievePropertiesEx"),
+            ("ViewManager", "CreateContainerView"),
+            ("SearchIndex", "FindByInventoryPath"),
+            ("PerformanceManager", "QueryPerf"),
+            ("ServiceInstance", "CurrentTime"),
         ] {
-            assert!(is_read_only(m), "{m}");
+            assert!(is_read_only(t, m), "{t}.{m}");
         }
     }
 
     #[test]
-    fn unknown_and_miscased_methods_need_a_grant() {
-        assert!(!is_read_only("retrievepropertiesex"));
-        assert!(!is_read_only("RetrievePropertiesEx "));
-        assert!(!is_read_only(""));
-        assert!(!is_read_only("SomeFutureMethod"));
-    }
-
-    #[test]
-    fn table_has_no_duplicates() {
-        let mut sorted = READ_ONLY_METHODS.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), READ_ONLY_METHODS.len());
-        assert!(READ_ONLY_METHODS.iter().all(|m| looks_like_method_name(m)));
+    fn unknown_types_and_methods_need_a_grant() {
+        assert!(!is_read_only("PropertyCollector", "retrievepropertiesex"));
+        assert!(!is_read_only("VirtualMachine", "RetrievePropertiesEx"));
+        assert!(!is_read_only("VirtualMachine", ""));
+        assert!(!is_read_only("FutureManager", "SomeFutureMethod"));
     }
 
     #[test]

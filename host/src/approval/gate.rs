@@ -13,11 +13,14 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::audit::{AuditError, AuditLog, AuditTarget, DecisionRecord, now_rfc3339};
 use super::classify::looks_like_method_name;
+use super::client::ClientLink;
 use super::grants::{GRANT_TTL, Grant};
 use super::policy::{Decision, MatchedBy, Policy, PolicyOutcome};
 use super::text::{clip, list};
 use crate::error::VsError;
+use crate::telemetry::metrics::{Metrics, names};
 use crate::vsphere::MoRef;
 
 /// Most methods one action may list; more is a plugin bug, not a real action.
@@ -27,7 +30,7 @@ pub const MAX_METHODS: usize = 64;
 pub const MAX_TARGETS: usize = 1000;
 
 /// The tool call asking, for policy matching and the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct CallInfo {
     /// The full MCP tool name, e.g. `infra.vmware.vms.powerOffVm`; policy
     /// rules match on it.
@@ -36,6 +39,9 @@ pub struct CallInfo {
     pub correlation_id: String,
     /// The MCP session, when known, so an operator can see who is asking.
     pub session: Option<String>,
+    /// How to reach the client while the call waits (progress,
+    /// elicitation, cancellation); empty when not called over MCP.
+    pub client: ClientLink,
 }
 
 /// The action a plugin wants approved, as it described it (WIT `action`).
@@ -55,27 +61,83 @@ pub struct ActionRequest {
 }
 
 /// A yes from an [`Approver`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Approved {
     /// Who approved, e.g. `operator:alice`; recorded in the grant.
     pub decided_by: String,
+    /// The pending approval's id, when one was created; in the audit trail.
+    pub approval_id: Option<String>,
+    /// The approver's reason, if given; in the audit trail.
+    pub reason: Option<String>,
+}
+
+impl Approved {
+    /// A yes from `decided_by` with no approval id or reason.
+    pub fn by(decided_by: impl Into<String>) -> Self {
+        Approved {
+            decided_by: decided_by.into(),
+            ..Approved::default()
+        }
+    }
+}
+
+/// How a refusal came about, for the audit trail and the approvals metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Approved (by policy, an operator or the client's user).
+    Approved,
+    /// Refused by policy, an operator or the client's user.
+    Denied,
+    /// Nobody decided within the approval timeout.
+    TimedOut,
+    /// The tool call was cancelled while it waited.
+    Cancelled,
+    /// Nobody could be asked (no channel configured or reachable).
+    Unavailable,
+}
+
+impl Verdict {
+    /// The label used in the audit trail and the `decision` metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Approved => "approved",
+            Verdict::Denied => "denied",
+            Verdict::TimedOut => "timed_out",
+            Verdict::Cancelled => "cancelled",
+            Verdict::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A no from an [`Approver`]: the error the tool call fails with, and what
+/// the audit trail records about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    /// Why not, as the agent is told.
+    pub error: VsError,
+    /// Which kind of no.
+    pub verdict: Verdict,
+    /// Who or what refused: `operator:bob`, `timeout`, `no-channel`…
+    pub decided_by: String,
+    /// The pending approval's id, when one was created.
+    pub approval_id: Option<String>,
 }
 
 /// Whoever answers when the policy says `ask`. A separate trait so that the
-/// way operators are reached (chat, web page, CLI…) can change without
+/// way operators are reached (admin API, elicitation…) can change without
 /// touching the policy flow, and so that asking may wait as long as it needs.
 #[async_trait]
 pub trait Approver: Send + Sync {
     /// Decide on `action`, requested by `call`, whose targets the host names
     /// `target_names` (same order as `action.targets`). Return who approved,
-    /// or `ApprovalDenied` / `ApprovalRequired` / `Timeout` to refuse.
+    /// or a [`Refused`] saying why not.
     async fn ask(
         &self,
         call: &CallInfo,
         action: &ActionRequest,
         target_names: &[String],
         outcome: &PolicyOutcome,
-    ) -> Result<Approved, VsError>;
+    ) -> Result<Approved, Refused>;
 }
 
 /// The approver used when no approval channel is configured: it refuses,
@@ -91,25 +153,33 @@ impl Approver for NoChannelApprover {
         action: &ActionRequest,
         target_names: &[String],
         outcome: &PolicyOutcome,
-    ) -> Result<Approved, VsError> {
-        Err(VsError::ApprovalRequired {
-            id: None,
-            message: format!(
-                "{} ({}) on {} needs an operator's approval (approval policy: {}), but no approval channels are configured on this server, so nobody can approve it now; an administrator can allow it with a rule in the approval policy",
-                clip(&call.tool),
-                clip(&action.operation),
-                list(target_names),
-                describe(&outcome.matched),
-            ),
+    ) -> Result<Approved, Refused> {
+        Err(Refused {
+            error: VsError::ApprovalRequired {
+                id: None,
+                message: format!(
+                    "{} ({}) on {} needs an operator's approval (approval policy: {}), but no approval channels are configured on this server, so nobody can approve it now; an administrator can allow it with a rule in the approval policy, or configure the admin API (ADMIN_TOKEN_SECRET_PATH) so operators can approve",
+                    clip(&call.tool),
+                    clip(&action.operation),
+                    list(target_names),
+                    describe(&outcome.matched),
+                ),
+            },
+            verdict: Verdict::Unavailable,
+            decided_by: "no-channel".to_string(),
+            approval_id: None,
         })
     }
 }
 
-/// The approval decision point: a policy and an approver for the `ask` case.
+/// The approval decision point: a policy and an approver for the `ask` case,
+/// plus where decisions are recorded (audit trail and metrics).
 pub struct ApprovalGate {
     policy: Policy,
     approver: Arc<dyn Approver>,
     ttl: Duration,
+    audit: Option<Arc<AuditLog>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl ApprovalGate {
@@ -120,6 +190,8 @@ impl ApprovalGate {
             policy,
             approver: Arc::new(NoChannelApprover),
             ttl: GRANT_TTL,
+            audit: None,
+            metrics: None,
         }
     }
 
@@ -132,6 +204,19 @@ impl ApprovalGate {
     /// Issue grants lasting `ttl` instead of [`GRANT_TTL`].
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
+        self
+    }
+
+    /// Record every decision in `audit`; an approval that cannot be recorded
+    /// is refused, so nothing changes without a trace.
+    pub fn with_audit(mut self, audit: Option<Arc<AuditLog>>) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// Count decisions in `metrics` under [`names::APPROVALS`].
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -165,44 +250,140 @@ impl ApprovalGate {
     ) -> Result<Grant, VsError> {
         validate(action, &target_names)?;
         let outcome = self.policy.decide(&call.tool, &target_names, now);
+        let policy_by = format!("policy:{}", outcome.matched);
         let result = match outcome.decision {
-            Decision::Allow => Ok(format!("policy:{}", outcome.matched)),
-            Decision::Deny => Err(VsError::ApprovalDenied {
-                id: None,
-                message: denial(call, &target_names, &outcome.matched),
+            Decision::Allow => Ok(Approved::by(policy_by)),
+            Decision::Deny => Err(Refused {
+                error: VsError::ApprovalDenied {
+                    id: None,
+                    message: denial(call, &target_names, &outcome.matched),
+                },
+                verdict: Verdict::Denied,
+                decided_by: policy_by,
+                approval_id: None,
             }),
-            Decision::Ask => self
-                .approver
-                .ask(call, action, &target_names, &outcome)
-                .await
-                .map(|a| a.decided_by),
+            Decision::Ask => {
+                self.approver
+                    .ask(call, action, &target_names, &outcome)
+                    .await
+            }
         };
         let session = call.session.as_deref().unwrap_or("");
         match result {
-            Ok(decided_by) => {
+            Ok(approved) => {
                 // The grant's lifetime starts now, after any wait for an operator.
                 let grant = Grant::new(
-                    decided_by,
+                    approved.decided_by.clone(),
                     action.methods.iter().cloned(),
                     action.targets.iter().map(|(r, _)| r.clone()),
                     Instant::now(),
                     self.ttl,
                 );
+                let recorded = self.record(
+                    call,
+                    action,
+                    &target_names,
+                    &outcome,
+                    Verdict::Approved,
+                    &approved.decided_by,
+                    approved.approval_id.clone(),
+                    Some(grant.id.clone()),
+                    approved.reason.clone(),
+                );
+                if let Err(e) = recorded {
+                    tracing::error!(correlation_id = %call.correlation_id, tool = %call.tool, error = %e, "approval refused because the audit trail cannot be written");
+                    return Err(VsError::Internal(format!(
+                        "the change was approved by {}, but {e}; nothing was changed because every approval must be recorded first",
+                        clip(&approved.decided_by)
+                    )));
+                }
                 tracing::info!(
                     correlation_id = %call.correlation_id, session, tool = %call.tool, operation = %clip(&action.operation),
                     decision = %outcome.decision, matched = %outcome.matched, grant_id = %grant.id, decided_by = %grant.decided_by,
+                    approval_id = approved.approval_id.as_deref().unwrap_or(""),
                     methods = %list(&grant.methods), targets = %list(&grant.targets), "approval granted"
                 );
                 Ok(grant)
             }
-            Err(refusal) => {
+            Err(refused) => {
+                if let Err(e) = self.record(
+                    call,
+                    action,
+                    &target_names,
+                    &outcome,
+                    refused.verdict,
+                    &refused.decided_by,
+                    refused.approval_id.clone(),
+                    None,
+                    Some(refused.error.to_string()),
+                ) {
+                    tracing::error!(correlation_id = %call.correlation_id, tool = %call.tool, error = %e, "a refused approval could not be written to the audit trail");
+                }
                 tracing::info!(
                     correlation_id = %call.correlation_id, session, tool = %call.tool, operation = %clip(&action.operation),
-                    decision = %outcome.decision, matched = %outcome.matched, kind = refusal.kind(), "approval refused"
+                    decision = %outcome.decision, matched = %outcome.matched, kind = refused.error.kind(),
+                    verdict = refused.verdict.label(), decided_by = %refused.decided_by,
+                    approval_id = refused.approval_id.as_deref().unwrap_or(""), "approval refused"
                 );
-                Err(refusal)
+                Err(refused.error)
             }
         }
+    }
+
+    /// Count a decision and append it to the audit trail.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        call: &CallInfo,
+        action: &ActionRequest,
+        target_names: &[String],
+        outcome: &PolicyOutcome,
+        verdict: Verdict,
+        decided_by: &str,
+        approval_id: Option<String>,
+        grant_id: Option<String>,
+        reason: Option<String>,
+    ) -> Result<(), AuditError> {
+        let channel = decided_by
+            .split(':')
+            .next()
+            .unwrap_or(decided_by)
+            .to_string();
+        if let Some(metrics) = &self.metrics {
+            metrics.inc(
+                names::APPROVALS,
+                vec![
+                    ("decision", verdict.label().to_string()),
+                    ("channel", channel.clone()),
+                ],
+            );
+        }
+        let Some(audit) = &self.audit else {
+            return Ok(());
+        };
+        audit.append(&DecisionRecord {
+            ts: now_rfc3339(),
+            event: "approval_decision",
+            decision: verdict.label(),
+            decided_by: decided_by.to_string(),
+            channel,
+            approval_id,
+            grant_id,
+            tool: call.tool.clone(),
+            operation: action.operation.clone(),
+            summary: action.summary.clone(),
+            targets: action
+                .targets
+                .iter()
+                .zip(target_names)
+                .map(|((r, _), name)| AuditTarget::new(r, name))
+                .collect(),
+            methods: action.methods.clone(),
+            policy: outcome.matched.to_string(),
+            correlation_id: call.correlation_id.clone(),
+            session: call.session.clone(),
+            reason,
+        })
     }
 }
 
@@ -309,6 +490,7 @@ mod tests {
             tool: tool.to_string(),
             correlation_id: "corr-1".to_string(),
             session: Some("sess-1".to_string()),
+            ..Default::default()
         }
     }
 
@@ -457,7 +639,7 @@ decision = "allow"
         }
     }
 
-    struct Stub(Result<Approved, VsError>);
+    struct Stub(Result<Approved, Refused>);
 
     #[async_trait]
     impl Approver for Stub {
@@ -467,7 +649,7 @@ decision = "allow"
             action: &ActionRequest,
             target_names: &[String],
             outcome: &PolicyOutcome,
-        ) -> Result<Approved, VsError> {
+        ) -> Result<Approved, Refused> {
             assert_eq!(outcome.decision, Decision::Ask);
             assert_eq!(target_names.len(), action.targets.len());
             self.0.clone()
@@ -477,9 +659,7 @@ decision = "allow"
     #[tokio::test]
     async fn ask_goes_to_the_approver() {
         let yes = gate(POLICY)
-            .with_approver(Arc::new(Stub(Ok(Approved {
-                decided_by: "operator:alice".into(),
-            }))))
+            .with_approver(Arc::new(Stub(Ok(Approved::by("operator:alice")))))
             .with_ttl(Duration::from_secs(30));
         let a = action(&[("vm-1", "web-1")], &["PowerOffVM_Task"]);
         let before = Instant::now();
@@ -496,7 +676,12 @@ decision = "allow"
             id: Some("a-1".into()),
             message: "no".into(),
         };
-        let no = gate(POLICY).with_approver(Arc::new(Stub(Err(denied.clone()))));
+        let no = gate(POLICY).with_approver(Arc::new(Stub(Err(Refused {
+            error: denied.clone(),
+            verdict: Verdict::Denied,
+            decided_by: "operator:bob".into(),
+            approval_id: Some("a-1".into()),
+        }))));
         assert_eq!(
             no.request(&call(OFF), &a, names(&["web-1"]))
                 .await
@@ -619,5 +804,107 @@ decision = "allow"
             .await
             .unwrap_err();
         assert!(matches!(err, VsError::Internal(_)), "{err:?}");
+    }
+
+    fn audit_path(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "vmware-mcp-gate-audit-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("audit.jsonl")
+    }
+
+    fn audit_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_decision_is_audited_and_counted() {
+        let path = audit_path("decisions");
+        let audit = Arc::new(AuditLog::open(&path).unwrap());
+        let metrics = Arc::new(Metrics::new());
+        let g = gate(POLICY)
+            .with_audit(Some(audit))
+            .with_metrics(metrics.clone())
+            .with_approver(Arc::new(Stub(Ok(Approved {
+                decided_by: "operator:alice".into(),
+                approval_id: Some("apr-1".into()),
+                reason: Some("change window".into()),
+            }))));
+        let grant = g
+            .request(
+                &call(OFF),
+                &action(&[("vm-1", "web-1")], &["PowerOffVM_Task"]),
+                names(&["web-1"]),
+            )
+            .await
+            .unwrap();
+        g.request(
+            &call(OFF),
+            &action(&[("vm-2", "prod-2")], &["PowerOffVM_Task"]),
+            names(&["prod-2"]),
+        )
+        .await
+        .unwrap_err();
+        let lines = audit_lines(&path);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let a = &lines[0];
+        assert_eq!(a["event"], "approval_decision");
+        assert_eq!(a["decision"], "approved");
+        assert_eq!(a["decided_by"], "operator:alice");
+        assert_eq!(a["channel"], "operator");
+        assert_eq!(a["approval_id"], "apr-1");
+        assert_eq!(a["grant_id"], grant.id.as_str());
+        assert_eq!(a["reason"], "change window");
+        assert_eq!(a["targets"][0]["ref"], "VirtualMachine:vm-1");
+        assert_eq!(a["targets"][0]["name"], "web-1");
+        assert_eq!(a["methods"][0], "PowerOffVM_Task");
+        assert_eq!(a["correlation_id"], "corr-1");
+        assert_eq!(a["session"], "sess-1");
+        let d = &lines[1];
+        assert_eq!(d["decision"], "denied");
+        assert_eq!(d["decided_by"], "policy:rule 1");
+        assert_eq!(d["channel"], "policy");
+        assert!(d["grant_id"].is_null());
+        assert!(d["reason"].as_str().unwrap().contains("prod-2"));
+        let text = metrics.to_prometheus();
+        assert!(
+            text.contains(
+                "vmware_mcp_approvals_total{decision=\"approved\",channel=\"operator\"} 1"
+            ) && text
+                .contains("vmware_mcp_approvals_total{decision=\"denied\",channel=\"policy\"} 1"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_approval_that_cannot_be_audited_is_refused() {
+        // Writing to /dev/full always fails with ENOSPC.
+        let full = std::path::Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let g =
+            gate("default = \"allow\"").with_audit(Some(Arc::new(AuditLog::open(full).unwrap())));
+        let err = g
+            .request(
+                &call(OFF),
+                &action(&[("vm-1", "x")], &["PowerOffVM_Task"]),
+                names(&["x"]),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            VsError::Internal(m) => assert!(
+                m.contains("nothing was changed") && m.contains("/dev/full"),
+                "{m}"
+            ),
+            other => panic!("expected an internal error, got {other:?}"),
+        }
     }
 }

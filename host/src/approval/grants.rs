@@ -128,7 +128,7 @@ impl CallGrants {
         target: &MoRef,
         now: Instant,
     ) -> Result<Option<String>, VsError> {
-        if classify::is_read_only(method) {
+        if classify::is_read_only(&target.kind, method) {
             return Ok(None);
         }
         self.authorize(method, target, now).map(Some)
@@ -422,7 +422,11 @@ mod tests {
         let now = Instant::now();
         assert_eq!(
             calls
-                .check_invoke("RetrievePropertiesEx", &vm("vm-1"), now)
+                .check_invoke(
+                    "RetrievePropertiesEx",
+                    &MoRef::new("PropertyCollector", "propertyCollector"),
+                    now
+                )
                 .unwrap(),
             None
         );

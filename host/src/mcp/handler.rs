@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
+use crate::approval::client::ClientLink;
 use crate::approval::grants::CallGrants;
 use crate::error::VsError;
 use crate::mcp::registry::{ToolRegistry, ToolTarget};
@@ -19,7 +20,7 @@ use crate::mcp::result::{ResultMeta, failure, success};
 use crate::runtime::state::{CallEnv, HostServices};
 use crate::runtime::{CallError, PluginRuntime};
 use crate::telemetry::metrics::names;
-use crate::vsphere::CallContext;
+use crate::vsphere::{CallContext, ProgressHook};
 
 /// The header a client may send its own correlation id in.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
@@ -37,6 +38,25 @@ pub struct App {
 }
 
 impl App {
+    /// Copy the backend's own counters into the registry, then render it as JSON.
+    pub fn metrics_json(&self) -> Value {
+        self.refresh_backend_counters();
+        self.services.metrics.to_json()
+    }
+
+    /// Copy the backend's own counters into the registry, then render Prometheus text.
+    pub fn metrics_text(&self) -> String {
+        self.refresh_backend_counters();
+        self.services.metrics.to_prometheus()
+    }
+
+    fn refresh_backend_counters(&self) {
+        let counters = self.services.gateway.backend().counters();
+        let metrics = &self.services.metrics;
+        metrics.set_total(names::RELOGINS, vec![], counters.relogins as f64);
+        metrics.set_total(names::VCENTER_REQUESTS, vec![], counters.requests as f64);
+    }
+
     /// Release what the server holds outside the process (the vCenter session).
     pub async fn shutdown(&self) {
         self.services.gateway.backend().shutdown().await;
@@ -60,9 +80,14 @@ impl McpHandler {
         &self,
         name: &str,
         arguments: Map<String, Value>,
-        correlation_id: String,
-        session: Option<String>,
+        origin: CallOrigin,
     ) -> Result<CallToolResult, ErrorData> {
+        let CallOrigin {
+            correlation_id,
+            session,
+            progress,
+            client,
+        } = origin;
         let app = &self.app;
         let Some(entry) = app.registry.get(name) else {
             return Err(ErrorData::invalid_params(
@@ -84,15 +109,16 @@ impl McpHandler {
             match crate::mcp::args::validate(&entry.input_schema, &arguments) {
                 Err(problem) => Err(VsError::InvalidArgument(format!("{name}: {problem}"))),
                 Ok(()) => match &entry.target {
-                    ToolTarget::Metrics => Ok(app.services.metrics.to_json()),
+                    ToolTarget::Metrics => Ok(app.metrics_json()),
                     ToolTarget::Plugin { plugin, name: tool } => {
                         let env = Arc::new(CallEnv {
                             tool: name.to_string(),
                             ctx: CallContext {
                                 correlation_id: correlation_id.clone(),
-                                ..Default::default()
+                                progress,
                             },
                             session,
+                            client,
                             grants: CallGrants::default(),
                             services: app.services.clone(),
                             runtime: tokio::runtime::Handle::current(),
@@ -150,6 +176,44 @@ impl McpHandler {
             Err(e) => failure(&e, &meta),
         })
     }
+}
+
+/// Who asked for a call and how to reach them while it runs.
+#[derive(Debug, Default)]
+pub struct CallOrigin {
+    /// The correlation id (client-supplied or generated).
+    pub correlation_id: String,
+    /// The MCP session id, when the transport has sessions.
+    pub session: Option<String>,
+    /// Forwards vSphere task progress as MCP progress notifications, when the client asked for them.
+    pub progress: Option<ProgressHook>,
+    /// How approvals reach the client while the call waits (progress, elicitation, cancellation).
+    pub client: ClientLink,
+}
+
+/// A hook sending MCP progress notifications, when the request carries a progress token.
+fn progress_hook(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Option<ProgressHook> {
+    let token = request
+        .meta
+        .as_ref()
+        .and_then(|m| m.get_progress_token())
+        .or_else(|| context.meta.get_progress_token())?;
+    let peer = context.peer.clone();
+    let runtime = tokio::runtime::Handle::current();
+    Some(ProgressHook::new(move |percent, message| {
+        let peer = peer.clone();
+        let param = ProgressNotificationParam::new(token.clone(), f64::from(percent))
+            .with_total(100.0)
+            .with_message(message);
+        runtime.spawn(async move {
+            if let Err(e) = peer.notify_progress(param).await {
+                tracing::debug!(error = %e, "could not send a progress notification");
+            }
+        });
+    }))
 }
 
 /// The correlation id for a request: the client's `_meta.correlation_id`,
@@ -217,10 +281,19 @@ impl ServerHandler for McpHandler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let correlation_id = correlation_id(&request, &context);
-        let session = session_id(&context);
+        let origin = CallOrigin {
+            correlation_id: correlation_id(&request, &context),
+            session: session_id(&context),
+            progress: progress_hook(&request, &context),
+            client: crate::mcp::link::client_link(&request, &context),
+        };
+        let mrtr_capable =
+            crate::mcp::link::elicitable(&context) == crate::mcp::link::Elicitable::Mrtr;
+        if crate::mcp::mrtr::applies(&request, mrtr_capable) {
+            return crate::mcp::mrtr::call(self.clone(), request, origin).await;
+        }
         let arguments = request.arguments.clone().unwrap_or_default();
-        self.run(&request.name, arguments, correlation_id, session)
+        self.run(&request.name, arguments, origin)
             .await
             .map(Into::into)
     }

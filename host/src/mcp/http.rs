@@ -52,7 +52,7 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.services.metrics.to_prometheus(),
+        app.metrics_text(),
     )
 }
 

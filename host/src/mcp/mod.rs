@@ -4,6 +4,8 @@
 pub mod args;
 pub mod handler;
 pub mod http;
+pub mod link;
+pub mod mrtr;
 pub mod registry;
 pub mod result;
 pub mod security;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::approval::client::ClientLink;
 use crate::approval::gate::ApprovalGate;
 use crate::approval::grants::CallGrants;
 use crate::runtime::limiter::MemoryCap;
@@ -44,6 +45,9 @@ pub struct CallEnv {
     pub ctx: CallContext,
     /// The MCP session that asked, if known.
     pub session: Option<String>,
+    /// How approvals can reach the client while the call waits (progress,
+    /// elicitation, cancellation).
+    pub client: ClientLink,
     /// Grants given during this call; they die with it.
     pub grants: CallGrants,
     /// Shared services.

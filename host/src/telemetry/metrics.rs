@@ -74,6 +74,8 @@ pub mod names {
     pub const PLUGIN_FAILURES: &str = "vmware_mcp_plugin_failures_total";
     /// vCenter re-logins after session expiry.
     pub const RELOGINS: &str = "vmware_mcp_vcenter_relogins_total";
+    /// HTTP requests sent to vCenter.
+    pub const VCENTER_REQUESTS: &str = "vmware_mcp_vcenter_http_requests_total";
     /// Loaded plugins, labelled with their version.
     pub const PLUGINS: &str = "vmware_mcp_plugin_info";
     /// Seconds since start.
@@ -100,6 +102,7 @@ impl Metrics {
                 "Plugin traps and timeouts by plugin.",
             ),
             (names::RELOGINS, "vCenter re-logins after session expiry."),
+            (names::VCENTER_REQUESTS, "HTTP requests sent to vCenter."),
             (
                 names::PLUGINS,
                 "Loaded plugins (value 1) with their version.",
@@ -121,6 +124,13 @@ impl Metrics {
     /// Add one to a counter.
     pub fn inc(&self, name: &'static str, labels: Labels) {
         self.with(|s| *s.counters.entry((name, labels)).or_default() += 1.0);
+    }
+
+    /// Set a counter kept elsewhere (e.g. by the vCenter client) to its current total.
+    pub fn set_total(&self, name: &'static str, labels: Labels, value: f64) {
+        self.with(|s| {
+            s.counters.insert((name, labels), value);
+        });
     }
 
     /// Set a gauge.

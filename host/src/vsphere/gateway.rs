@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use crate::approval::audit::{AuditLog, CallRecord, bounded_arguments, now_rfc3339};
 use crate::approval::classify;
 use crate::approval::grants::CallGrants;
 use crate::error::VsError;
 use crate::telemetry::metrics::{Metrics, names};
-use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec};
+use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, task_id};
 
 /// Longest argument text written to a log line.
 const MAX_LOGGED_ARGS: usize = 512;
@@ -20,12 +21,23 @@ const MAX_LOGGED_ARGS: usize = 512;
 pub struct Gateway {
     backend: Arc<dyn Backend>,
     metrics: Arc<Metrics>,
+    audit: Option<Arc<AuditLog>>,
 }
 
 impl Gateway {
     /// Wrap a backend.
     pub fn new(backend: Arc<dyn Backend>, metrics: Arc<Metrics>) -> Self {
-        Gateway { backend, metrics }
+        Gateway {
+            backend,
+            metrics,
+            audit: None,
+        }
+    }
+
+    /// Record every state-changing call in `audit`, before the call returns.
+    pub fn with_audit(mut self, audit: Option<Arc<AuditLog>>) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// The backend, for host-side reads (e.g. naming approval targets).
@@ -84,21 +96,85 @@ impl Gateway {
             &redact(&Value::Object(args.clone())).to_string(),
             MAX_LOGGED_ARGS,
         );
-        if !classify::is_read_only(method) {
-            match grants.authorize(method, target, std::time::Instant::now()) {
-                Ok(grant_id) => {
-                    tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, object = %target, "state change authorized by grant")
-                }
-                Err(refusal) => {
-                    let result: Result<Value, VsError> = Err(refusal);
-                    self.record(ctx, method, Some(target), &args_text, started, &result);
-                    return result;
-                }
-            }
+        if classify::is_read_only(&target.kind, method) {
+            let result = self.backend.invoke(ctx, target, method, args).await;
+            self.record(ctx, method, Some(target), &args_text, started, &result);
+            return result;
         }
-        let result = self.backend.invoke(ctx, target, method, args).await;
+        let grant_id = match grants.authorize(method, target, std::time::Instant::now()) {
+            Ok(grant_id) => {
+                tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, object = %target, "state change authorized by grant");
+                grant_id
+            }
+            Err(refusal) => {
+                let result: Result<Value, VsError> = Err(refusal);
+                self.record(ctx, method, Some(target), &args_text, started, &result);
+                self.audit_call(ctx, target, method, args, started, &result, None, None);
+                return result;
+            }
+        };
+        let (result, task_id) =
+            task_id::observe(self.backend.invoke(ctx, target, method, args)).await;
         self.record(ctx, method, Some(target), &args_text, started, &result);
+        self.audit_call(
+            ctx,
+            target,
+            method,
+            args,
+            started,
+            &result,
+            Some(grant_id),
+            task_id,
+        );
         result
+    }
+
+    /// Append a state-changing call to the audit trail, flushed before the
+    /// call returns. The change has happened (or was refused) by now, so a
+    /// write failure cannot undo it: it is logged as an error instead.
+    #[allow(clippy::too_many_arguments)]
+    fn audit_call(
+        &self,
+        ctx: &CallContext,
+        target: &MoRef,
+        method: &str,
+        args: &Map<String, Value>,
+        started: Instant,
+        result: &Result<Value, VsError>,
+        grant_id: Option<String>,
+        task_id: Option<String>,
+    ) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        let (outcome, fault_type, error) = match result {
+            Ok(_) => ("ok".to_string(), None, None),
+            Err(e) => (
+                e.kind().to_string(),
+                match e {
+                    VsError::Fault(f) => Some(f.type_name.clone()),
+                    _ => None,
+                },
+                Some(e.to_string()),
+            ),
+        };
+        let record = CallRecord {
+            ts: now_rfc3339(),
+            event: "vsphere_call",
+            correlation_id: ctx.correlation_id.clone(),
+            method: method.to_string(),
+            target: target.to_string(),
+            outcome,
+            fault_type,
+            error,
+            duration_ms: started.elapsed().as_millis() as u64,
+            grant_id,
+            task_id,
+            arguments: bounded_arguments(redact(&Value::Object(args.clone()))),
+        };
+        if let Err(e) = audit.append(&record) {
+            tracing::error!(correlation_id = %ctx.correlation_id, method, object = %target, error = %e, "a state-changing vSphere call could not be written to the audit trail");
+        }
     }
 
     fn record<T>(
@@ -194,5 +270,79 @@ mod tests {
         let s = "é".repeat(400);
         let t = truncate(&s, 11);
         assert!(t.starts_with("ééééé") && t.contains("800 bytes"), "{t}");
+    }
+
+    #[tokio::test]
+    async fn state_changes_are_audited_with_grant_and_task_reads_are_not() {
+        use crate::approval::grants::{GRANT_TTL, Grant};
+        use crate::vsphere::sim::SimBackend;
+
+        let path = std::env::temp_dir().join(format!(
+            "vmware-mcp-gateway-audit-{}/audit.jsonl",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let sim = SimBackend::demo().with_task_delay(std::time::Duration::ZERO);
+        let gateway = Gateway::new(Arc::new(sim), Arc::new(Metrics::new()))
+            .with_audit(Some(Arc::new(AuditLog::open(&path).unwrap())));
+        let ctx = CallContext {
+            correlation_id: "corr-audit".into(),
+            ..Default::default()
+        };
+        let spec = RetrieveSpec {
+            object_type: "VirtualMachine".into(),
+            root: None,
+            recursive: true,
+            properties: vec!["runtime.powerState".into()],
+        };
+        let vm = gateway
+            .retrieve(&ctx, &spec)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| {
+                serde_json::to_string(&o.properties)
+                    .unwrap()
+                    .contains("poweredOn")
+            })
+            .expect("a powered-on VM")
+            .reference;
+        let grants = CallGrants::new();
+        let grant = Grant::new(
+            "operator:alice",
+            ["PowerOffVM_Task".to_string()],
+            [vm.clone()],
+            Instant::now(),
+            GRANT_TTL,
+        );
+        let grant_id = grant.id.clone();
+        grants.add(grant);
+        let args = Map::new();
+        gateway
+            .invoke(&ctx, &grants, &vm, "PowerOffVM_Task", &args)
+            .await
+            .unwrap();
+        // The replay is refused, and recorded too.
+        assert!(
+            gateway
+                .invoke(&ctx, &grants, &vm, "PowerOffVM_Task", &args)
+                .await
+                .is_err()
+        );
+        let lines: Vec<Value> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2, "reads are not audited: {lines:?}");
+        assert_eq!(lines[0]["event"], "vsphere_call");
+        assert_eq!(lines[0]["method"], "PowerOffVM_Task");
+        assert_eq!(lines[0]["target"], vm.to_string());
+        assert_eq!(lines[0]["outcome"], "ok");
+        assert_eq!(lines[0]["grant_id"], grant_id.as_str());
+        assert!(lines[0]["task_id"].as_str().unwrap().starts_with("task-"));
+        assert_eq!(lines[0]["correlation_id"], "corr-audit");
+        assert_eq!(lines[1]["outcome"], "approval_required");
+        assert!(lines[1]["grant_id"].is_null() && lines[1]["task_id"].is_null());
     }
 }

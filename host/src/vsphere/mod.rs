@@ -5,8 +5,10 @@
 //! plugin cannot tell them apart except by the `demo` flag in results.
 
 pub mod gateway;
+pub mod schema;
 pub mod sim;
 pub mod soap;
+pub mod task_id;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -123,6 +125,16 @@ impl std::fmt::Debug for ProgressHook {
     }
 }
 
+/// What a backend counts on its own: its HTTP requests (so a test can show a
+/// listing grows with pages, not with objects) and its re-logins.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackendCounters {
+    /// HTTP requests sent to vCenter.
+    pub requests: u64,
+    /// Logins after the session expired.
+    pub relogins: u64,
+}
+
 /// A source of vSphere inventory and actions.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -132,6 +144,11 @@ pub trait Backend: Send + Sync {
     /// Whether the backend can serve calls now (for `/readyz`): a live session for vCenter.
     async fn is_ready(&self) -> bool {
         true
+    }
+
+    /// Counters the backend keeps itself, exported as metrics.
+    fn counters(&self) -> BackendCounters {
+        BackendCounters::default()
     }
 
     /// Release the session at shutdown (vCenter: Logout).

@@ -219,6 +219,9 @@ impl Backend for SimBackend {
     ) -> Result<Value, VsError> {
         let task = method.ends_with("_Task");
         if task {
+            static TASKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+            let n = TASKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            super::task_id::report(&MoRef::new("Task", format!("task-{n}")));
             ctx.report_progress(0, format!("{method} on {target} started"));
             if !self.task_delay.is_zero() {
                 tokio::time::sleep(self.task_delay).await;

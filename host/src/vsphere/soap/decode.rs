@@ -15,9 +15,9 @@ use serde_json::{Map, Number, Value};
 
 use super::encode::array_item_type;
 use super::fault;
-use super::schema::{Kind, MOREF, Method, Schema};
 use super::xml::{self, Element};
 use crate::error::VsError;
+use crate::vsphere::schema::{Kind, MOREF, Method, Schema};
 
 /// Decodes elements against the schema.
 pub struct Decoder<'s> {
@@ -267,7 +267,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::vsphere::soap::schema::schema;
+    use crate::vsphere::schema::schema;
 
     const ENV_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>"#;
     const ENV_END: &str = "</soapenv:Body></soapenv:Envelope>";

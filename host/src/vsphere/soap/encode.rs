@@ -14,10 +14,10 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{Kind, MOREF, Method, Schema, TypeRef};
 use super::xml::{escape_into, escape_lossy};
 use crate::error::VsError;
 use crate::vsphere::MoRef;
+use crate::vsphere::schema::{Kind, MOREF, Method, Schema, TypeRef};
 
 /// The envelope around every request. `operationID` carries the tool call's
 /// correlation id so vCenter's logs can be matched to ours.
@@ -153,7 +153,7 @@ pub fn array_item_type(array_type: &str) -> Option<String> {
             None => return None,
         }
     };
-    if super::schema::PRIMITIVES.contains(&lower.as_str()) {
+    if crate::vsphere::schema::PRIMITIVES.contains(&lower.as_str()) {
         Some(lower)
     } else {
         Some(item.to_string())
@@ -550,7 +550,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::vsphere::soap::schema::schema;
+    use crate::vsphere::schema::schema;
 
     fn call(this: (&str, &str), method: &str, args: Value) -> Result<String, VsError> {
         let args = args.as_object().cloned().unwrap_or_default();

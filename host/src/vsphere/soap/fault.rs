@@ -7,9 +7,9 @@
 use serde_json::{Map, Value};
 
 use super::decode::Decoder;
-use super::schema::{Kind, Schema};
 use super::xml::Element;
 use crate::error::{Fault, VsError};
+use crate::vsphere::schema::{Kind, Schema};
 
 /// The fault type vCenter uses when a session is missing or has expired.
 pub const NOT_AUTHENTICATED: &str = "NotAuthenticated";
@@ -138,7 +138,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::vsphere::soap::schema::schema;
+    use crate::vsphere::schema::schema;
     use crate::vsphere::soap::xml;
 
     #[test]

@@ -18,7 +18,7 @@ pub mod encode;
 mod endpoint;
 pub mod fault;
 mod retrieve;
-pub mod schema;
+
 mod session;
 mod task;
 mod transport;
@@ -36,25 +36,11 @@ pub use endpoint::{Endpoint, parse_endpoint};
 use self::decode::{decode_response, fault_in};
 use self::encode::{encode_call, envelope};
 use self::fault::is_not_authenticated;
-use self::schema::Schema;
 use self::session::Session;
 use self::transport::Transport;
 use crate::error::{Fault, VsError};
+use crate::vsphere::schema::{self, Schema};
 use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec};
-
-/// Whether a vim25 method only reads, for the approval gate: `Some(true)`
-/// only when its privilege and every parameter privilege are
-/// `System.Anonymous`, `System.View` or `System.Read` *and* its name says it
-/// reads (vSphere guards some destructive methods, e.g.
-/// `VirtualDiskManager.DeleteVirtualDisk_Task` or `SessionManager.Logout`,
-/// with a nominal `System.View` and checks the rest per argument). Any other
-/// method, including one with no recorded privilege, needs a grant.
-/// `None` when the type or method is not in vim25 (or the schema did not load).
-pub fn is_read_only_method(managed_type: &str, method: &str) -> Option<bool> {
-    let s = schema::schema().ok()?;
-    s.method(managed_type, method)
-        .map(schema::Method::is_read_only)
-}
 
 /// SessionManager methods a plugin may not call through `invoke`: they would
 /// log the shared session in or out, or hand out tickets that act as
@@ -71,6 +57,7 @@ const RESERVED_SESSION_METHODS: &[&str] = &[
     "AcquireGenericServiceTicket",
     "AcquireLocalTicket",
     "ImpersonateUser",
+    "SetLocale",
 ];
 
 /// The service's singletons the backend itself uses.
@@ -429,6 +416,13 @@ impl Backend for SoapBackend {
         false
     }
 
+    fn counters(&self) -> crate::vsphere::BackendCounters {
+        crate::vsphere::BackendCounters {
+            requests: self.request_count(),
+            relogins: self.relogin_count(),
+        }
+    }
+
     async fn is_ready(&self) -> bool {
         self.inner.session.cookie().is_some()
     }
@@ -465,6 +459,13 @@ impl Backend for SoapBackend {
                 "SessionManager.{method} is reserved to the host, which owns the vCenter session"
             )));
         }
+        if target == &self.inner.refs.property_collector && method == "DestroyPropertyCollector" {
+            return Err(VsError::InvalidArgument(
+                "the service's PropertyCollector is shared by every call and cannot be destroyed; \
+                 create one with CreatePropertyCollector"
+                    .into(),
+            ));
+        }
         self.inner.invoke(ctx, target, method, args).await
     }
 }
@@ -472,38 +473,6 @@ impl Backend for SoapBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn read_only_classes_come_from_privileges() {
-        assert_eq!(
-            is_read_only_method("VirtualMachine", "PowerOffVM_Task"),
-            Some(false)
-        );
-        assert_eq!(
-            is_read_only_method("VirtualMachine", "CloneVM_Task"),
-            Some(false)
-        );
-        assert_eq!(
-            is_read_only_method("PropertyCollector", "RetrievePropertiesEx"),
-            Some(true)
-        );
-        assert_eq!(
-            is_read_only_method("SearchIndex", "FindByInventoryPath"),
-            Some(true)
-        );
-        // Inherited: Destroy_Task is declared on ManagedEntity.
-        assert_eq!(
-            is_read_only_method("VirtualMachine", "Destroy_Task"),
-            Some(false)
-        );
-        assert_eq!(
-            is_read_only_method("VirtualDiskManager", "DeleteVirtualDisk_Task"),
-            Some(false)
-        );
-        assert_eq!(is_read_only_method("SessionManager", "Logout"), Some(false));
-        assert_eq!(is_read_only_method("VirtualMachine", "NoSuchMethod"), None);
-        assert_eq!(is_read_only_method("NoSuchType", "Destroy_Task"), None);
-    }
 
     #[test]
     fn version_negotiation() {

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use super::Inner;
 use super::decode::unbox;
 use super::fault::from_localized;
-use super::schema::Kind;
 use crate::error::{Fault, VsError};
+use crate::vsphere::schema::Kind;
 use crate::vsphere::{CallContext, MoRef, ObjectContent, RetrieveSpec};
 
 /// A `missingSet` fault that only means "this property is not set": the path

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 /// The generated schema, compiled in.
-const SCHEMA_JSON: &str = include_str!("../../../schema/vim25.json");
+const SCHEMA_JSON: &str = include_str!("../../schema/vim25.json");
 
 /// The XML Schema primitive types vim25 uses, by their WSDL names.
 pub const PRIMITIVES: &[&str] = &[

@@ -1,0 +1,268 @@
+//! The audit trail: an append-only JSON Lines file recording every approval
+//! decision and every state-changing vSphere call.
+//!
+//! One line is one JSON object with an `event` field (`approval_decision` or
+//! `vsphere_call`) and a UTC `ts`. The file is opened with `O_APPEND` and
+//! never truncated, so it accumulates across restarts; each line is written
+//! with a single `write_all` under a lock and `fsync`ed before the call that
+//! produced it returns, so a record is on disk before anyone is told that the
+//! decision was taken or the change was made. Arguments are passed through
+//! [`redact`](crate::vsphere::gateway::redact) first: secrets never reach it.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::vsphere::MoRef;
+
+/// The environment variable naming the audit file, documented beside the
+/// other configuration so operators find it.
+pub const AUDIT_PATH_ENV: &str = "AUDIT_LOG_PATH";
+
+/// Longest argument text kept in a record; longer arguments are cut, since
+/// the audit trail is for reading and one clone spec must not bloat it.
+const MAX_ARGUMENT_CHARS: usize = 4096;
+
+/// An open audit file. Shared by the approval gate and the gateway.
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl AuditLog {
+    /// Open (creating if needed, never truncating) the audit file at `path`.
+    /// A file that cannot be opened is an error at start, not a silently
+    /// missing trail.
+    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| AuditError {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut options = OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path).map_err(|source| AuditError {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(AuditLog {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Where the trail is written, for logs and error messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one record as one line and flush it to disk before returning.
+    pub fn append<T: Serialize>(&self, record: &T) -> Result<(), AuditError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| AuditError {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        line.push(b'\n');
+        // A poisoned lock only means another writer panicked between lines;
+        // the file itself is still consistent.
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        file.write_all(&line)
+            .and_then(|()| file.flush())
+            .and_then(|()| file.sync_data())
+            .map_err(|source| AuditError {
+                path: self.path.clone(),
+                source,
+            })
+    }
+}
+
+/// The audit file could not be opened or written; the message names it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the audit trail {}: {source}", path.display())]
+pub struct AuditError {
+    /// The audit file.
+    pub path: PathBuf,
+    /// The I/O failure.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The current UTC time in RFC 3339, as every record's `ts`.
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc().unix_timestamp().to_string())
+}
+
+/// One target as the audit trail names it: the reference and the name the
+/// host read from vSphere (never a plugin's claim).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AuditTarget {
+    /// The reference, e.g. `VirtualMachine:vm-42`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The host-read name.
+    pub name: String,
+}
+
+impl AuditTarget {
+    /// Pair a reference with its host-read name.
+    pub fn new(reference: &MoRef, name: &str) -> Self {
+        AuditTarget {
+            reference: reference.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// An approval decision: who or what decided, on what, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRecord {
+    /// When, in UTC.
+    pub ts: String,
+    /// Always `approval_decision`.
+    pub event: &'static str,
+    /// `approved`, `denied`, `timed_out`, `cancelled` or `unavailable`.
+    pub decision: &'static str,
+    /// Who or what decided: `policy:rule 2`, `operator:alice`,
+    /// `elicitation:<client>`, `timeout`, `no-channel`.
+    pub decided_by: String,
+    /// The channel: `policy`, `operator`, `elicitation`, `timeout`, `no-channel`.
+    pub channel: String,
+    /// The pending approval's id, when one was created.
+    pub approval_id: Option<String>,
+    /// The grant issued, when approved; the `vsphere_call` records name it.
+    pub grant_id: Option<String>,
+    /// The full MCP tool name.
+    pub tool: String,
+    /// The plugin's short operation name.
+    pub operation: String,
+    /// The plugin's one-line summary.
+    pub summary: String,
+    /// The objects the action changes.
+    pub targets: Vec<AuditTarget>,
+    /// The vSphere methods it may call.
+    pub methods: Vec<String>,
+    /// What the policy said (`rule 2`, `default`, `read_only`).
+    pub policy: String,
+    /// The tool call's correlation id.
+    pub correlation_id: String,
+    /// The MCP session, when known.
+    pub session: Option<String>,
+    /// The approver's reason, or why it was refused.
+    pub reason: Option<String>,
+}
+
+/// A state-changing vSphere call, whether it ran or was refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    /// When it finished, in UTC.
+    pub ts: String,
+    /// Always `vsphere_call`.
+    pub event: &'static str,
+    /// The tool call's correlation id.
+    pub correlation_id: String,
+    /// The vim25 method.
+    pub method: String,
+    /// The object it was called on.
+    pub target: String,
+    /// `ok` or the error kind (`vsphere_fault`, `approval_required`…).
+    pub outcome: String,
+    /// The vSphere fault type, when it faulted.
+    pub fault_type: Option<String>,
+    /// The error message, when it failed.
+    pub error: Option<String>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// The grant that authorized it; `None` when it was refused.
+    pub grant_id: Option<String>,
+    /// The vSphere task it started, when the backend reported one.
+    pub task_id: Option<String>,
+    /// The arguments, redacted and bounded.
+    pub arguments: Value,
+}
+
+/// Arguments for a record: already redacted by the caller, and replaced by
+/// a cut string when too long.
+pub fn bounded_arguments(redacted: Value) -> Value {
+    let text = redacted.to_string();
+    if text.chars().count() <= MAX_ARGUMENT_CHARS {
+        return redacted;
+    }
+    let cut: String = text.chars().take(MAX_ARGUMENT_CHARS).collect();
+    Value::String(format!("{cut}…({} bytes)", text.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("vmware-mcp-audit-{}-{}", std::process::id(), name));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("sub").join("audit.jsonl")
+    }
+
+    #[test]
+    fn appends_lines_and_never_truncates() {
+        let path = temp("append");
+        let log = AuditLog::open(&path).unwrap();
+        log.append(&serde_json::json!({"n": 1})).unwrap();
+        drop(log);
+        // Reopening (a restart) keeps what was there.
+        let log = AuditLog::open(&path).unwrap();
+        log.append(&serde_json::json!({"n": 2})).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [serde_json::json!({"n": 1}), serde_json::json!({"n": 2})]
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "audit file is private: {mode:o}");
+        }
+    }
+
+    #[test]
+    fn an_unwritable_path_is_an_error_naming_it() {
+        let e = AuditLog::open(Path::new("/proc/nope/audit.jsonl")).unwrap_err();
+        assert!(e.to_string().contains("/proc/nope/audit.jsonl"), "{e}");
+    }
+
+    #[test]
+    fn long_arguments_are_cut() {
+        let big = serde_json::json!({"spec": "x".repeat(10_000)});
+        match bounded_arguments(big) {
+            Value::String(s) => assert!(s.contains("bytes)") && s.len() < 5_000),
+            other => panic!("expected a cut string, got {other}"),
+        }
+        let small = serde_json::json!({"a": 1});
+        assert_eq!(bounded_arguments(small.clone()), small);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        let ts = now_rfc3339();
+        assert!(OffsetDateTime::parse(&ts, &Rfc3339).is_ok(), "{ts}");
+    }
+}
