@@ -73,6 +73,9 @@ pub async fn build_with(
     }))
 }
 
+/// The longest `APPROVAL_TIMEOUT_SECS` honoured: one day.
+const MAX_APPROVAL_WAIT_SECS: u64 = 86_400;
+
 /// The approval gate: the policy, the channels that answer "ask", the
 /// audit trail and the metrics; logged once so operators see what is in force.
 fn approval_gate(
@@ -82,7 +85,16 @@ fn approval_gate(
     audit: Option<Arc<AuditLog>>,
     metrics: &Arc<Metrics>,
 ) -> ApprovalGate {
-    let timeout = Duration::from_secs(cli.approval_timeout_secs.max(1));
+    // At least a second, at most a day: longer is a typo, and a grant-less wait
+    // that long only holds a plugin slot.
+    let timeout = Duration::from_secs(cli.approval_timeout_secs.clamp(1, MAX_APPROVAL_WAIT_SECS));
+    if timeout.as_secs() != cli.approval_timeout_secs {
+        tracing::warn!(
+            requested = cli.approval_timeout_secs,
+            used = timeout.as_secs(),
+            "APPROVAL_TIMEOUT_SECS is outside 1..=86400; using the nearest bound"
+        );
+    }
     let channels = Channels {
         elicitation: cli
             .approval_elicitation

@@ -104,7 +104,7 @@ async fn every_decision_and_state_change_is_audited_and_the_trail_survives_a_res
     client.cancel().await.ok();
     assert_eq!(server.terminate(), Some(0));
 
-    // Second run on the same file: a policy allow and a timeout-free denial by policy… and reads, which are not audited.
+    // Second run on the same file: a policy-allowed change is appended; reads are not audited.
     let server = Server::start(name, options());
     let client = server.client().await;
     let list = call(&client, "infra.vmware.vms.listVMs", json!({}))
@@ -164,6 +164,52 @@ async fn every_decision_and_state_change_is_audited_and_the_trail_survives_a_res
             .iter()
             .any(|c| c["labels"]["decision"] == "approved" && c["labels"]["channel"] == "policy"),
         "{approvals:?}"
+    );
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn against_vcsim_the_audit_names_the_vsphere_task() {
+    let name = "appr-audit-vcsim";
+    let audit = scratch_dir(name).join("audit.jsonl");
+    let _ = std::fs::remove_file(&audit);
+    let sim = vmware_mcp_e2e::Vcsim::start(name, &["-model", "vpx"]);
+    let server = Server::start(
+        name,
+        sim.server_options()
+            .env(
+                "APPROVAL_POLICY_PATH",
+                scratch_file(name, "policy.toml", "default = \"allow\"\n"),
+            )
+            .env("AUDIT_LOG_PATH", audit.display().to_string()),
+    );
+    let client = server.client().await;
+    let list = call(&client, "infra.vmware.vms.listVMs", json!({}))
+        .await
+        .unwrap()
+        .json;
+    let vm = list["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["powerState"] == "poweredOn")
+        .expect("a powered-on VM")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let off = call(&client, OFF, json!({"vmName": vm})).await.unwrap();
+    assert!(!off.is_error, "{}", off.text);
+    let records = audit_records(&audit);
+    let change = records
+        .iter()
+        .find(|r| r["event"] == "vsphere_call" && r["method"] == "PowerOffVM_Task")
+        .unwrap_or_else(|| panic!("{records:?}"));
+    assert_eq!(change["outcome"], "ok");
+    assert!(
+        change["task_id"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("task-")),
+        "the vCenter task is named: {change}"
     );
     client.cancel().await.ok();
 }

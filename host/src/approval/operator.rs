@@ -119,7 +119,9 @@ impl Approver for OperatorApprover {
         );
         let message = format!("waiting for operator approval {id}: {summary}");
         let mut decision = waiting.decision;
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let now = tokio::time::Instant::now();
+        // An absurd timeout must not panic; the gate's configuration bounds it anyway.
+        let deadline = now.checked_add(self.timeout).unwrap_or(now);
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         let mut waited = 0.0f64;
         let outcome = loop {

@@ -211,7 +211,10 @@ impl PendingApprovals {
         timeout: Duration,
     ) -> Result<Waiting, crate::error::VsError> {
         let now = OffsetDateTime::now_utc();
-        let expires = now + time::Duration::try_from(timeout).unwrap_or(time::Duration::MAX);
+        let expires = time::Duration::try_from(timeout)
+            .ok()
+            .and_then(|d| now.checked_add(d))
+            .unwrap_or(now);
         let id = format!("apr-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
         let (tx, rx) = oneshot::channel();
         {
