@@ -74,6 +74,12 @@ async fn one_call_shares_one_correlation_id_across_host_plugin_and_vsphere_lines
         "{vsphere}"
     );
     assert!(vsphere["duration_ms"].is_number());
+    assert!(
+        vsphere["task_id"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("task-")),
+        "the task id is logged: {vsphere}"
+    );
     let plugin = lines
         .iter()
         .find(|l| l["target"] == "plugin")

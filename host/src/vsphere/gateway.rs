@@ -49,7 +49,15 @@ impl Gateway {
     pub async fn service_content(&self, ctx: &CallContext) -> Result<Value, VsError> {
         let started = Instant::now();
         let result = self.backend.service_content(ctx).await;
-        self.record(ctx, "RetrieveServiceContent", None, "", started, &result);
+        self.record(
+            ctx,
+            "RetrieveServiceContent",
+            None,
+            "",
+            started,
+            &result,
+            None,
+        );
         result
     }
 
@@ -78,6 +86,7 @@ impl Gateway {
             &args,
             started,
             &result,
+            None,
         );
         result
     }
@@ -98,7 +107,15 @@ impl Gateway {
         );
         if classify::is_read_only(&target.kind, method) {
             let result = self.backend.invoke(ctx, target, method, args).await;
-            self.record(ctx, method, Some(target), &args_text, started, &result);
+            self.record(
+                ctx,
+                method,
+                Some(target),
+                &args_text,
+                started,
+                &result,
+                None,
+            );
             return result;
         }
         let grant_id = match grants.authorize(method, target, std::time::Instant::now()) {
@@ -108,14 +125,30 @@ impl Gateway {
             }
             Err(refusal) => {
                 let result: Result<Value, VsError> = Err(refusal);
-                self.record(ctx, method, Some(target), &args_text, started, &result);
+                self.record(
+                    ctx,
+                    method,
+                    Some(target),
+                    &args_text,
+                    started,
+                    &result,
+                    None,
+                );
                 self.audit_call(ctx, target, method, args, started, &result, None, None);
                 return result;
             }
         };
         let (result, task_id) =
             task_id::observe(self.backend.invoke(ctx, target, method, args)).await;
-        self.record(ctx, method, Some(target), &args_text, started, &result);
+        self.record(
+            ctx,
+            method,
+            Some(target),
+            &args_text,
+            started,
+            &result,
+            task_id.as_deref(),
+        );
         self.audit_call(
             ctx,
             target,
@@ -185,6 +218,7 @@ impl Gateway {
         args: &str,
         started: Instant,
         result: &Result<T, VsError>,
+        task_id: Option<&str>,
     ) {
         let elapsed = started.elapsed();
         let outcome = match result {
@@ -194,14 +228,14 @@ impl Gateway {
         let target = target.map(|t| t.to_string()).unwrap_or_default();
         match result {
             Ok(_) => {
-                tracing::info!(correlation_id = %ctx.correlation_id, method, object = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, "vsphere call")
+                tracing::info!(correlation_id = %ctx.correlation_id, method, object = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, task_id, "vsphere call")
             }
             Err(e) => {
                 let (fault_type, fault_message) = match e {
                     VsError::Fault(f) => (f.type_name.as_str(), f.message.as_str()),
                     _ => ("", ""),
                 };
-                tracing::info!(correlation_id = %ctx.correlation_id, method, object = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, fault_type, fault_message, error = %e, "vsphere call")
+                tracing::info!(correlation_id = %ctx.correlation_id, method, object = %target, args, duration_ms = elapsed.as_millis() as u64, outcome, fault_type, fault_message, error = %e, task_id, "vsphere call")
             }
         }
         self.metrics.inc(
