@@ -22,6 +22,19 @@ fn state_changes(on_vm: &str, off_vm: &str, host: &str) -> Vec<(&'static str, Va
             "infra.vmware.hosts.enterMaintenanceMode",
             json!({"hostName": host}),
         ),
+        // The demo's db-01 has a snapshot tree, and esx-06 is in maintenance.
+        (
+            "infra.vmware.vms.revertToSnapshot",
+            json!({"vmName": "db-01", "snapshotName": "base"}),
+        ),
+        (
+            "infra.vmware.vms.deleteSnapshot",
+            json!({"vmName": "db-01", "snapshotName": "pre-upgrade"}),
+        ),
+        (
+            "infra.vmware.hosts.exitMaintenanceMode",
+            json!({"hostName": "esx-06.lab.local"}),
+        ),
     ]
 }
 
@@ -35,6 +48,25 @@ async fn inventory_snapshot(
         .await
         .unwrap();
     (vms.json, hosts.json)
+}
+
+/// The snapshot tree of the demo VM the snapshot tools are refused on.
+async fn db01_snapshots(client: &rmcp::service::RunningService<rmcp::RoleClient, ()>) -> Value {
+    let info = call(
+        client,
+        "infra.vmware.vms.getVMInfo",
+        json!({"vmName": "db-01"}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        info.json["snapshots"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        info.text
+    );
+    json!([info.json["snapshots"], info.json["currentSnapshot"]])
 }
 
 fn unique_vm(list: &Value, state: &str) -> String {
@@ -62,7 +94,10 @@ async fn without_a_policy_every_state_change_is_refused_and_nothing_changes() {
         .as_str()
         .unwrap()
         .to_string();
-    for (tool, args) in state_changes(&on_vm, &off_vm, &host) {
+    let snapshots = db01_snapshots(&client).await;
+    let tools = state_changes(&on_vm, &off_vm, &host);
+    assert_eq!(tools.len(), 9, "every state-changing seed tool");
+    for (tool, args) in tools {
         let r = call(&client, tool, args).await.unwrap();
         assert!(
             r.is_error,
@@ -75,6 +110,11 @@ async fn without_a_policy_every_state_change_is_refused_and_nothing_changes() {
         inventory_snapshot(&client).await,
         (vms, hosts),
         "the inventory is unchanged"
+    );
+    assert_eq!(
+        db01_snapshots(&client).await,
+        snapshots,
+        "the snapshot tree is unchanged"
     );
     client.cancel().await.ok();
 }
