@@ -380,6 +380,35 @@ async fn sigterm_stops_the_server_cleanly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sigterm_logs_out_of_vcenter() {
+    let sim = vmware_mcp_e2e::Vcsim::start("ops-sigterm-vcsim", &["-model", "vpx"]);
+    let mut server = Server::start("ops-sigterm-vcsim", sim.server_options());
+    let client = server.client().await;
+    assert!(
+        !call(&client, "infra.vmware.vms.listVMs", json!({}))
+            .await
+            .unwrap()
+            .is_error
+    );
+    drop(client);
+    assert_eq!(server.terminate(), Some(0), "{}", server.log_text());
+    let messages: Vec<String> = server
+        .log_lines()
+        .iter()
+        .filter_map(|l| l["message"].as_str().map(str::to_string))
+        .collect();
+    let logout = messages
+        .iter()
+        .position(|m| m == "logged out of vCenter")
+        .unwrap_or_else(|| panic!("the session is logged out: {messages:?}"));
+    let stopped = messages
+        .iter()
+        .position(|m| m == "vmware-mcp stopped")
+        .expect("stopped");
+    assert!(logout < stopped);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_agrees() {
     let server = Server::start("ops-python", ServerOptions::demo());
     let summary = python("mcp_client_check.py", &[&server.mcp_url()]);

@@ -430,8 +430,9 @@ impl Backend for SoapBackend {
     }
 
     async fn shutdown(&self) {
-        if let Err(e) = self.logout().await {
-            tracing::warn!(error = %e, "logging out of vCenter failed");
+        match self.logout().await {
+            Ok(()) => tracing::info!(endpoint = %self.endpoint(), "logged out of vCenter"),
+            Err(e) => tracing::warn!(error = %e, "logging out of vCenter failed"),
         }
     }
 
