@@ -2,6 +2,8 @@
 //! sandboxed WebAssembly components. The library holds every part of the
 //! server so that the binary and the tests share one implementation.
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod app;
 pub mod approval;

@@ -51,10 +51,12 @@ impl Gateway {
         let result = self.backend.service_content(ctx).await;
         self.record(
             ctx,
-            "RetrieveServiceContent",
-            None,
-            "",
-            started,
+            &CallLine {
+                method: "RetrieveServiceContent",
+                target: None,
+                args: "",
+                started,
+            },
             &result,
             None,
         );
@@ -81,10 +83,12 @@ impl Gateway {
         );
         self.record(
             ctx,
-            "RetrievePropertiesEx",
-            spec.root.as_ref(),
-            &args,
-            started,
+            &CallLine {
+                method: "RetrievePropertiesEx",
+                target: spec.root.as_ref(),
+                args: &args,
+                started,
+            },
             &result,
             None,
         );
@@ -109,10 +113,12 @@ impl Gateway {
             let result = self.backend.invoke(ctx, target, method, args).await;
             self.record(
                 ctx,
-                method,
-                Some(target),
-                &args_text,
-                started,
+                &CallLine {
+                    method,
+                    target: Some(target),
+                    args: &args_text,
+                    started,
+                },
                 &result,
                 None,
             );
@@ -127,10 +133,12 @@ impl Gateway {
                 let result: Result<Value, VsError> = Err(refusal);
                 self.record(
                     ctx,
-                    method,
-                    Some(target),
-                    &args_text,
-                    started,
+                    &CallLine {
+                        method,
+                        target: Some(target),
+                        args: &args_text,
+                        started,
+                    },
                     &result,
                     None,
                 );
@@ -142,10 +150,12 @@ impl Gateway {
             task_id::observe(self.backend.invoke(ctx, target, method, args)).await;
         self.record(
             ctx,
-            method,
-            Some(target),
-            &args_text,
-            started,
+            &CallLine {
+                method,
+                target: Some(target),
+                args: &args_text,
+                started,
+            },
             &result,
             task_id.as_deref(),
         );
@@ -213,13 +223,16 @@ impl Gateway {
     fn record<T>(
         &self,
         ctx: &CallContext,
-        method: &str,
-        target: Option<&MoRef>,
-        args: &str,
-        started: Instant,
+        line: &CallLine,
         result: &Result<T, VsError>,
         task_id: Option<&str>,
     ) {
+        let CallLine {
+            method,
+            target,
+            args,
+            started,
+        } = *line;
         let elapsed = started.elapsed();
         let outcome = match result {
             Ok(_) => "ok",
@@ -251,6 +264,16 @@ impl Gateway {
             elapsed,
         );
     }
+}
+
+/// What one log line says about a vSphere call, besides its result.
+#[derive(Clone, Copy)]
+struct CallLine<'a> {
+    method: &'a str,
+    target: Option<&'a MoRef>,
+    /// The arguments as logged: redacted and truncated.
+    args: &'a str,
+    started: Instant,
 }
 
 /// Replace values of keys that look secret, wherever they are nested.
