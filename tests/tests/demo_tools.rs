@@ -404,3 +404,40 @@ async fn bad_input_gets_clear_errors_and_no_panic() {
     );
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_serves_the_same_tools() {
+    use rmcp::ServiceExt;
+    use rmcp::transport::TokioChildProcess;
+    let cache = vmware_mcp_e2e::workspace_root().join("target/e2e/plugin-cache");
+    let mut command = tokio::process::Command::new(vmware_mcp_e2e::server::binary());
+    command
+        .args(["--demo", "--stdio"])
+        .env("PLUGIN_CACHE_DIR", cache)
+        .stderr(std::process::Stdio::null());
+    let client =
+        ().serve(TokioChildProcess::new(command).expect("spawn"))
+            .await
+            .expect("stdio client");
+    let tools = client
+        .list_all_tools()
+        .await
+        .expect("tools/list over stdio");
+    assert_eq!(tools.len(), SEED_TOOLS.len());
+    let result = client
+        .call_tool({
+            let mut p = rmcp::model::CallToolRequestParams::new("infra.vmware.vms.listVMs");
+            p.arguments = Some(serde_json::Map::new());
+            p
+        })
+        .await
+        .expect("listVMs over stdio");
+    assert_ne!(result.is_error, Some(true));
+    assert!(
+        result.structured_content.unwrap()["count"]
+            .as_u64()
+            .unwrap()
+            >= 15
+    );
+    client.cancel().await.ok();
+}
