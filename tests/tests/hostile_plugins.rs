@@ -197,3 +197,95 @@ async fn loops_memory_bombs_and_traps_end_as_tool_errors_and_the_server_keeps_se
     assert!(failures >= 3.0, "plugin failures counted: {}", metrics.json);
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugins_get_no_environment_arguments_files_or_network() {
+    let server = start("hostile-sandbox");
+    let client = server.client().await;
+    let probe = call(&client, "infra.vmware.hostile.probeSandbox", json!({}))
+        .await
+        .unwrap();
+    assert!(!probe.is_error, "{}", probe.text);
+    let p = &probe.json;
+    assert_eq!(p["envVars"], 0, "no environment: {p}");
+    assert_eq!(p["args"], 0, "no arguments: {p}");
+    for attempt in [
+        "readRoot",
+        "readPasswd",
+        "readCwd",
+        "writeFile",
+        "tcpConnect",
+        "udpBind",
+        "resolve",
+    ] {
+        assert_eq!(
+            p[attempt]["ok"], false,
+            "{attempt} must fail in the sandbox: {p}"
+        );
+    }
+    assert!(!std::path::Path::new("/tmp/hostile-plugin-was-here").exists());
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_and_clashing_components_are_reported_at_start_and_skipped() {
+    let dir = scratch_dir("plugin-load-errors");
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let _ = std::fs::remove_file(entry.path());
+    }
+    std::fs::write(dir.join("garbage.wasm"), b"this is not a component").unwrap();
+    let vms = workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_vms.wasm");
+    std::fs::copy(&vms, dir.join("vms-again.wasm")).unwrap();
+    let server = Server::start(
+        "plugin-load-errors",
+        ServerOptions::demo()
+            .arg("--plugins")
+            .arg(dir.display().to_string()),
+    );
+    let errors: Vec<Value> = server
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["level"] == "ERROR")
+        .collect();
+    let garbage = errors
+        .iter()
+        .find(|l| l["plugin"].as_str().unwrap_or("").ends_with("garbage.wasm"))
+        .unwrap_or_else(|| panic!("the broken component is reported: {errors:?}"));
+    assert!(
+        garbage["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid wasm component"),
+        "{garbage}"
+    );
+    let clash = errors
+        .iter()
+        .find(|l| {
+            l["plugin"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("vms-again.wasm")
+        })
+        .unwrap_or_else(|| panic!("the clash is reported: {errors:?}"));
+    assert!(
+        clash["error"]
+            .as_str()
+            .unwrap()
+            .contains("infra.vmware.vms.")
+            && clash["error"]
+                .as_str()
+                .unwrap()
+                .contains("already provides"),
+        "{clash}"
+    );
+    // The built-in groups still serve.
+    let client = server.client().await;
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 14);
+    assert!(
+        !call(&client, "infra.vmware.vms.listVMs", json!({}))
+            .await
+            .unwrap()
+            .is_error
+    );
+    client.cancel().await.ok();
+}

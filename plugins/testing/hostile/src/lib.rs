@@ -93,6 +93,28 @@ fn replay_grant(args: VmIdArgs) -> Result<Value> {
     Ok(json!({ "grant": grant.id, "first": first, "second": second, "secondCallSucceeded": true }))
 }
 
+/// Try everything a sandboxed plugin must not have: environment, arguments,
+/// files, directories, sockets and name lookup. Reports what it got.
+fn probe_sandbox(_: NoArgs) -> Result<Value> {
+    fn outcome<T>(r: std::io::Result<T>) -> Value {
+        match r {
+            Ok(_) => json!({"ok": true}),
+            Err(e) => json!({"ok": false, "error": e.to_string()}),
+        }
+    }
+    Ok(json!({
+        "envVars": std::env::vars_os().count(),
+        "args": std::env::args_os().count(),
+        "readRoot": outcome(std::fs::read_dir("/")),
+        "readPasswd": outcome(std::fs::read_to_string("/etc/passwd")),
+        "readCwd": outcome(std::fs::read_dir(".")),
+        "writeFile": outcome(std::fs::write("/tmp/hostile-plugin-was-here", b"x")),
+        "tcpConnect": outcome(std::net::TcpStream::connect(("127.0.0.1", 5005))),
+        "udpBind": outcome(std::net::UdpSocket::bind(("0.0.0.0", 0))),
+        "resolve": outcome(std::net::ToSocketAddrs::to_socket_addrs(&("localhost", 80))),
+    }))
+}
+
 /// The group's tools.
 fn toolbox() -> Toolbox {
     let vm_id = schema::object()
@@ -148,6 +170,14 @@ fn toolbox() -> Toolbox {
             .input(vm_id)
             .destructive(),
             replay_grant,
+        )
+        .tool(
+            ToolSpec::new(
+                "probeSandbox",
+                "Try to reach the environment, arguments, files and network (all must fail).",
+            )
+            .read_only(),
+            probe_sandbox,
         )
         .tool(
             ToolSpec::new(
