@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod conformance;
+pub mod helpers;
 pub mod server;
 pub mod vcsim;
 

@@ -5,18 +5,16 @@
 //! the MCP port, the loopback rule, an invalid policy stopping the server,
 //! and operator-approved grants staying single-use and single-target.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmcp::handler::client::ClientHandler;
-use rmcp::model::{CallToolRequestParams, ProgressNotificationParam};
-use rmcp::service::{NotificationContext, RunningService};
+use rmcp::model::CallToolRequestParams;
+use rmcp::service::RunningService;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 use vmware_mcp_e2e::admin::{self, Operator, TOKEN};
-use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root};
+use vmware_mcp_e2e::helpers::{ProgressRecorder, hostile_plugin_dir};
+use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_dir, scratch_file};
 
 const OFF: &str = "infra.vmware.vms.powerOffVm";
 const ON: &str = "infra.vmware.vms.powerOnVm";
@@ -214,22 +212,6 @@ async fn an_approval_nobody_decides_times_out_with_its_id_and_nothing_changes() 
     client.cancel().await.ok();
 }
 
-/// A client that records progress notifications.
-#[derive(Clone, Default)]
-struct ProgressRecorder {
-    seen: Arc<Mutex<Vec<ProgressNotificationParam>>>,
-}
-
-impl ClientHandler for ProgressRecorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        self.seen.lock().unwrap().push(params);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_waiting_call_tells_the_client_what_it_waits_for() {
     let name = "appr-progress";
@@ -404,19 +386,6 @@ fn an_invalid_policy_file_stops_the_server_naming_the_line() {
     assert!(!out.contains("serving MCP"), "{out}");
 }
 
-fn hostile_plugin_dir() -> PathBuf {
-    let built =
-        workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_hostile.wasm");
-    assert!(
-        built.is_file(),
-        "{} is built by host/build.rs",
-        built.display()
-    );
-    let dir = scratch_dir("appr-hostile-plugin-dir");
-    std::fs::copy(&built, dir.join("hostile.wasm")).expect("copy the hostile plugin");
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn operator_approved_grants_cannot_be_replayed_or_used_on_another_target() {
     let name = "appr-hostile";
@@ -426,7 +395,11 @@ async fn operator_approved_grants_cannot_be_replayed_or_used_on_another_target()
         name,
         admin::options(name, 60)
             .arg("--plugins")
-            .arg(hostile_plugin_dir().display().to_string())
+            .arg(
+                hostile_plugin_dir("appr-hostile-plugin-dir")
+                    .display()
+                    .to_string(),
+            )
             .env("AUDIT_LOG_PATH", audit.display().to_string()),
     );
     let op = Operator::of(&server, name);

@@ -2,24 +2,11 @@
 //! that loops, exhausts memory or traps becomes a tool error while the
 //! server keeps serving.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use vmware_mcp_e2e::helpers::hostile_plugin_dir;
 use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root};
-
-fn hostile_plugin_dir() -> PathBuf {
-    let built =
-        workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_hostile.wasm");
-    assert!(
-        built.is_file(),
-        "{} is built by host/build.rs; run `cargo build -p vmware-mcp`",
-        built.display()
-    );
-    let dir = scratch_dir("hostile-plugin-dir");
-    std::fs::copy(&built, dir.join("hostile.wasm")).expect("copy the hostile plugin");
-    dir
-}
 
 fn start(name: &str) -> Server {
     let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
@@ -27,7 +14,11 @@ fn start(name: &str) -> Server {
         name,
         ServerOptions::demo()
             .arg("--plugins")
-            .arg(hostile_plugin_dir().display().to_string())
+            .arg(
+                hostile_plugin_dir("hostile-plugin-dir")
+                    .display()
+                    .to_string(),
+            )
             .env("APPROVAL_POLICY_PATH", policy)
             .env("PLUGIN_CPU_MS", "1000")
             .env("PLUGIN_MEMORY_MB", "32"),

@@ -1,34 +1,12 @@
 //! A vSphere task's progress reaches the MCP client as progress notifications
 //! when the client sent a progress token (vcsim with slow tasks).
 
-use std::sync::{Arc, Mutex};
-
-use rmcp::handler::client::ClientHandler;
-use rmcp::model::{
-    CallToolRequestParams, NumberOrString, ProgressNotificationParam, ProgressToken,
-    RequestMetaObject,
-};
-use rmcp::service::NotificationContext;
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, NumberOrString, ProgressToken, RequestMetaObject};
 use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::{RoleClient, ServiceExt};
 use serde_json::json;
+use vmware_mcp_e2e::helpers::ProgressRecorder;
 use vmware_mcp_e2e::{Server, Vcsim, scratch_file};
-
-/// A client that records the progress notifications it receives.
-#[derive(Clone, Default)]
-struct ProgressRecorder {
-    seen: Arc<Mutex<Vec<ProgressNotificationParam>>>,
-}
-
-impl ClientHandler for ProgressRecorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        self.seen.lock().unwrap().push(params);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn task_progress_is_forwarded_to_the_client() {
