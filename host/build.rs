@@ -10,7 +10,9 @@ use std::process::Command;
 const PLUGIN_PACKAGES: &[&str] = &[
     "vmware-plugin-vms",
     "vmware-plugin-hosts",
+    // Built for the tests only, never embedded:
     "vmware-plugin-hostile",
+    "vmware-plugin-datastores",
 ];
 
 fn main() {
