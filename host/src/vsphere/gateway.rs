@@ -109,19 +109,15 @@ impl Gateway {
             &redact(&Value::Object(args.clone())).to_string(),
             MAX_LOGGED_ARGS,
         );
+        let line = CallLine {
+            method,
+            target: Some(target),
+            args: &args_text,
+            started,
+        };
         if classify::is_read_only(&target.kind, method) {
             let result = self.backend.invoke(ctx, target, method, args).await;
-            self.record(
-                ctx,
-                &CallLine {
-                    method,
-                    target: Some(target),
-                    args: &args_text,
-                    started,
-                },
-                &result,
-                None,
-            );
+            self.record(ctx, &line, &result, None);
             return result;
         }
         let grant_id = match grants.authorize(method, target, std::time::Instant::now()) {
@@ -131,34 +127,14 @@ impl Gateway {
             }
             Err(refusal) => {
                 let result: Result<Value, VsError> = Err(refusal);
-                self.record(
-                    ctx,
-                    &CallLine {
-                        method,
-                        target: Some(target),
-                        args: &args_text,
-                        started,
-                    },
-                    &result,
-                    None,
-                );
+                self.record(ctx, &line, &result, None);
                 self.audit_call(ctx, target, method, args, started, &result, None, None);
                 return result;
             }
         };
         let (result, task_id) =
             task_id::observe(self.backend.invoke(ctx, target, method, args)).await;
-        self.record(
-            ctx,
-            &CallLine {
-                method,
-                target: Some(target),
-                args: &args_text,
-                started,
-            },
-            &result,
-            task_id.as_deref(),
-        );
+        self.record(ctx, &line, &result, task_id.as_deref());
         self.audit_call(
             ctx,
             target,

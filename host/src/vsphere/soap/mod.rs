@@ -163,8 +163,6 @@ impl SoapBackend {
             correlation_id: "connect".into(),
             ..Default::default()
         };
-        let si = MoRef::new("ServiceInstance", "ServiceInstance");
-
         // Pick the API version: the server's list when it publishes one,
         // otherwise what ServiceContent.about says.
         let listed = match transport.get_sibling("vimServiceVersions.xml").await {
@@ -175,18 +173,7 @@ impl SoapBackend {
         if let Some(v) = &listed {
             transport.set_api_version(v);
         }
-        let mut content = send_raw(
-            schema,
-            &transport,
-            &ctx,
-            &si,
-            "RetrieveServiceContent",
-            &Map::new(),
-            None,
-            None,
-        )
-        .await?
-        .0;
+        let mut content = service_content(schema, &transport, &ctx).await?;
         let api_version = match listed {
             Some(v) => v,
             None => {
@@ -201,18 +188,7 @@ impl SoapBackend {
                     schema.version.clone()
                 };
                 transport.set_api_version(&chosen);
-                content = send_raw(
-                    schema,
-                    &transport,
-                    &ctx,
-                    &si,
-                    "RetrieveServiceContent",
-                    &Map::new(),
-                    None,
-                    None,
-                )
-                .await?
-                .0;
+                content = service_content(schema, &transport, &ctx).await?;
                 chosen
             }
         };
@@ -269,6 +245,27 @@ impl SoapBackend {
     pub fn endpoint(&self) -> &Endpoint {
         self.inner.transport.endpoint()
     }
+}
+
+/// `RetrieveServiceContent`, the one call made before logging in.
+async fn service_content(
+    schema: &Schema,
+    transport: &Transport,
+    ctx: &CallContext,
+) -> Result<Value, VsError> {
+    let si = MoRef::new("ServiceInstance", "ServiceInstance");
+    let (content, _) = send_raw(
+        schema,
+        transport,
+        ctx,
+        &si,
+        "RetrieveServiceContent",
+        &Map::new(),
+        None,
+        None,
+    )
+    .await?;
+    Ok(content)
 }
 
 /// Encode, send and decode one call with an explicit cookie. Returns the
