@@ -214,6 +214,7 @@ mod tests {
                 "powerOffWithoutApproval",
                 "grantForAThenPowerOffB",
                 "replayGrant",
+                "probeSandbox",
                 "echo"
             ]
         );
