@@ -59,6 +59,14 @@ fn snapshot_tree_names(tree: &Value) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// The names in a VM's snapshot tree, read through getVMInfo.
+async fn snapshot_names_of(client: &Client, vm: &str) -> Vec<String> {
+    snapshot_tree_names(&vm_info(client, vm).await["snapshots"])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
 /// Run every tool against whatever inventory the server has.
 pub async fn run_all(client: &Client, flavor: Flavor) {
     let f = flavor.name;
@@ -222,10 +230,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
         json!({"vmName": vm, "snapshotName": "conf-next"}),
     )
     .await;
-    let names: Vec<String> = snapshot_tree_names(&vm_info(client, &vm).await["snapshots"])
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let names = snapshot_names_of(client, &vm).await;
     assert!(
         names.contains(&"conf-base".to_string()) && !names.contains(&"conf-next".to_string()),
         "{f}: {names:?}"
@@ -236,10 +241,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
         json!({"vmName": vm, "snapshotName": "conf-base"}),
     )
     .await;
-    let names: Vec<String> = snapshot_tree_names(&vm_info(client, &vm).await["snapshots"])
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let names = snapshot_names_of(client, &vm).await;
     assert!(!names.contains(&"conf-base".to_string()), "{f}: {names:?}");
 
     // Clone into the VM's folder.
