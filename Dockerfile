@@ -21,6 +21,7 @@ WORKDIR /src
 # resolve it, even though only the host and the plugins are built.
 COPY Cargo.toml Cargo.lock ./
 COPY wit ./wit
+COPY crates ./crates
 COPY plugins ./plugins
 COPY host ./host
 COPY tests ./tests

@@ -250,11 +250,15 @@ impl Inventory {
 
     /// Resolve an argument to one object of `kind`: first as a managed
     /// object id (`vm-42`), then as an inventory path when it contains `/`,
-    /// then as a plain name. Several objects with that name is `ambiguous`
-    /// (each candidate with its path); none is `not-found`, suggesting close
-    /// names; an empty argument is `invalid-argument`.
+    /// then as a plain name. Every match is exact, to the character: ` db1`
+    /// and `db1` are two names, and nothing is trimmed or folded, so a
+    /// state change can only land on the object the caller named. Several
+    /// objects with that name is `ambiguous` (each candidate with its
+    /// path); none is `not-found`, suggesting close names (case, white
+    /// space, look-alikes) with their ids and paths; an empty argument is
+    /// `invalid-argument`.
     pub fn resolve(&self, kind: Kind, argument: &str) -> Result<Resolved> {
-        let query = argument.trim();
+        let query = argument;
         if query.is_empty() {
             return Err(Error::invalid_argument(format!(
                 "the {} must be given as a name, inventory path or id; got an empty string",
@@ -325,7 +329,8 @@ impl Inventory {
             "named"
         };
         let mut message = format!(
-            "no {label} {how} '{query}' (give a name, an inventory path like {}, or an id)",
+            "no {label} {how} {} (names match exactly, including case and white space; give a name, an inventory path like {}, or an id)",
+            crate::suggest::shown(query),
             kind.path_example()
         );
         let wanted_path = query.trim_matches('/');
@@ -346,7 +351,8 @@ impl Inventory {
             .collect();
         if !elsewhere.is_empty() {
             message.push_str(&format!(
-                "; '{query}' names something that is not a {label}: {}",
+                "; {} names something that is not a {label}: {}",
+                crate::suggest::shown(query),
                 elsewhere.join(", ")
             ));
         }
@@ -358,13 +364,22 @@ impl Inventory {
         let names: Vec<&str> = candidates.iter().map(|n| n.name.as_str()).collect();
         let close = crate::suggest::close_matches(last_segment, &names, 5);
         if !close.is_empty() {
-            let shown: Vec<String> = candidates
+            let mut near: Vec<&&Node> = candidates
                 .iter()
                 .filter(|n| close.contains(&n.name.as_str()))
+                .collect();
+            near.sort_by_key(|n| close.iter().position(|c| *c == n.name));
+            let shown: Vec<String> = near
+                .into_iter()
                 .take(5)
                 .map(|n| {
                     let path = self.path_of(&n.reference).unwrap_or_default();
-                    format!("{} ({}, {})", n.name, n.reference.value, path)
+                    format!(
+                        "{} ({}, {})",
+                        crate::suggest::shown(&n.name),
+                        n.reference.value,
+                        path
+                    )
                 })
                 .collect();
             message.push_str(&format!("; did you mean: {}", shown.join(", ")));
@@ -534,12 +549,10 @@ mod tests {
         assert_eq!(by_id.name, "db1");
         assert_eq!(by_id.path, "DC0/vm/web/db/db1");
         assert_eq!(by_id.parent, Some(MoRef::new("Folder", "group-v6")));
-        assert_eq!(
-            inv.resolve(Kind::VirtualMachine, " db1 ")
-                .unwrap()
-                .reference,
-            vm("vm-42")
-        );
+        assert!(matches!(
+            inv.resolve(Kind::VirtualMachine, " db1 "),
+            Err(Error::NotFound(m)) if m.contains("did you mean: 'db1' (vm-42, DC0/vm/web/db/db1)")
+        ));
         assert_eq!(
             inv.resolve(Kind::VirtualMachine, "DC0/vm/web/app")
                 .unwrap()
@@ -634,7 +647,7 @@ mod tests {
             "{message}"
         );
         assert!(
-            message.contains("db1 (vm-42, DC0/vm/web/db/db1)"),
+            message.contains("'db1' (vm-42, DC0/vm/web/db/db1)"),
             "{message}"
         );
         assert!(message.contains("db1-clone"), "{message}");
@@ -656,13 +669,45 @@ mod tests {
         assert!(matches!(inv.resolve(Kind::Cluster, "esx-standalone"),
             Err(Error::NotFound(m)) if m.contains("ComputeResource DC0/host/esx-standalone (domain-s8)")));
         assert!(matches!(
-            inv.resolve(Kind::VirtualMachine, "  "),
+            inv.resolve(Kind::VirtualMachine, ""),
             Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            inv.resolve(Kind::VirtualMachine, "  "),
+            Err(Error::NotFound(_))
         ));
         let empty = Inventory::new();
         assert!(
             matches!(empty.resolve(Kind::HostSystem, "x"), Err(Error::NotFound(m)) if m.contains("has no hosts"))
         );
+    }
+
+    #[test]
+    fn names_match_exactly_and_near_names_are_only_suggested() {
+        let mut inv = inventory();
+        inv.insert(node(
+            "VirtualMachine",
+            "vm-76",
+            " db1",
+            Some(("Folder", "group-v3")),
+        ));
+        assert_eq!(
+            inv.resolve(Kind::VirtualMachine, "db1").unwrap().reference,
+            vm("vm-42")
+        );
+        assert_eq!(
+            inv.resolve(Kind::VirtualMachine, " db1").unwrap().reference,
+            vm("vm-76")
+        );
+        for near in ["db1\t", "db1 ", "\u{00A0}db1", "DB1", "ԁb1"] {
+            match inv.resolve(Kind::VirtualMachine, near) {
+                Err(Error::NotFound(m)) => {
+                    assert!(m.contains("'db1' (vm-42, DC0/vm/web/db/db1)"), "{m}");
+                    assert!(m.contains("' db1' (vm-76, DC0/vm/ db1)"), "{m}");
+                }
+                other => panic!("{near:?} must not resolve: {other:?}"),
+            }
+        }
     }
 
     #[test]

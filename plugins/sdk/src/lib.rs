@@ -41,7 +41,8 @@ pub mod log;
 pub mod moref;
 pub mod object;
 pub mod schema;
-pub mod suggest;
+/// Close-name suggestions and quoting names in messages (shared with the host).
+pub use vmware_names as suggest;
 pub mod tool;
 pub mod vsphere;
 

@@ -58,7 +58,6 @@ pub fn check_new_name(inventory: &Inventory, folder: &Resolved, new_name: &str) 
 
 /// Clone `source` as `new_name` into `target_folder`.
 pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Value> {
-    let new_name = new_name.trim();
     let inventory = inventory::load(&["VirtualMachine"])?;
     let source = inventory.resolve(Kind::VirtualMachine, source)?;
     let folder = inventory.resolve(Kind::VmFolder, target_folder)?;

@@ -16,7 +16,6 @@ const SNAPSHOT_PROPS: [&str; 3] = ["name", "runtime.powerState", "snapshot"];
 
 /// Take a disk-only snapshot (`CreateSnapshot_Task`, memory and quiesce off).
 pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>) -> Result<Value> {
-    let snapshot_name = snapshot_name.trim();
     if snapshot_name.is_empty() {
         return Err(Error::invalid_argument("snapshotName must not be empty"));
     }

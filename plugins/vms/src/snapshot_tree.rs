@@ -169,7 +169,7 @@ impl SnapshotTree {
 
     /// Find one snapshot of VM `vm_name` by id, tree path or name.
     pub fn find(&self, vm_name: &str, query: &str) -> Result<FoundSnapshot> {
-        let query = query.trim();
+        // Exact matches only: a snapshot named `base ` is not `base`.
         if query.is_empty() {
             return Err(Error::invalid_argument(
                 "snapshotName must be a snapshot's name, tree path or id; got an empty string",
@@ -199,9 +199,14 @@ impl SnapshotTree {
                 let message = if existing.is_empty() {
                     format!("VM '{vm_name}' has no snapshots")
                 } else {
+                    let shown: Vec<String> = existing
+                        .iter()
+                        .map(|p| vmware_plugin_sdk::suggest::shown(p))
+                        .collect();
                     format!(
-                        "VM '{vm_name}' has no snapshot named '{query}'; its snapshots are: {}",
-                        existing.join(", ")
+                        "VM '{vm_name}' has no snapshot named {} (names match exactly, including case and white space); its snapshots are: {}",
+                        vmware_plugin_sdk::suggest::shown(query),
+                        shown.join(", ")
                     )
                 };
                 Err(Error::not_found(message))
@@ -322,8 +327,13 @@ mod tests {
             matches!(SnapshotTree::default().find("db1", "x"), Err(Error::NotFound(m)) if m.contains("has no snapshots"))
         );
         assert!(matches!(
-            tree.find("db1", " "),
+            tree.find("db1", ""),
             Err(Error::InvalidArgument(_))
+        ));
+        // Exact names only: white space around a name is part of it.
+        assert!(matches!(
+            tree.find("db1", "nightly "),
+            Err(Error::NotFound(m)) if m.contains("'nightly '")
         ));
     }
 }
