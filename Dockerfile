@@ -22,6 +22,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY wit ./wit
 COPY crates ./crates
+COPY bench ./bench
 COPY plugins ./plugins
 COPY host ./host
 COPY tests ./tests

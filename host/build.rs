@@ -13,6 +13,7 @@ const PLUGIN_PACKAGES: &[&str] = &[
     // Built for the tests only, never embedded:
     "vmware-plugin-hostile",
     "vmware-plugin-datastores",
+    "vmware-plugin-legacy",
 ];
 
 fn main() {

@@ -15,6 +15,7 @@ use crate::approval::operator::OperatorApprover;
 use crate::approval::pending::PendingApprovals;
 use crate::approval::policy::Policy;
 use crate::config::Cli;
+use crate::inventory::InventoryService;
 use crate::mcp::handler::App;
 use crate::mcp::registry::ToolRegistry;
 use crate::runtime::cache::ComponentCache;
@@ -48,8 +49,13 @@ pub async fn build_with(
     let backend = backend(cli).await?;
     let demo = backend.is_simulated();
     let approvals = approval_gate(cli, policy, pending, audit.clone(), &metrics);
+    let inventory = InventoryService::new(backend.clone());
+    inventory.start(INDEX_WARM_UP).await;
     let services = Arc::new(HostServices {
-        gateway: Gateway::new(backend, metrics.clone()).with_audit(audit),
+        gateway: Gateway::new(backend, metrics.clone())
+            .with_audit(audit)
+            .with_observer(inventory.clone()),
+        inventory,
         approvals,
         metrics: metrics.clone(),
     });
@@ -72,6 +78,11 @@ pub async fn build_with(
         demo,
     }))
 }
+
+/// How long start-up waits for the inventory index's first full read, so
+/// that the first calls are served from it; after that the server starts
+/// anyway and reads directly until the index is live.
+const INDEX_WARM_UP: Duration = Duration::from_secs(60);
 
 /// The longest `APPROVAL_TIMEOUT_SECS` honoured: one day.
 const MAX_APPROVAL_WAIT_SECS: u64 = 86_400;
@@ -187,6 +198,7 @@ fn load_plugins(
         match runtime.load(&source, &bytes) {
             Ok(plugin) => {
                 let identity = plugin.identity.clone();
+                let contract_version = plugin.contract_version();
                 match registry.add_plugin(Arc::new(plugin)) {
                     Ok(count) => {
                         metrics.set(
@@ -198,7 +210,7 @@ fn load_plugins(
                             ],
                             1.0,
                         );
-                        tracing::info!(plugin = %identity.group, version = %identity.version, source = %identity.source, tools = count, load_ms = started.elapsed().as_millis() as u64, "plugin loaded");
+                        tracing::info!(plugin = %identity.group, version = %identity.version, contract = contract_version, source = %identity.source, tools = count, load_ms = started.elapsed().as_millis() as u64, "plugin loaded");
                     }
                     Err(clash) => {
                         tracing::error!(plugin = %source, error = %clash, "plugin refused: tool name clash")

@@ -10,6 +10,7 @@ pub mod approval;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod inventory;
 pub mod mcp;
 pub mod runtime;
 pub mod telemetry;

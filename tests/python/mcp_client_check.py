@@ -19,7 +19,7 @@ async def main(url: str) -> None:
             print(json.dumps({
                 "tools": sorted(t.name for t in tools.tools),
                 "listIsError": bool(listed.is_error),
-                "listCount": (listed.structured_content or {}).get("count"),
+                "listCount": (listed.structured_content or {}).get("total"),
                 "missingIsError": bool(missing.is_error),
                 "missingText": " ".join(getattr(c, "text", "") for c in missing.content),
             }))

@@ -77,7 +77,12 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
     // listVMs and the row shape.
     let all = ok(client, "infra.vmware.vms.listVMs", json!({})).await.json;
     let vms = all["vms"].as_array().expect("vms").clone();
-    assert_eq!(all["count"].as_u64(), Some(vms.len() as u64));
+    assert_eq!(all["total"].as_u64(), Some(vms.len() as u64));
+    assert_eq!(all["returned"].as_u64(), Some(vms.len() as u64));
+    assert!(
+        all.get("nextCursor").is_none(),
+        "{f}: one page holds the whole test inventory"
+    );
     assert!(!vms.is_empty(), "{f}: the inventory has VMs");
     for row in &vms {
         for field in [
@@ -342,7 +347,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
             .await
             .json;
             assert_eq!(
-                scoped["count"].as_u64(),
+                scoped["total"].as_u64(),
                 Some(*count as u64),
                 "{f}: listHosts scoped to {cluster}"
             );

@@ -18,8 +18,12 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The built binary; `cargo build -p vmware-mcp` makes it.
+/// The built binary; `cargo build -p vmware-mcp` makes it. `VMWARE_MCP_BIN`
+/// names another (the scale benchmark runs the release build).
 pub fn binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("VMWARE_MCP_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test> -> target/<profile>/vmware-mcp
     let profile_dir = exe
@@ -199,6 +203,11 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The server's process id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The MCP endpoint.

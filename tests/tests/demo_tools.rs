@@ -112,7 +112,7 @@ async fn the_demo_inventory_behaves_like_a_vcenter_and_says_it_is_a_demo() {
     let all = call(&client, "infra.vmware.vms.listVMs", json!({}))
         .await
         .unwrap();
-    assert!(all.json["count"].as_u64().unwrap() >= 15, "{}", all.json);
+    assert!(all.json["total"].as_u64().unwrap() >= 15, "{}", all.json);
     assert_eq!(all.meta["demo"], true);
     assert!(
         all.text.contains("no vCenter is in use"),
@@ -434,7 +434,7 @@ async fn stdio_serves_the_same_tools() {
         .expect("listVMs over stdio");
     assert_ne!(result.is_error, Some(true));
     assert!(
-        result.structured_content.unwrap()["count"]
+        result.structured_content.unwrap()["total"]
             .as_u64()
             .unwrap()
             >= 15

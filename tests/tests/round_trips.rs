@@ -1,11 +1,19 @@
-//! listVMs over a 1,000-VM vcsim: the HTTP requests the server sends to
-//! vCenter grow with result pages, not with VMs. The server counts them in
-//! its client and exports them as `vmware_mcp_vcenter_http_requests_total`.
+//! What each tool costs in vCenter requests, at 10 and at 1,000 VMs on
+//! vcsim: on a warm inventory index, getVMInfo makes at most 2 requests and
+//! powerOffVm the same number at both sizes, and a full listing grows with
+//! pages, not with VMs. The server counts the requests in its client and
+//! exports them as `vmware_mcp_vcenter_http_requests_total`.
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, Vcsim, call};
+use vmware_mcp_e2e::{Server, Vcsim, call, scratch_file};
 
-fn requests(metrics: &Value) -> f64 {
+type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
+
+async fn requests(client: &Client) -> f64 {
+    let metrics = call(client, "infra.vmware.getMetrics", json!({}))
+        .await
+        .unwrap()
+        .json;
     metrics["counters"]
         .as_array()
         .unwrap()
@@ -15,8 +23,26 @@ fn requests(metrics: &Value) -> f64 {
         .expect("the request counter is exported")
 }
 
-/// (VMs listed, HTTP requests the listing took)
-async fn list_vms_cost(name: &str, vms_per_container: &str) -> (u64, f64) {
+/// The requests one call costs (the metrics calls around it cost none).
+async fn cost(client: &Client, tool: &str, args: Value) -> (Value, f64) {
+    let before = requests(client).await;
+    let r = call(client, tool, args.clone()).await.unwrap();
+    assert!(!r.is_error, "{tool} {args}: {}", r.text);
+    let after = requests(client).await;
+    (r.json, after - before)
+}
+
+/// Costs at one inventory size.
+#[derive(Debug)]
+struct Costs {
+    vms: usize,
+    list_requests: f64,
+    pages: usize,
+    info_requests: f64,
+    power_off_requests: f64,
+}
+
+async fn measure(name: &str, vms_per_container: &str) -> Costs {
     let sim = Vcsim::start(
         name,
         &[
@@ -30,44 +56,103 @@ async fn list_vms_cost(name: &str, vms_per_container: &str) -> (u64, f64) {
             "1",
         ],
     );
-    let server = Server::start(name, sim.server_options());
+    let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
+    let server = Server::start(
+        name,
+        sim.server_options().env("APPROVAL_POLICY_PATH", policy),
+    );
     let client = server.client().await;
-    let before = requests(
-        &call(&client, "infra.vmware.getMetrics", json!({}))
-            .await
-            .unwrap()
-            .json,
-    );
-    let list = call(&client, "infra.vmware.vms.listVMs", json!({}))
-        .await
-        .unwrap();
-    assert!(!list.is_error, "{}", list.text);
-    let after = requests(
-        &call(&client, "infra.vmware.getMetrics", json!({}))
-            .await
-            .unwrap()
-            .json,
-    );
+
+    // Every VM exactly once across pages of 500.
+    let mut ids: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut list_requests = 0.0;
+    let mut pages = 0;
+    loop {
+        let mut args = json!({"limit": 500});
+        if let Some(c) = &cursor {
+            args["cursor"] = json!(c);
+        }
+        let (page, spent) = cost(&client, "infra.vmware.vms.listVMs", args).await;
+        list_requests += spent;
+        pages += 1;
+        ids.extend(
+            page["vms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_string()),
+        );
+        assert_eq!(
+            page["returned"].as_u64(),
+            Some(page["vms"].as_array().unwrap().len() as u64)
+        );
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => {
+                assert_eq!(page["total"].as_u64(), Some(ids.len() as u64));
+                break;
+            }
+        }
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "no VM is listed twice");
+
+    let on = call(
+        &client,
+        "infra.vmware.vms.listVMs",
+        json!({"powerState": "poweredOn", "limit": 1}),
+    )
+    .await
+    .unwrap();
+    let vm = on.json["vms"][0]["id"]
+        .as_str()
+        .expect("a powered-on VM")
+        .to_string();
+    let (info, info_requests) =
+        cost(&client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm})).await;
+    assert_eq!(info["id"], vm.as_str());
+    let (off, power_off_requests) = cost(
+        &client,
+        "infra.vmware.vms.powerOffVm",
+        json!({"vmName": vm}),
+    )
+    .await;
+    assert_eq!(off["powerState"], "poweredOff", "{off}");
     client.cancel().await.ok();
-    (list.json["count"].as_u64().unwrap(), after - before)
+    Costs {
+        vms: ids.len(),
+        list_requests,
+        pages,
+        info_requests,
+        power_off_requests,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn list_vms_requests_grow_with_pages_not_with_vms() {
-    let (small_count, small_cost) = list_vms_cost("round-trips-small", "5").await;
-    let (large_count, large_cost) = list_vms_cost("round-trips-large", "500").await;
-    assert_eq!(small_count, 10);
-    assert_eq!(large_count, 1000);
-    println!(
-        "listVMs: {small_count} VMs took {small_cost} requests; {large_count} VMs took {large_cost} requests"
-    );
+async fn per_call_requests_do_not_grow_with_the_inventory() {
+    let small = measure("round-trips-small", "5").await;
+    let large = measure("round-trips-large", "500").await;
+    println!("10 VMs: {small:?}\n1,000 VMs: {large:?}");
+    assert_eq!(small.vms, 10);
+    assert_eq!(large.vms, 1000);
     assert!(
-        large_cost < 40.0,
-        "1,000 VMs must not need a request per VM: {large_cost}"
+        small.info_requests <= 2.0 && large.info_requests <= 2.0,
+        "getVMInfo on a warm index: at most 2 requests ({} and {})",
+        small.info_requests,
+        large.info_requests
     );
-    // Pages hold up to 1,000 objects, so the larger inventory costs at most a page more per retrieve.
+    assert_eq!(
+        small.power_off_requests, large.power_off_requests,
+        "powerOffVm costs the same at 10 and 1,000 VMs"
+    );
+    assert_eq!(large.pages, 2, "1,000 VMs in pages of 500");
     assert!(
-        large_cost <= small_cost + 4.0,
-        "cost grows with pages ({small_cost} → {large_cost}), not with VMs"
+        large.list_requests <= small.list_requests + large.pages as f64,
+        "a listing costs a request per page, not per VM: {} vs {}",
+        small.list_requests,
+        large.list_requests
     );
 }

@@ -55,6 +55,13 @@ impl App {
         let metrics = &self.services.metrics;
         metrics.set_total(names::RELOGINS, vec![], counters.relogins as f64);
         metrics.set_total(names::VCENTER_REQUESTS, vec![], counters.requests as f64);
+        let index = self.services.inventory.status();
+        metrics.set(names::INVENTORY_OBJECTS, vec![], index.objects as f64);
+        metrics.set(
+            names::INVENTORY_LIVE,
+            vec![],
+            if index.live { 1.0 } else { 0.0 },
+        );
     }
 
     /// Release what the server holds outside the process (the vCenter session).

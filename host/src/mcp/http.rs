@@ -59,7 +59,17 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
 async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
     let backend_ready = app.services.gateway.backend().is_ready().await;
     let plugins = app.registry.plugin_count();
-    let ready = backend_ready && plugins > 0;
+    let index = app.services.inventory.status();
+    // The index follows vCenter's update stream, so it is also the probe
+    // that notices a stalled or unreachable vCenter within seconds.
+    let vsphere = match (backend_ready, index.state) {
+        (false, _) => "down",
+        (true, "live") => "up",
+        (true, "stalled") => "stalled",
+        (true, "starting") => "starting",
+        (true, _) => "down",
+    };
+    let ready = vsphere == "up" && plugins > 0;
     let status = if ready {
         StatusCode::OK
     } else {
@@ -67,8 +77,11 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
     };
     (
         status,
-        Json(
-            json!({ "ready": ready, "vsphere": if backend_ready { "up" } else { "down" }, "pluginsLoaded": plugins }),
-        ),
+        Json(json!({
+            "ready": ready,
+            "vsphere": vsphere,
+            "pluginsLoaded": plugins,
+            "inventory": { "state": index.state, "live": index.live, "objects": index.objects, "reason": index.reason },
+        })),
     )
 }

@@ -1,6 +1,8 @@
 //! Shapes tool outcomes as MCP results: structured content where the tool
-//! declared an output schema, a readable JSON text block always, typed error
-//! details on failure, and `_meta` with the correlation id and demo flag.
+//! declared an output schema, a compact JSON text block always (clients that
+//! read only text get the same data; pretty-printing would nearly double a
+//! page's size beside `structuredContent`), typed error details on failure,
+//! and `_meta` with the correlation id and demo flag.
 
 use rmcp::model::{CallToolResult, ContentBlock, MetaObject};
 use serde_json::{Value, json};
@@ -20,7 +22,7 @@ pub struct ResultMeta<'a> {
 
 /// A successful result.
 pub fn success(value: Value, structured: bool, meta: &ResultMeta) -> CallToolResult {
-    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
+    let text = value.to_string();
     let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
     if structured {
         result.structured_content = Some(value);
@@ -31,7 +33,7 @@ pub fn success(value: Value, structured: bool, meta: &ResultMeta) -> CallToolRes
 /// A tool-level error: the kind, the message and any candidates, as JSON text.
 pub fn failure(error: &VsError, meta: &ResultMeta) -> CallToolResult {
     let body = error_json(error);
-    let text = serde_json::to_string_pretty(&body).unwrap_or_else(|_| error.to_string());
+    let text = body.to_string();
     finish(CallToolResult::error(vec![ContentBlock::text(text)]), meta)
 }
 

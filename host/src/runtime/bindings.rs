@@ -1,13 +1,27 @@
 //! Host-side bindings generated from `wit/`, so the host and the plugins are
-//! compiled against the very same contract. The generated items carry the
-//! WIT file's own doc comments where wasmtime emits them.
+//! compiled against the very same contract. Each contract version the host
+//! serves has its own module: `v0_2` (current) and the frozen `v0_1`. The
+//! generated items carry the WIT file's own doc comments where wasmtime
+//! emits them.
 
 #![allow(missing_docs)]
 
-wasmtime::component::bindgen!({
-    world: "tool-group-plugin",
-    path: "../wit",
-});
+/// `infra:vmware@0.2.0`, the current contract.
+pub mod v0_2 {
+    wasmtime::component::bindgen!({
+        world: "tool-group-plugin",
+        path: "../wit/since_v0.2.0",
+    });
+}
 
-pub use exports::infra::vmware::tool_group;
-pub use infra::vmware::{approval, log, types, vsphere};
+/// `infra:vmware@0.1.0`, frozen: components built against it keep loading.
+pub mod v0_1 {
+    wasmtime::component::bindgen!({
+        world: "tool-group-plugin",
+        path: "../wit/since_v0.1.0",
+    });
+}
+
+pub use v0_2::exports::infra::vmware::tool_group;
+pub use v0_2::infra::vmware::{approval, inventory, log, types, vsphere};
+pub use v0_2::{ToolGroupPlugin, ToolGroupPluginPre};

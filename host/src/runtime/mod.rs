@@ -20,8 +20,8 @@ use wasmtime::{
 };
 
 use crate::error::VsError;
-use bindings::ToolGroupPluginPre;
-use bindings::tool_group::Manifest;
+use bindings::tool_group::{Annotations, Manifest, Tool};
+use bindings::{v0_1, v0_2};
 use cache::ComponentCache;
 use limiter::MemoryCap;
 use limits::{EPOCH_TICK, PluginLimits};
@@ -54,13 +54,100 @@ impl CallError {
     }
 }
 
+/// A component pre-linked against the contract version it was built for.
+#[derive(Clone)]
+enum Contract {
+    /// `infra:vmware@0.2.0`.
+    V0_2(v0_2::ToolGroupPluginPre<PluginState>),
+    /// `infra:vmware@0.1.0`, served through the translation in `wit_host::v0_1`.
+    V0_1(v0_1::ToolGroupPluginPre<PluginState>),
+}
+
+impl Contract {
+    /// The contract's version, for logs.
+    fn version(&self) -> &'static str {
+        match self {
+            Contract::V0_2(_) => "0.2.0",
+            Contract::V0_1(_) => "0.1.0",
+        }
+    }
+
+    /// Instantiate and run `describe`.
+    fn describe(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Manifest> {
+        match self {
+            Contract::V0_2(pre) => pre
+                .instantiate(&mut *store)?
+                .infra_vmware_tool_group()
+                .call_describe(store),
+            Contract::V0_1(pre) => {
+                let m = pre
+                    .instantiate(&mut *store)?
+                    .infra_vmware_tool_group()
+                    .call_describe(store)?;
+                Ok(Manifest {
+                    group: m.group,
+                    version: m.version,
+                    tools: m
+                        .tools
+                        .into_iter()
+                        .map(|t| Tool {
+                            name: t.name,
+                            description: t.description,
+                            input_schema: t.input_schema,
+                            output_schema: t.output_schema,
+                            annotations: Annotations {
+                                read_only: t.annotations.read_only,
+                                destructive: t.annotations.destructive,
+                                idempotent: t.annotations.idempotent,
+                            },
+                        })
+                        .collect(),
+                })
+            }
+        }
+    }
+
+    /// Instantiate and run one tool: `Err` is a trap or a failed start,
+    /// `Ok(Err)` the tool's own error.
+    #[allow(clippy::type_complexity)]
+    fn call(
+        &self,
+        store: &mut Store<PluginState>,
+        tool: &str,
+        arguments: String,
+    ) -> Result<wasmtime::Result<Result<String, bindings::types::Error>>, wasmtime::Error> {
+        match self {
+            Contract::V0_2(pre) => {
+                let instance = pre.instantiate(&mut *store)?;
+                Ok(instance
+                    .infra_vmware_tool_group()
+                    .call_call(store, tool, &arguments))
+            }
+            Contract::V0_1(pre) => {
+                let instance = pre.instantiate(&mut *store)?;
+                Ok(instance
+                    .infra_vmware_tool_group()
+                    .call_call(store, tool, &arguments)
+                    .map(|r| r.map_err(crate::wit_host::v0_1::error_now)))
+            }
+        }
+    }
+}
+
 /// A loaded tool group, ready to instantiate.
 pub struct LoadedPlugin {
     /// Name, version and origin.
     pub identity: Arc<PluginIdentity>,
     /// What it declared.
     pub manifest: Manifest,
-    pre: ToolGroupPluginPre<PluginState>,
+    contract: Contract,
+}
+
+impl LoadedPlugin {
+    /// The `infra:vmware` contract version the component was built against.
+    pub fn contract_version(&self) -> &'static str {
+        self.contract.version()
+    }
 }
 
 /// The engine, the linker and the limits shared by all plugins.
@@ -102,12 +189,18 @@ impl PluginRuntime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking WASI")?;
-        bindings::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+        v0_2::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
             &mut linker,
             |s| s,
         )
         .map_err(anyhow::Error::from)
         .context("linking the host interfaces")?;
+        v0_1::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(anyhow::Error::from)
+        .context("linking the 0.1.0 host interfaces")?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
         let ticker_engine = engine.weak();
@@ -147,28 +240,27 @@ impl PluginRuntime {
             .load_or_compile(&self.engine, wasm)
             .with_context(|| format!("{source} is not a valid wasm component"))?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| format!("{source} imports something the host does not offer (plugins get infra:vmware and an empty WASI only)"))?;
-        let pre = ToolGroupPluginPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("{source} does not export infra:vmware/tool-group@0.1.0"))?;
+        let contract = match v0_2::ToolGroupPluginPre::new(instance_pre.clone()) {
+            Ok(pre) => Contract::V0_2(pre),
+            Err(_) => v0_1::ToolGroupPluginPre::new(instance_pre)
+                .map(Contract::V0_1)
+                .map_err(anyhow::Error::from)
+                .with_context(|| {
+                    format!("{source} exports neither infra:vmware/tool-group@0.2.0 nor @0.1.0")
+                })?,
+        };
         let placeholder = Arc::new(PluginIdentity {
             group: source.to_string(),
             version: String::new(),
             source: source.to_string(),
         });
         let mut store = self.store(placeholder, None);
-        let plugin = pre
-            .instantiate(&mut store)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("instantiating {source}"))?;
-        let manifest = plugin
-            .infra_vmware_tool_group()
-            .call_describe(&mut store)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{source}: describe() failed: {}",
-                    describe_trap(&e, &store, source, self.limits)
-                )
-            })?;
+        let manifest = contract.describe(&mut store).map_err(|e| {
+            anyhow::anyhow!(
+                "{source}: describe() failed: {}",
+                describe_trap(&e, &store, source, self.limits)
+            )
+        })?;
         validate_manifest(&manifest)
             .with_context(|| format!("{source} declared an invalid manifest"))?;
         let identity = Arc::new(PluginIdentity {
@@ -179,7 +271,7 @@ impl PluginRuntime {
         Ok(LoadedPlugin {
             identity,
             manifest,
-            pre,
+            contract,
         })
     }
 
@@ -217,13 +309,13 @@ impl PluginRuntime {
             ))
         })?;
         let runtime = self.clone();
-        let pre = plugin.pre.clone();
+        let contract = plugin.contract.clone();
         let identity = plugin.identity.clone();
         let tool = tool.to_string();
         let outcome = tokio::task::spawn_blocking(move || {
             let mut store = runtime.store(identity.clone(), Some(env));
-            let instance = match pre.instantiate(&mut store) {
-                Ok(i) => i,
+            let outcome = match contract.call(&mut store, &tool, arguments) {
+                Ok(outcome) => outcome,
                 Err(e) => {
                     return Err(CallError::Plugin {
                         kind: "instantiate",
@@ -234,10 +326,7 @@ impl PluginRuntime {
                     });
                 }
             };
-            match instance
-                .infra_vmware_tool_group()
-                .call_call(&mut store, &tool, &arguments)
-            {
+            match outcome {
                 Ok(Ok(json)) => Ok(json),
                 Ok(Err(e)) => Err(CallError::Tool(VsError::from(e))),
                 Err(trap) => Err(trap_error(&trap, &store, &identity, runtime.limits)),

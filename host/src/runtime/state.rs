@@ -10,6 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::approval::client::ClientLink;
 use crate::approval::gate::ApprovalGate;
 use crate::approval::grants::CallGrants;
+use crate::inventory::InventoryService;
 use crate::runtime::limiter::MemoryCap;
 use crate::runtime::limits::GuestClock;
 use crate::telemetry::metrics::Metrics;
@@ -31,6 +32,8 @@ pub struct PluginIdentity {
 pub struct HostServices {
     /// Gated, logged vSphere access.
     pub gateway: Gateway,
+    /// The inventory index plugins resolve and list through.
+    pub inventory: Arc<InventoryService>,
     /// Approval policy and channels.
     pub approvals: ApprovalGate,
     /// The metrics registry.

@@ -80,6 +80,10 @@ pub mod names {
     pub const PLUGINS: &str = "vmware_mcp_plugin_info";
     /// Seconds since start.
     pub const UPTIME: &str = "vmware_mcp_uptime_seconds";
+    /// Objects in the inventory index.
+    pub const INVENTORY_OBJECTS: &str = "vmware_mcp_inventory_objects";
+    /// 1 while the inventory index follows vCenter's update stream, 0 while it falls back to direct reads.
+    pub const INVENTORY_LIVE: &str = "vmware_mcp_inventory_stream_live";
 }
 
 impl Metrics {
@@ -108,6 +112,11 @@ impl Metrics {
                 "Loaded plugins (value 1) with their version.",
             ),
             (names::UPTIME, "Seconds since the server started."),
+            (names::INVENTORY_OBJECTS, "Objects in the inventory index."),
+            (
+                names::INVENTORY_LIVE,
+                "1 while the inventory index follows vCenter's update stream; 0 while it reads directly.",
+            ),
         ]);
         Metrics {
             started: Instant::now(),

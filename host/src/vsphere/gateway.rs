@@ -12,7 +12,9 @@ use crate::approval::classify;
 use crate::approval::grants::CallGrants;
 use crate::error::VsError;
 use crate::telemetry::metrics::{Metrics, names};
-use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, task_id};
+use crate::vsphere::{
+    Backend, CallContext, ChangeObserver, MoRef, ObjectContent, RetrieveSpec, task_id,
+};
 
 /// Longest argument text written to a log line.
 const MAX_LOGGED_ARGS: usize = 512;
@@ -22,6 +24,7 @@ pub struct Gateway {
     backend: Arc<dyn Backend>,
     metrics: Arc<Metrics>,
     audit: Option<Arc<AuditLog>>,
+    observer: Option<Arc<dyn ChangeObserver>>,
 }
 
 impl Gateway {
@@ -31,7 +34,15 @@ impl Gateway {
             backend,
             metrics,
             audit: None,
+            observer: None,
         }
+    }
+
+    /// Tell `observer` which objects each state-changing call may have
+    /// changed, before the call returns, so the next tool call sees them.
+    pub fn with_observer(mut self, observer: Arc<dyn ChangeObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Record every state-changing call in `audit`, before the call returns.
@@ -95,6 +106,36 @@ impl Gateway {
         result
     }
 
+    /// Read properties of exactly these objects; always allowed.
+    pub async fn read(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectContent>, VsError> {
+        let started = Instant::now();
+        let result = self.backend.read(ctx, refs, properties).await;
+        let shown: Vec<String> = refs.iter().take(3).map(MoRef::to_string).collect();
+        let args = format!(
+            "objects={} [{}{}] properties={properties:?}",
+            refs.len(),
+            shown.join(", "),
+            if refs.len() > 3 { ", …" } else { "" }
+        );
+        self.record(
+            ctx,
+            &CallLine {
+                method: "RetrievePropertiesEx",
+                target: refs.first(),
+                args: &truncate(&args, MAX_LOGGED_ARGS),
+                started,
+            },
+            &result,
+            None,
+        );
+        result
+    }
+
     /// Call a method, refusing a state change that no grant of this call covers.
     pub async fn invoke(
         &self,
@@ -135,6 +176,11 @@ impl Gateway {
         let (result, task_id) =
             task_id::observe(self.backend.invoke(ctx, target, method, args)).await;
         self.record(ctx, &line, &result, task_id.as_deref());
+        if let Some(observer) = &self.observer {
+            observer
+                .changed(ctx, &touched(target, args, result.as_ref().ok()))
+                .await;
+        }
         self.audit_call(
             ctx,
             target,
@@ -240,6 +286,31 @@ impl Gateway {
             elapsed,
         );
     }
+}
+
+/// The objects a state-changing call may have changed: its target and every
+/// reference in its arguments and result (a clone's new VM, the VMs a
+/// folder move takes).
+fn touched(target: &MoRef, args: &Map<String, Value>, result: Option<&Value>) -> Vec<MoRef> {
+    fn collect(value: &Value, out: &mut Vec<MoRef>) {
+        if let Some(r) = MoRef::from_json(value) {
+            out.push(r);
+            return;
+        }
+        match value {
+            Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            Value::Object(map) => map.values().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = vec![target.clone()];
+    args.values().for_each(|v| collect(v, &mut out));
+    if let Some(result) = result {
+        collect(result, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// What one log line says about a vSphere call, besides its result.

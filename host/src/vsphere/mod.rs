@@ -10,6 +10,8 @@ pub mod sim;
 pub mod soap;
 pub mod task_id;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -85,6 +87,61 @@ pub struct ObjectContent {
     pub reference: MoRef,
     /// `(path, VI/JSON value)` pairs in the order requested; unset ones are absent.
     pub properties: Vec<(String, Value)>,
+}
+
+/// How an object changed, as vCenter's `ObjectUpdate.kind` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateKind {
+    /// The object came into view (created, or moved into the watched tree).
+    Enter,
+    /// Some watched properties changed.
+    Modify,
+    /// The object left the view (destroyed, or moved out).
+    Leave,
+}
+
+/// One object's change in an update feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectUpdate {
+    /// Enter, modify or leave.
+    pub kind: UpdateKind,
+    /// The object.
+    pub reference: MoRef,
+    /// The watched properties that changed: a value, or `None` when the
+    /// property became unset. An `Enter` carries every set property.
+    pub changes: Vec<(String, Option<Value>)>,
+}
+
+/// What an update feed watches: properties by managed object type, over
+/// the whole inventory (subtypes included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchSpec {
+    /// `(type, property paths)` pairs.
+    pub types: Vec<(String, Vec<String>)>,
+}
+
+/// Incremental updates of the watched properties of every watched object,
+/// from one PropertyCollector filter (`WaitForUpdatesEx` on vCenter).
+#[async_trait]
+pub trait UpdateFeed: Send {
+    /// The next changes, waiting at most `wait` for some (an empty batch
+    /// means nothing changed in that time). The first call returns every
+    /// watched object as an `Enter`. An error means the feed is broken:
+    /// drop it and watch again.
+    async fn next(&mut self, wait: Duration) -> Result<Vec<ObjectUpdate>, VsError>;
+
+    /// Release what the feed holds on the server (collector, view).
+    async fn close(self: Box<Self>);
+}
+
+/// Told of the objects a state-changing call may have changed, so that
+/// caches (the inventory index) are current for the next tool call without
+/// waiting for the update stream.
+#[async_trait]
+pub trait ChangeObserver: Send + Sync {
+    /// `refs` may have changed (the call's target, the references in its
+    /// arguments and in its result).
+    async fn changed(&self, ctx: &CallContext, refs: &[MoRef]);
 }
 
 /// Who is calling, so that a backend can tag its requests (vSphere's
@@ -163,6 +220,18 @@ pub trait Backend: Send + Sync {
         ctx: &CallContext,
         spec: &RetrieveSpec,
     ) -> Result<Vec<ObjectContent>, VsError>;
+
+    /// Read `properties` of exactly these objects, in one request whatever
+    /// the inventory's size. Objects that no longer exist are left out.
+    async fn read(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectContent>, VsError>;
+
+    /// Start an update feed over the whole inventory.
+    async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError>;
 
     /// Call a vim25 method on `target` with arguments by parameter name. Task
     /// methods are awaited: the result is the task's result (or null), or its fault.

@@ -3,7 +3,7 @@
 //! disguise `prod-db` as `dev-db`), consults the policy and channels, and
 //! records the grant on the current call only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ use crate::error::VsError;
 use crate::runtime::bindings::approval::{Action, Grant, Host};
 use crate::runtime::bindings::types::Error;
 use crate::runtime::state::PluginState;
-use crate::vsphere::{Backend, CallContext, MoRef, RetrieveSpec};
+use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent};
 
 impl Host for PluginState {
     fn request(&mut self, action: Action) -> Result<Grant, Error> {
@@ -45,75 +45,65 @@ impl Host for PluginState {
     }
 }
 
-/// The names policy rules are matched against, read from vSphere by the host.
-/// A snapshot is named by its VM, since a VM's owner decides over its snapshots.
+/// The names policy rules are matched against, read from vSphere by the
+/// host with targeted reads of just the targets (never a scan): a plugin
+/// cannot disguise `prod-db` as `dev-db`. A snapshot is named by its VM,
+/// found through the snapshot's own `vm` property, since a VM's owner
+/// decides over its snapshots.
 pub async fn target_names(
     backend: &dyn Backend,
     ctx: &CallContext,
     refs: &[MoRef],
 ) -> Result<Vec<String>, VsError> {
-    let mut by_kind: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for r in refs {
-        let kind = if r.kind == "VirtualMachineSnapshot" {
-            "VirtualMachine"
-        } else {
-            r.kind.as_str()
-        };
-        by_kind.entry(kind).or_default().insert(r.value.as_str());
+    let snapshots: Vec<MoRef> = refs
+        .iter()
+        .filter(|r| r.kind == "VirtualMachineSnapshot")
+        .cloned()
+        .collect();
+    let mut owner: BTreeMap<MoRef, MoRef> = BTreeMap::new();
+    if !snapshots.is_empty() {
+        for object in backend.read(ctx, &snapshots, &["vm".to_string()]).await? {
+            if let Some(vm) = property(&object, "vm").and_then(MoRef::from_json) {
+                owner.insert(object.reference, vm);
+            }
+        }
+    }
+    let mut by_kind: BTreeMap<&str, Vec<MoRef>> = BTreeMap::new();
+    for r in refs
+        .iter()
+        .filter(|r| r.kind != "VirtualMachineSnapshot")
+        .chain(owner.values())
+    {
+        let group = by_kind.entry(r.kind.as_str()).or_default();
+        if !group.contains(r) {
+            group.push(r.clone());
+        }
     }
     let mut names: BTreeMap<MoRef, String> = BTreeMap::new();
-    let mut snapshot_owner: BTreeMap<String, String> = BTreeMap::new();
-    for kind in by_kind.keys() {
-        let mut properties = vec!["name".to_string()];
-        let wants_snapshots =
-            *kind == "VirtualMachine" && refs.iter().any(|r| r.kind == "VirtualMachineSnapshot");
-        if wants_snapshots {
-            properties.push("snapshot".to_string());
-        }
-        let spec = RetrieveSpec {
-            object_type: kind.to_string(),
-            root: None,
-            recursive: true,
-            properties,
-        };
-        for object in backend.retrieve(ctx, &spec).await? {
-            let name = object
-                .properties
-                .iter()
-                .find(|(p, _)| p == "name")
-                .and_then(|(_, v)| v.as_str())
+    for group in by_kind.values() {
+        for object in backend.read(ctx, group, &["name".to_string()]).await? {
+            let name = property(&object, "name")
+                .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if let Some((_, info)) = object.properties.iter().find(|(p, _)| p == "snapshot") {
-                let mut ids = Vec::new();
-                collect_snapshot_ids(
-                    info.get("rootSnapshotList").unwrap_or(&Value::Null),
-                    &mut ids,
-                );
-                for id in ids {
-                    snapshot_owner.insert(id, name.clone());
-                }
-            }
             names.insert(object.reference, name);
         }
     }
     refs.iter()
         .map(|r| {
-            let found = if r.kind == "VirtualMachineSnapshot" {
-                snapshot_owner.get(&r.value).cloned()
-            } else {
-                names.get(r).cloned()
-            };
-            found.ok_or_else(|| VsError::NotFound(format!("approval target {r} does not exist")))
+            let named = owner.get(r).unwrap_or(r);
+            names
+                .get(named)
+                .cloned()
+                .ok_or_else(|| VsError::NotFound(format!("approval target {r} does not exist")))
         })
         .collect()
 }
 
-fn collect_snapshot_ids(list: &Value, out: &mut Vec<String>) {
-    for tree in list.as_array().into_iter().flatten() {
-        if let Some(r) = tree.get("snapshot").and_then(MoRef::from_json) {
-            out.push(r.value);
-        }
-        collect_snapshot_ids(tree.get("childSnapshotList").unwrap_or(&Value::Null), out);
-    }
+fn property<'a>(object: &'a ObjectContent, path: &str) -> Option<&'a Value> {
+    object
+        .properties
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, v)| v)
 }

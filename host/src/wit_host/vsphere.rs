@@ -25,20 +25,22 @@ impl Host for PluginState {
         };
         let objects = self
             .host_call(|env| async move { env.services.gateway.retrieve(&env.ctx, &spec).await })?;
-        Ok(objects
-            .into_iter()
-            .map(|o| ObjectContent {
-                ref_: o.reference.into(),
-                properties: o
-                    .properties
-                    .into_iter()
-                    .map(|(path, value)| Property {
-                        path,
-                        value: value.to_string(),
-                    })
-                    .collect(),
-            })
-            .collect())
+        Ok(to_wit(objects))
+    }
+
+    fn read(
+        &mut self,
+        refs: Vec<ObjectRef>,
+        properties: Vec<String>,
+    ) -> Result<Vec<ObjectContent>, Error> {
+        let refs: Vec<MoRef> = refs.into_iter().map(MoRef::from).collect();
+        let objects = self.host_call(|env| async move {
+            env.services
+                .gateway
+                .read(&env.ctx, &refs, &properties)
+                .await
+        })?;
+        Ok(to_wit(objects))
     }
 
     fn invoke(
@@ -57,6 +59,24 @@ impl Host for PluginState {
         })?;
         Ok(result.to_string())
     }
+}
+
+/// Collected objects as WIT records, property values as VI/JSON text.
+fn to_wit(objects: Vec<crate::vsphere::ObjectContent>) -> Vec<ObjectContent> {
+    objects
+        .into_iter()
+        .map(|o| ObjectContent {
+            ref_: o.reference.into(),
+            properties: o
+                .properties
+                .into_iter()
+                .map(|(path, value)| Property {
+                    path,
+                    value: value.to_string(),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn parse_arguments(method: &str, text: &str) -> Result<Map<String, Value>, VsError> {

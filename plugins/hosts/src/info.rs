@@ -1,11 +1,11 @@
 //! `getHostInfo`: one host in detail.
 //!
 //! The summary plus hardware identity, uptime, and the names of the host's
-//! VMs and datastores (name lookups are decoration and never fail the tool).
+//! VMs and datastores (named from the host's inventory index).
 
 use vmware_plugin_sdk::prelude::*;
 
-use crate::summary::{SUMMARY_PROPS, schema_properties, summarize};
+use crate::summary::{SUMMARY_PROPS, schema_properties, summarize_with_names};
 
 /// The result schema: the summary's fields plus the detail ones.
 pub fn output_schema() -> Value {
@@ -23,37 +23,24 @@ pub fn output_schema() -> Value {
 
 /// Show the host named by `host_argument`.
 pub fn host_info(host_argument: &str) -> Result<Value> {
-    let inventory = inventory::load(&["HostSystem"])?;
-    let host = inventory.resolve(Kind::HostSystem, host_argument)?;
+    let host = inventory::resolve(Kind::HostSystem, host_argument)?;
     let mut properties: Vec<&str> = SUMMARY_PROPS.to_vec();
     properties.push("datastore");
-    let object = vsphere::read_object(&host.reference, host.parent.as_ref(), &properties)?;
+    let object = vsphere::read_one(&host.reference, &properties)?;
 
     let vm_refs = object.get_refs("vm");
-    let vm_names = if vm_refs.is_empty() {
-        Default::default()
-    } else {
-        vsphere::names_or_empty("VirtualMachine")
-    };
     let datastore_refs = object.get_refs("datastore");
-    let datastore_names = if datastore_refs.is_empty() {
-        Default::default()
-    } else {
-        vsphere::names_or_empty("Datastore")
-    };
-    let named = |r: &MoRef, names: &std::collections::HashMap<MoRef, String>| json!({ "name": names.get(r), "id": r.value });
+    let mut referenced = vm_refs.clone();
+    referenced.extend(datastore_refs.iter().cloned());
+    let names = inventory::names(&referenced);
+    let named = |r: &MoRef| json!({ "name": names.get(r), "id": r.value });
 
-    let mut info = summarize(&object, &inventory);
+    let mut info = summarize_with_names(&object, &host);
     info["vendor"] = json!(object.get_str("summary.hardware.vendor"));
     info["model"] = json!(object.get_str("summary.hardware.model"));
     info["cpuModel"] = json!(object.get_str("summary.hardware.cpuModel"));
     info["uptimeSeconds"] = json!(object.get_i64("summary.quickStats.uptime"));
-    info["vms"] = Value::Array(vm_refs.iter().map(|r| named(r, &vm_names)).collect());
-    info["datastores"] = Value::Array(
-        datastore_refs
-            .iter()
-            .map(|r| named(r, &datastore_names))
-            .collect(),
-    );
+    info["vms"] = Value::Array(vm_refs.iter().map(named).collect());
+    info["datastores"] = Value::Array(datastore_refs.iter().map(named).collect());
     Ok(info)
 }

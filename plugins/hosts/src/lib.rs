@@ -16,12 +16,20 @@ use vmware_plugin_sdk::prelude::*;
 /// How a host argument is described in every input schema.
 const HOST_ARG: &str = "The host: its name, its inventory path (e.g. DC0/host/C0/esx1.example.com) or its id (e.g. host-12).";
 
-/// `listHosts` arguments.
+/// `listHosts` arguments: filters and paging.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListArgs {
     /// Only hosts in this cluster.
     cluster_name: Option<String>,
+    /// A connection state.
+    connection_state: Option<String>,
+    /// In or out of maintenance mode.
+    in_maintenance: Option<bool>,
+    /// Rows per page.
+    limit: Option<u32>,
+    /// The previous page's `nextCursor`.
+    cursor: Option<String>,
 }
 
 /// Arguments of tools that act on one host.
@@ -40,19 +48,21 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "listHosts",
                 "List ESXi hosts with cluster, connection and power state, maintenance mode, CPU and memory capacity and usage, \
-                 VM count and version. Optionally only the hosts of one cluster.",
+                 VM count and version, a page at a time in inventory-path order (50 rows by default; pass nextCursor as cursor \
+                 for the next page). Filter by cluster, connection state or maintenance mode; `total` counts every match.",
             )
-            .input(
-                schema::object()
-                    .optional_string(
-                        "clusterName",
-                        "Only list hosts in this cluster: a name, an inventory path (e.g. DC0/host/C0) or an id (e.g. domain-c7).",
-                    )
-                    .build(),
-            )
+            .input(list::input_schema())
             .output(list::output_schema())
             .read_only(),
-            |args: ListArgs| list::list_hosts(args.cluster_name.as_deref()),
+            |args: ListArgs| {
+                list::list_hosts(&list::Filters {
+                    cluster: args.cluster_name,
+                    connection_state: args.connection_state,
+                    in_maintenance: args.in_maintenance,
+                    limit: args.limit,
+                    cursor: args.cursor,
+                })
+            },
         )
         .tool(
             ToolSpec::new(

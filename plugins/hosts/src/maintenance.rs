@@ -77,9 +77,8 @@ pub fn refusal(
 
 /// Move the host named by `host_argument` into or out of maintenance mode.
 pub fn change(host_argument: &str, direction: Direction) -> Result<Value> {
-    let inventory = inventory::load(&["HostSystem"])?;
-    let host = inventory.resolve(Kind::HostSystem, host_argument)?;
-    let before = vsphere::read_object(&host.reference, host.parent.as_ref(), &STATE_PROPS)?;
+    let host = inventory::resolve(Kind::HostSystem, host_argument)?;
+    let before = vsphere::read_one(&host.reference, &STATE_PROPS)?;
     let previous = before.get_bool("runtime.inMaintenanceMode");
     if let Some(reason) = refusal(direction, &host.name, &host.reference.value, previous) {
         return Err(Error::invalid_state(reason));
@@ -113,11 +112,7 @@ pub fn change(host_argument: &str, direction: Direction) -> Result<Value> {
     let grant = approval::request(&action)?;
     vsphere::invoke(&host.reference, direction.method(), direction.arguments())?;
 
-    let after = match vsphere::read_object(
-        &host.reference,
-        host.parent.as_ref(),
-        &["runtime.inMaintenanceMode"],
-    ) {
+    let after = match vsphere::read_one(&host.reference, &["runtime.inMaintenanceMode"]) {
         Ok(object) => object.get_bool("runtime.inMaintenanceMode"),
         Err(err) => {
             vmware_plugin_sdk::log::warn!(

@@ -54,16 +54,22 @@ pub fn schema_properties() -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// One host's summary. The cluster is the parent when that is a
-/// `ClusterComputeResource` (null for a standalone host).
-pub fn summarize(host: &Obj, inventory: &Inventory) -> Value {
+/// One host's summary, naming its cluster from the inventory index.
+pub fn summarize_with_names(host: &Obj, entry: &Resolved) -> Value {
     let cluster = host
         .get_ref("parent")
-        .filter(|p| p.kind == "ClusterComputeResource")
-        .map(|p| inventory.name_of(&p).map(str::to_string).unwrap_or(p.value));
-    let path = inventory
-        .path_of(&host.reference)
-        .unwrap_or_else(|| host.name().to_string());
+        .filter(|p| p.kind == "ClusterComputeResource");
+    let cluster_name = cluster.map(|c| {
+        inventory::names(std::slice::from_ref(&c))
+            .remove(&c)
+            .unwrap_or(c.value)
+    });
+    summarize(host, &entry.path, cluster_name)
+}
+
+/// One host's summary at inventory path `path`. The cluster is the parent
+/// when that is a `ClusterComputeResource` (null for a standalone host).
+pub fn summarize(host: &Obj, path: &str, cluster: Option<String>) -> Value {
     let cores = host.get_i64("summary.hardware.numCpuCores");
     let mhz = host.get_i64("summary.hardware.cpuMhz");
     json!({
@@ -95,57 +101,6 @@ pub fn summarize(host: &Obj, inventory: &Inventory) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vmware_plugin_sdk::inventory::Node;
-
-    fn inventory() -> Inventory {
-        let mut inventory = Inventory::new();
-        for (kind, id, name, parent) in [
-            ("Folder", "group-d1", "Datacenters", None),
-            (
-                "Datacenter",
-                "datacenter-2",
-                "DC0",
-                Some(("Folder", "group-d1")),
-            ),
-            (
-                "Folder",
-                "group-h4",
-                "host",
-                Some(("Datacenter", "datacenter-2")),
-            ),
-            (
-                "ClusterComputeResource",
-                "domain-c7",
-                "C0",
-                Some(("Folder", "group-h4")),
-            ),
-            (
-                "ComputeResource",
-                "domain-s9",
-                "esx2",
-                Some(("Folder", "group-h4")),
-            ),
-            (
-                "HostSystem",
-                "host-12",
-                "esx1",
-                Some(("ClusterComputeResource", "domain-c7")),
-            ),
-            (
-                "HostSystem",
-                "host-13",
-                "esx2",
-                Some(("ComputeResource", "domain-s9")),
-            ),
-        ] {
-            inventory.insert(Node {
-                reference: MoRef::new(kind, id),
-                name: name.into(),
-                parent: parent.map(|(k, v)| MoRef::new(k, v)),
-            });
-        }
-        inventory
-    }
 
     #[test]
     fn clustered_host_summary() {
@@ -161,7 +116,7 @@ mod tests {
             .with("summary.quickStats", json!({"overallCpuUsage": 500, "overallMemoryUsage": 2048, "uptime": 3600}))
             .with("summary.config.product", json!({"version": "8.0.2", "fullName": "VMware ESXi 8.0.2"}))
             .with("vm", json!([MoRef::new("VirtualMachine", "vm-1").to_json()]));
-        let summary = summarize(&host, &inventory());
+        let summary = summarize(&host, "DC0/host/C0/esx1", Some("C0".into()));
         assert_eq!(summary["path"], "DC0/host/C0/esx1");
         assert_eq!(summary["cluster"], "C0");
         assert_eq!(
@@ -191,7 +146,7 @@ mod tests {
             "parent",
             MoRef::new("ComputeResource", "domain-s9").to_json(),
         );
-        let summary = summarize(&host, &inventory());
+        let summary = summarize(&host, "DC0/host/esx2/esx2", None);
         assert_eq!(summary["cluster"], Value::Null);
         assert_eq!(summary["path"], "DC0/host/esx2/esx2");
         assert_eq!(summary["cpu"]["capacityMhz"], Value::Null);

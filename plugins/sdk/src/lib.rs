@@ -8,15 +8,16 @@
 //! - [`tool`]: declare tools ([`ToolSpec`]) with typed handlers in a
 //!   [`Toolbox`], which answers `describe` and dispatches `call` with
 //!   serde-checked arguments; [`export_tool_group!`] exports it.
-//! - [`vsphere`]: `retrieve`, `invoke` and the service content, with
-//!   collected objects as [`Obj`] values that have typed getters.
-//! - [`inventory`]: resolve a name, inventory path or managed object id to
-//!   one object, with `ambiguous` and `not-found` errors that help the caller.
+//! - [`vsphere`]: targeted `read`s, `retrieve`, `invoke` and the service
+//!   content, with collected objects as [`Obj`] values that have typed getters.
+//! - [`inventory`]: the host's inventory index: resolve a name, inventory
+//!   path or managed object id to one object (`ambiguous` and `not-found`
+//!   errors help the caller), name referenced objects, list a page.
 //! - [`approval`], [`log`]: ask for permission, write structured log lines.
 //! - [`schema`], [`json`]: build JSON Schemas and results.
 //!
-//! Only the modules that call imports ([`vsphere`], [`approval`], [`log`] and
-//! [`inventory::load`]) need a host; everything else is plain Rust and is
+//! Only the modules that call imports ([`vsphere`], [`inventory`],
+//! [`approval`], [`log`]) need a host; everything else is plain Rust and is
 //! unit-tested on the native target.
 
 #![warn(missing_docs)]
@@ -26,7 +27,7 @@
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/since_v0.2.0",
         world: "tool-group-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_tool_group_bindings",
@@ -47,7 +48,7 @@ pub mod tool;
 pub mod vsphere;
 
 pub use error::{Error, Result};
-pub use inventory::{Inventory, Kind, Resolved};
+pub use inventory::{Kind, Resolved};
 pub use moref::MoRef;
 pub use object::Obj;
 pub use tool::{NoArgs, ToolSpec, Toolbox};
@@ -56,7 +57,7 @@ pub use tool::{NoArgs, ToolSpec, Toolbox};
 pub mod prelude {
     pub use crate::approval::{self, Action};
     pub use crate::error::{Error, Result};
-    pub use crate::inventory::{self, Inventory, Kind, Resolved};
+    pub use crate::inventory::{self, Kind, Resolved};
     pub use crate::json::{Map, Value, json};
     pub use crate::moref::MoRef;
     pub use crate::object::Obj;

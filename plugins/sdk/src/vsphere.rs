@@ -2,10 +2,10 @@
 //!
 //! Thin wrappers over the `vsphere` imports: they convert between the WIT
 //! records and [`MoRef`]/[`Obj`]/`serde_json::Value`, so tool code never
-//! handles JSON text. These functions need the host (they panic if called
-//! in a native unit test), so keep decisions in pure functions.
-
-use std::collections::HashMap;
+//! handles JSON text. Prefer [`read`] (exactly the objects named, one
+//! request) and the [`crate::inventory`] index over [`retrieve`], whose cost
+//! grows with the container it reads. These functions need the host (they
+//! panic if called in a native unit test), so keep decisions in pure functions.
 
 use serde_json::{Map, Value};
 
@@ -35,21 +35,7 @@ pub fn retrieve(
         recursive,
         properties: properties.iter().map(|p| p.to_string()).collect(),
     };
-    let contents = wit::retrieve(&request)?;
-    contents
-        .into_iter()
-        .map(|content| {
-            let mut props = Map::new();
-            for property in content.properties {
-                let value = parse_json(&property.value, &property.path)?;
-                props.insert(property.path, value);
-            }
-            Ok(Obj {
-                reference: MoRef::from_wit(&content.ref_),
-                props,
-            })
-        })
-        .collect()
+    objects(wit::retrieve(&request)?)
 }
 
 /// Call a vim25 method on `target` with arguments keyed by parameter name
@@ -73,23 +59,19 @@ pub fn invoke(target: &MoRef, method: &str, arguments: Value) -> Result<Value> {
     parse_json(&text, method)
 }
 
-/// Read `properties` of one object. Tries the object's container (its
-/// parent folder or compute resource) non-recursively first, which is cheap,
-/// and falls back to the whole inventory when that view does not hold it.
-pub fn read_object(
-    reference: &MoRef,
-    container: Option<&MoRef>,
-    properties: &[&str],
-) -> Result<Obj> {
-    if let Some(container) = container
-        && let Ok(objects) = retrieve(&reference.kind, Some(container), false, properties)
-        && let Some(found) = objects.into_iter().find(|o| &o.reference == reference)
-    {
-        return Ok(found);
-    }
-    retrieve(&reference.kind, None, true, properties)?
+/// Read `properties` of exactly these objects, in one request whatever the
+/// inventory's size. Objects that no longer exist are left out.
+pub fn read(refs: &[MoRef], properties: &[&str]) -> Result<Vec<Obj>> {
+    let refs: Vec<_> = refs.iter().map(MoRef::to_wit).collect();
+    let properties: Vec<String> = properties.iter().map(|p| p.to_string()).collect();
+    objects(wit::read(&refs, &properties)?)
+}
+
+/// Read `properties` of one object; `not-found` when it no longer exists.
+pub fn read_one(reference: &MoRef, properties: &[&str]) -> Result<Obj> {
+    read(std::slice::from_ref(reference), properties)?
         .into_iter()
-        .find(|o| &o.reference == reference)
+        .next()
         .ok_or_else(|| {
             Error::not_found(format!(
                 "{} {} no longer exists",
@@ -98,29 +80,21 @@ pub fn read_object(
         })
 }
 
-/// The names of every `object_type` object, by reference, for showing names
-/// of referenced objects (a VM's host, datastores…).
-pub fn names(object_type: &str) -> Result<HashMap<MoRef, String>> {
-    Ok(retrieve(object_type, None, true, &["name"])?
+fn objects(contents: Vec<wit::ObjectContent>) -> Result<Vec<Obj>> {
+    contents
         .into_iter()
-        .map(|o| {
-            let name = o.name().to_string();
-            (o.reference, name)
+        .map(|content| {
+            let mut props = Map::new();
+            for property in content.properties {
+                let value = parse_json(&property.value, &property.path)?;
+                props.insert(property.path, value);
+            }
+            Ok(Obj {
+                reference: MoRef::from_wit(&content.ref_),
+                props,
+            })
         })
-        .collect())
-}
-
-/// Like [`names`], but a failure only logs a warning and yields no names:
-/// for decoration that must not fail the tool (results then show ids).
-pub fn names_or_empty(object_type: &str) -> HashMap<MoRef, String> {
-    names(object_type).unwrap_or_else(|err| {
-        crate::log::warn!(
-            "could not read names; showing ids instead",
-            object_type = object_type,
-            error = err.message(),
-        );
-        HashMap::new()
-    })
+        .collect()
 }
 
 fn parse_json(text: &str, what: &str) -> Result<Value> {

@@ -1,8 +1,8 @@
 //! `cloneVm`: copy a VM or template into a VM folder under a new name.
 //!
-//! The source and folder are resolved from one inventory index, which also
-//! shows whether the folder already holds a VM of that name (rejected before
-//! anyone is asked to approve). The clone keeps the source's resource pool
+//! The source and folder are resolved through the host's inventory index,
+//! which also shows whether the folder already holds a VM of that name
+//! (rejected before anyone is asked to approve). The clone keeps the source's resource pool
 //! and datastore (an empty relocate spec) and stays powered off.
 
 use vmware_plugin_sdk::prelude::*;
@@ -33,8 +33,21 @@ pub fn clone_spec() -> Value {
     })
 }
 
-/// Check a new VM name and that `folder` holds no VM of that name.
-pub fn check_new_name(inventory: &Inventory, folder: &Resolved, new_name: &str) -> Result<()> {
+/// The VMs named exactly `name` directly in `folder`.
+fn vms_named_in(folder: &Resolved, name: &str) -> Result<Vec<Resolved>> {
+    let query = inventory::Query::new(Kind::VirtualMachine)
+        .within(&folder.reference)
+        .filter("name", inventory::MatchOp::Equals, [name]);
+    Ok(inventory::select(&query, 1000, None)?
+        .entries
+        .into_iter()
+        .filter(|vm| vm.parent.as_ref() == Some(&folder.reference))
+        .collect())
+}
+
+/// Check a new VM name against vSphere's rules and the VMs already directly
+/// in `folder` under that name (`taken`).
+pub fn check_new_name(folder: &Resolved, new_name: &str, taken: &[Resolved]) -> Result<()> {
     if new_name.is_empty() {
         return Err(Error::invalid_argument("newVmName must not be empty"));
     }
@@ -44,10 +57,7 @@ pub fn check_new_name(inventory: &Inventory, folder: &Resolved, new_name: &str) 
             new_name.chars().count()
         )));
     }
-    if let Some(existing) = inventory
-        .children(&folder.reference)
-        .find(|n| n.reference.kind == "VirtualMachine" && n.name == new_name)
-    {
+    if let Some(existing) = taken.iter().find(|vm| vm.name == new_name) {
         return Err(Error::invalid_argument(format!(
             "a VM named '{new_name}' already exists in folder '{}' ({}); choose another newVmName",
             folder.path, existing.reference.value
@@ -58,10 +68,9 @@ pub fn check_new_name(inventory: &Inventory, folder: &Resolved, new_name: &str) 
 
 /// Clone `source` as `new_name` into `target_folder`.
 pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Value> {
-    let inventory = inventory::load(&["VirtualMachine"])?;
-    let source = inventory.resolve(Kind::VirtualMachine, source)?;
-    let folder = inventory.resolve(Kind::VmFolder, target_folder)?;
-    check_new_name(&inventory, &folder, new_name)?;
+    let source = inventory::resolve(Kind::VirtualMachine, source)?;
+    let folder = inventory::resolve(Kind::VmFolder, target_folder)?;
+    check_new_name(&folder, new_name, &vms_named_in(&folder, new_name)?)?;
 
     let action = Action::new(
         "clone-vm",
@@ -91,7 +100,12 @@ pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Val
 
     let new_vm = MoRef::from_json(&task_result)
         .filter(|r| r.kind == "VirtualMachine")
-        .or_else(|| find_in_folder(&folder.reference, new_name));
+        .or_else(|| {
+            vms_named_in(&folder, new_name)
+                .ok()
+                .and_then(|vms| vms.into_iter().next())
+                .map(|vm| vm.reference)
+        });
     Ok(json!({
         "vm": new_name,
         "id": new_vm.map(|r| r.value),
@@ -103,33 +117,19 @@ pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Val
     }))
 }
 
-/// The new VM by name in its folder, when the task did not return it.
-fn find_in_folder(folder: &MoRef, name: &str) -> Option<MoRef> {
-    let vms = vsphere::retrieve("VirtualMachine", Some(folder), false, &["name"]).ok()?;
-    vms.into_iter()
-        .find(|vm| vm.name() == name)
-        .map(|vm| vm.reference)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vmware_plugin_sdk::inventory::Node;
 
     #[test]
     fn rejects_taken_empty_and_long_names() {
         let folder_ref = MoRef::new("Folder", "group-v3");
-        let mut inventory = Inventory::new();
-        inventory.insert(Node {
-            reference: folder_ref.clone(),
-            name: "vm".into(),
-            parent: None,
-        });
-        inventory.insert(Node {
+        let taken = [Resolved {
             reference: MoRef::new("VirtualMachine", "vm-1"),
             name: "db1".into(),
+            path: "DC0/vm/db1".into(),
             parent: Some(folder_ref.clone()),
-        });
+        }];
         let folder = Resolved {
             reference: folder_ref,
             name: "vm".into(),
@@ -137,17 +137,17 @@ mod tests {
             parent: None,
         };
         assert!(
-            matches!(check_new_name(&inventory, &folder, "db1"), Err(Error::InvalidArgument(m)) if m.contains("already exists in folder 'DC0/vm' (vm-1)"))
+            matches!(check_new_name(&folder, "db1", &taken), Err(Error::InvalidArgument(m)) if m.contains("already exists in folder 'DC0/vm' (vm-1)"))
         );
         assert!(matches!(
-            check_new_name(&inventory, &folder, ""),
+            check_new_name(&folder, "", &taken),
             Err(Error::InvalidArgument(_))
         ));
         assert!(matches!(
-            check_new_name(&inventory, &folder, &"x".repeat(81)),
+            check_new_name(&folder, &"x".repeat(81), &taken),
             Err(Error::InvalidArgument(_))
         ));
-        assert!(check_new_name(&inventory, &folder, "db2").is_ok());
+        assert!(check_new_name(&folder, "db2", &[]).is_ok());
         assert_eq!(
             clone_spec()["location"]["_typeName"],
             "VirtualMachineRelocateSpec"

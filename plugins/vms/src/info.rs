@@ -1,8 +1,8 @@
 //! `getVMInfo`: one VM in detail.
 //!
-//! Reads the VM's detail properties in one call (through its parent folder),
-//! then names the objects it references (host, datastores, resource pool);
-//! those name lookups are decoration and never fail the tool.
+//! Reads the VM's detail properties in one targeted read, then names the
+//! objects it references (host, datastores, resource pool) from the host's
+//! inventory index, which costs no vCenter round trip.
 
 use vmware_plugin_sdk::prelude::*;
 
@@ -57,27 +57,22 @@ pub fn output_schema() -> Value {
 
 /// Show the VM named by `vm_argument`.
 pub fn vm_info(vm_argument: &str) -> Result<Value> {
-    let (_, vm) = resolve_vm(vm_argument)?;
+    let vm = resolve_vm(vm_argument)?;
     let object = read_vm(&vm, &INFO_PROPS)?;
 
-    let host = object.get_ref("runtime.host").map(|host| {
-        let names = vsphere::names_or_empty("HostSystem");
-        named(&host, names.get(&host))
-    });
+    let host_ref = object.get_ref("runtime.host");
     let datastore_refs = object.get_refs("datastore");
-    let datastores: Vec<Value> = if datastore_refs.is_empty() {
-        Vec::new()
-    } else {
-        let names = vsphere::names_or_empty("Datastore");
-        datastore_refs
-            .iter()
-            .map(|d| named(d, names.get(d)))
-            .collect()
-    };
-    let resource_pool = object.get_ref("resourcePool").map(|pool| {
-        let names = vsphere::names_or_empty("ResourcePool");
-        named(&pool, names.get(&pool))
-    });
+    let pool_ref = object.get_ref("resourcePool");
+    let mut referenced: Vec<MoRef> = datastore_refs.clone();
+    referenced.extend(host_ref.iter().cloned());
+    referenced.extend(pool_ref.iter().cloned());
+    let names = inventory::names(&referenced);
+    let host = host_ref.map(|host| named(&host, names.get(&host)));
+    let datastores: Vec<Value> = datastore_refs
+        .iter()
+        .map(|d| named(d, names.get(d)))
+        .collect();
+    let resource_pool = pool_ref.map(|pool| named(&pool, names.get(&pool)));
     Ok(describe(&vm, &object, host, datastores, resource_pool))
 }
 

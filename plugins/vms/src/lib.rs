@@ -24,12 +24,26 @@ const VM_ARG: &str = "The virtual machine: its name, its inventory path (e.g. DC
 /// How a snapshot argument is described in every input schema.
 const SNAPSHOT_ARG: &str = "The snapshot: its name, its path in the VM's snapshot tree (e.g. base/patched) or its id (e.g. snapshot-7).";
 
-/// `listVMs` arguments.
+/// `listVMs` arguments: filters and paging.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListArgs {
     /// Limit the listing to this folder or datacenter (and everything below it).
     folder: Option<String>,
+    /// A case-insensitive glob on the name.
+    name: Option<String>,
+    /// A power state.
+    power_state: Option<String>,
+    /// The host the VMs run on.
+    host: Option<String>,
+    /// The cluster the VMs run in.
+    cluster: Option<String>,
+    /// A substring of the guest OS name.
+    guest_os: Option<String>,
+    /// Rows per page.
+    limit: Option<u32>,
+    /// The previous page's `nextCursor`.
+    cursor: Option<String>,
 }
 
 /// Arguments of tools that act on one VM.
@@ -81,20 +95,25 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "listVMs",
-                "List virtual machines with power state, host, folder, CPU, memory, guest OS and IP address. \
-                 Optionally limited to one VM folder or datacenter (name, inventory path or id) and everything below it.",
+                "List virtual machines with power state, host, folder, CPU, memory, guest OS and IP address, \
+                 a page at a time in inventory-path order (100 rows by default; pass nextCursor as cursor for the next page). \
+                 Filter by folder or datacenter, name glob, power state, host, cluster or guest OS; `total` counts every match.",
             )
-            .input(
-                schema::object()
-                    .optional_string(
-                        "folder",
-                        "Only list VMs in this VM folder or datacenter and below: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).",
-                    )
-                    .build(),
-            )
+            .input(list::input_schema())
             .output(list::output_schema())
             .read_only(),
-            |args: ListArgs| list::list_vms(args.folder.as_deref()),
+            |args: ListArgs| {
+                list::list_vms(&list::Filters {
+                    folder: args.folder,
+                    name: args.name,
+                    power_state: args.power_state,
+                    host: args.host,
+                    cluster: args.cluster,
+                    guest_os: args.guest_os,
+                    limit: args.limit,
+                    cursor: args.cursor,
+                })
+            },
         )
         .tool(
             ToolSpec::new(

@@ -85,7 +85,7 @@ pub fn refusal(
 
 /// Run a power action on the VM named by `vm_argument`.
 pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<Value> {
-    let (_, vm) = resolve_vm(vm_argument)?;
+    let vm = resolve_vm(vm_argument)?;
     let before = read_vm(&vm, &STATE_PROPS)?;
     let previous_state = power_state(&before);
     let template = before.get_bool("config.template").unwrap_or(false);

@@ -19,7 +19,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
     if snapshot_name.is_empty() {
         return Err(Error::invalid_argument("snapshotName must not be empty"));
     }
-    let (_, vm) = resolve_vm(vm_argument)?;
+    let vm = resolve_vm(vm_argument)?;
     let before = SnapshotTree::from_value(read_vm(&vm, &SNAPSHOT_PROPS)?.get("snapshot"));
     let duplicate = before
         .flatten()
@@ -83,7 +83,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
 
 /// Revert the VM to a snapshot (`RevertToSnapshot_Task` on the snapshot).
 pub fn revert(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
-    let (_, vm) = resolve_vm(vm_argument)?;
+    let vm = resolve_vm(vm_argument)?;
     let before = read_vm(&vm, &SNAPSHOT_PROPS)?;
     let snapshot =
         SnapshotTree::from_value(before.get("snapshot")).find(&vm.name, snapshot_argument)?;
@@ -117,7 +117,7 @@ pub fn revert(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
 /// Delete one snapshot, keeping its children (`RemoveSnapshot_Task`,
 /// `removeChildren: false`).
 pub fn delete(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
-    let (_, vm) = resolve_vm(vm_argument)?;
+    let vm = resolve_vm(vm_argument)?;
     let before = read_vm(&vm, &SNAPSHOT_PROPS)?;
     let snapshot =
         SnapshotTree::from_value(before.get("snapshot")).find(&vm.name, snapshot_argument)?;

@@ -1,21 +1,20 @@
 //! Finding the VM a tool acts on and reading its current properties.
 //!
-//! Every VM tool starts the same way: index the inventory, resolve the
-//! argument to one VM (name, path or id), then read a few properties of just
-//! that VM. Keeping it here keeps the tools to their own logic.
+//! Every VM tool starts the same way: resolve the argument to one VM (name,
+//! path or id) through the host's inventory index, then read a few
+//! properties of just that VM in one targeted read. Keeping it here keeps
+//! the tools to their own logic.
 
 use vmware_plugin_sdk::prelude::*;
 
-/// Index the inventory (structural types plus VMs) and resolve a VM argument.
-pub fn resolve_vm(argument: &str) -> Result<(Inventory, Resolved)> {
-    let inventory = inventory::load(&["VirtualMachine"])?;
-    let vm = inventory.resolve(Kind::VirtualMachine, argument)?;
-    Ok((inventory, vm))
+/// Resolve a VM argument (exact name, inventory path or id).
+pub fn resolve_vm(argument: &str) -> Result<Resolved> {
+    inventory::resolve(Kind::VirtualMachine, argument)
 }
 
-/// Read `properties` of the resolved VM (through its parent folder first).
+/// Read `properties` of the resolved VM, and nothing else.
 pub fn read_vm(vm: &Resolved, properties: &[&str]) -> Result<Obj> {
-    vsphere::read_object(&vm.reference, vm.parent.as_ref(), properties)
+    vsphere::read_one(&vm.reference, properties)
 }
 
 /// Re-read one property after an action, for the result. The action has

@@ -31,6 +31,7 @@ mod search;
 mod snapshot;
 mod vim_types;
 mod vm;
+mod watch;
 
 #[cfg(test)]
 mod tests;
@@ -46,7 +47,7 @@ use time::OffsetDateTime;
 pub use fixture::{Fixture, FixtureError};
 
 use self::model::Model;
-use super::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec};
+use super::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, UpdateFeed, WatchSpec};
 use crate::error::VsError;
 
 /// The demo inventory's fixture text, built into the binary so `--demo` needs no files.
@@ -58,6 +59,8 @@ pub const DEMO_FIXTURE: &str = include_str!("../../../fixtures/demo-inventory.js
 pub struct SimBackend {
     model: Arc<Mutex<Model>>,
     task_delay: Duration,
+    /// Bumped after every successful change, waking update feeds.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for SimBackend {
@@ -73,6 +76,7 @@ impl SimBackend {
         SimBackend {
             model: Arc::new(Mutex::new(model)),
             task_delay: Duration::from_millis(3),
+            changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 
@@ -210,6 +214,19 @@ impl Backend for SimBackend {
         Ok(out)
     }
 
+    async fn read(
+        &self,
+        _ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectContent>, VsError> {
+        watch::read(&self.lock(), refs, properties)
+    }
+
+    async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError> {
+        Ok(Box::new(watch::SimFeed::new(self.clone(), spec.clone())))
+    }
+
     async fn invoke(
         &self,
         ctx: &CallContext,
@@ -231,6 +248,9 @@ impl Backend for SimBackend {
             let mut m = self.lock();
             dispatch(&mut m, target, method, args)
         };
+        if result.is_ok() {
+            self.changes.send_modify(|version| *version += 1);
+        }
         if task && result.is_ok() {
             ctx.report_progress(100, format!("{method} on {target} completed"));
         }

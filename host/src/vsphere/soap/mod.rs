@@ -22,6 +22,7 @@ mod retrieve;
 mod session;
 mod task;
 mod transport;
+mod watch;
 pub mod xml;
 
 use std::sync::Arc;
@@ -40,7 +41,9 @@ use self::session::Session;
 use self::transport::Transport;
 use crate::error::{Fault, VsError};
 use crate::vsphere::schema::{self, Schema};
-use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec};
+use crate::vsphere::{
+    Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, UpdateFeed, WatchSpec,
+};
 
 /// SessionManager methods a plugin may not call through `invoke`: they would
 /// log the shared session in or out, or hand out tickets that act as
@@ -443,6 +446,19 @@ impl Backend for SoapBackend {
         spec: &RetrieveSpec,
     ) -> Result<Vec<ObjectContent>, VsError> {
         self.inner.retrieve(ctx, spec).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectContent>, VsError> {
+        self.inner.read(ctx, refs, properties).await
+    }
+
+    async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError> {
+        Ok(Box::new(self.inner.watch(spec).await?))
     }
 
     async fn invoke(

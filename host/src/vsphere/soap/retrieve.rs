@@ -1,9 +1,12 @@
-//! Collecting properties: a container view over the requested type, read
-//! page by page with RetrievePropertiesEx / ContinueRetrievePropertiesEx.
+//! Collecting properties with RetrievePropertiesEx /
+//! ContinueRetrievePropertiesEx, page by page:
 //!
-//! The number of requests is 2 + the number of pages (CreateContainerView,
-//! the pages, DestroyView), whatever the number of objects; the view is
-//! destroyed even when reading fails, so views do not pile up in the session.
+//! - `retrieve`: every object of a type under a container, through a
+//!   container view: 2 + the number of pages requests (CreateContainerView,
+//!   the pages, DestroyView), whatever the number of objects; the view is
+//!   destroyed even when reading fails, so views do not pile up.
+//! - `read`: exactly the objects named, one ObjectSpec each and no view:
+//!   one request for up to a page of objects, whatever the inventory's size.
 
 use std::collections::HashMap;
 
@@ -72,40 +75,102 @@ impl Inner {
         let view = MoRef::from_json(&view).ok_or_else(|| {
             VsError::Internal(format!("CreateContainerView returned {view}, not a view"))
         })?;
-        let result = self.collect(ctx, &view, &spec.object_type, &paths).await;
+        let mut prop_spec = json!({"type": spec.object_type, "all": false});
+        if !paths.is_empty() {
+            prop_spec["pathSet"] = json!(paths);
+        }
+        let spec_set = json!([{
+            "propSet": [prop_spec],
+            "objectSet": [{
+                "obj": view.to_json(),
+                "skip": true,
+                "selectSet": [{
+                    "_typeName": "TraversalSpec",
+                    "name": "traverseView",
+                    "type": "ContainerView",
+                    "path": "view",
+                    "skip": false
+                }]
+            }]
+        }]);
+        let result = self.collect(ctx, spec_set, &paths).await;
         if let Err(e) = self.call(ctx, &view, "DestroyView", &Map::new()).await {
             tracing::warn!(view = %view, error = %e, "DestroyView failed; the view lives until the session ends");
         }
         result
     }
 
-    /// Read all pages from a view.
+    /// Read `properties` of exactly `refs`: one ObjectSpec per object and a
+    /// PropertySpec per type, no container view. vCenter fails the whole
+    /// request with ManagedObjectNotFound when one object is gone; that
+    /// object is then left out and the rest read again.
+    pub(super) async fn read(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectContent>, VsError> {
+        let mut paths: Vec<String> = Vec::new();
+        for p in properties {
+            if !paths.contains(p) {
+                paths.push(p.clone());
+            }
+        }
+        let mut wanted: Vec<MoRef> = Vec::new();
+        for r in refs {
+            if self.schema.kind(&r.kind) != Kind::Managed {
+                return Err(VsError::InvalidArgument(format!(
+                    "read: '{}' is not a vim25 managed object type",
+                    r.kind
+                )));
+            }
+            for p in &paths {
+                self.schema.check_property_path(&r.kind, p).map_err(|e| {
+                    VsError::InvalidArgument(format!("read {}: property '{p}': {e}", r.kind))
+                })?;
+            }
+            if !wanted.contains(r) {
+                wanted.push(r.clone());
+            }
+        }
+        while !wanted.is_empty() {
+            let mut types: Vec<&str> = wanted.iter().map(|r| r.kind.as_str()).collect();
+            types.sort_unstable();
+            types.dedup();
+            let prop_set: Vec<Value> = types
+                .iter()
+                .map(|t| json!({"type": t, "all": false, "pathSet": paths}))
+                .collect();
+            let object_set: Vec<Value> = wanted
+                .iter()
+                .map(|r| json!({"obj": r.to_json(), "skip": false}))
+                .collect();
+            let spec_set = json!([{ "propSet": prop_set, "objectSet": object_set }]);
+            match self.collect(ctx, spec_set, &paths).await {
+                Err(VsError::Fault(f)) if f.type_name == "ManagedObjectNotFound" => {
+                    let gone = f.detail.get("obj").and_then(MoRef::from_json);
+                    match gone.and_then(|g| wanted.iter().position(|r| *r == g)) {
+                        Some(i) => {
+                            wanted.remove(i);
+                        }
+                        None => return Err(VsError::Fault(f)),
+                    }
+                }
+                other => return other,
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Read all pages of a RetrievePropertiesEx over `spec_set`.
     async fn collect(
         &self,
         ctx: &CallContext,
-        view: &MoRef,
-        object_type: &str,
+        spec_set: Value,
         paths: &[String],
     ) -> Result<Vec<ObjectContent>, VsError> {
-        let mut prop_spec = json!({"type": object_type, "all": false});
-        if !paths.is_empty() {
-            prop_spec["pathSet"] = json!(paths);
-        }
         let args = object(json!({
-            "specSet": [{
-                "propSet": [prop_spec],
-                "objectSet": [{
-                    "obj": view.to_json(),
-                    "skip": true,
-                    "selectSet": [{
-                        "_typeName": "TraversalSpec",
-                        "name": "traverseView",
-                        "type": "ContainerView",
-                        "path": "view",
-                        "skip": false
-                    }]
-                }]
-            }],
+            "specSet": spec_set,
             "options": {"maxObjects": self.config.page_size.max(1)}
         }));
         let pc = &self.refs.property_collector;

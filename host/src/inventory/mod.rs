@@ -1,0 +1,358 @@
+//! The host-owned inventory index: names, parents, types and a few
+//! filterable properties of every folder, datacenter, compute resource,
+//! resource pool, VM, host, datastore and network, kept current from one
+//! update feed (see [`watch`]).
+//!
+//! Plugins resolve names, paths and ids, name referenced objects and list
+//! pages through it (the WIT `inventory` interface), so on a warm index none
+//! of that costs a vCenter round trip, whatever the inventory's size. A
+//! change made through this server is applied at once (the gateway reports
+//! what a state-changing call touched, and the index re-reads just those
+//! objects); a change made elsewhere arrives on the feed. While the feed is
+//! down, queries fall back to direct reads, and `/readyz` says so.
+
+pub mod cursor;
+pub mod index;
+pub mod kind;
+pub mod resolve;
+pub mod select;
+pub mod watch;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::error::VsError;
+use crate::vsphere::{
+    Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, RetrieveSpec, UpdateKind,
+};
+
+pub use cursor::CursorSigner;
+pub use index::{Entry, Index};
+pub use kind::Kind;
+pub use select::{Condition, MatchOp, Page, Query};
+
+/// Without a reply from the feed for this long, the stream counts as stalled.
+const STALLED_AFTER: Duration = Duration::from_secs(9);
+
+/// Where the update stream stands.
+#[derive(Debug, Clone)]
+enum Stream {
+    /// Not yet read.
+    Starting,
+    /// Applying updates; the last reply from the feed came at `last_reply`.
+    Live { last_reply: Instant },
+    /// Broken since `since`; queries read directly.
+    Down { reason: String, since: Instant },
+}
+
+/// The index's health, for `/readyz` and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexStatus {
+    /// Whether queries are answered from a current index.
+    pub live: bool,
+    /// `live`, `starting`, `stalled` or `fallback`.
+    pub state: &'static str,
+    /// Objects indexed.
+    pub objects: usize,
+    /// Why it is not live, when it is not.
+    pub reason: Option<String>,
+}
+
+struct State {
+    index: Index,
+    stream: Stream,
+}
+
+/// The index and the follower that keeps it current.
+pub struct InventoryService {
+    backend: Arc<dyn Backend>,
+    state: RwLock<State>,
+    signer: CursorSigner,
+}
+
+impl std::fmt::Debug for InventoryService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InventoryService")
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InventoryService {
+    /// An empty index over `backend`; [`InventoryService::start`] fills it.
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<Self> {
+        Arc::new(InventoryService {
+            backend,
+            state: RwLock::new(State {
+                index: Index::new(),
+                stream: Stream::Starting,
+            }),
+            signer: CursorSigner::random(),
+        })
+    }
+
+    /// Start following the backend's feed, and wait up to `warm_up` for the
+    /// first full read so that the first tool calls are served from the
+    /// index. The follower stops when the service is dropped.
+    pub async fn start(self: &Arc<Self>, warm_up: Duration) {
+        tokio::spawn(watch::follow(Arc::downgrade(self)));
+        let deadline = Instant::now() + warm_up;
+        while Instant::now() < deadline {
+            if !matches!(self.read_state().stream, Stream::Starting) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The index's health.
+    pub fn status(&self) -> IndexStatus {
+        let state = self.read_state();
+        let objects = state.index.len();
+        match &state.stream {
+            Stream::Live { last_reply } if last_reply.elapsed() < STALLED_AFTER => IndexStatus {
+                live: true,
+                state: "live",
+                objects,
+                reason: None,
+            },
+            Stream::Live { last_reply } => IndexStatus {
+                live: false,
+                state: "stalled",
+                objects,
+                reason: Some(format!(
+                    "no reply from vCenter's update stream for {} s",
+                    last_reply.elapsed().as_secs()
+                )),
+            },
+            Stream::Starting => IndexStatus {
+                live: false,
+                state: "starting",
+                objects,
+                reason: Some("the first read of the inventory has not finished".into()),
+            },
+            Stream::Down { reason, since } => IndexStatus {
+                live: false,
+                state: "fallback",
+                objects,
+                reason: Some(format!(
+                    "{reason} ({} s ago); reading vCenter directly until it is re-established",
+                    since.elapsed().as_secs()
+                )),
+            },
+        }
+    }
+
+    /// Replace the whole index with a feed's first batch.
+    fn replace_all(&self, updates: &[ObjectUpdate]) {
+        let mut index = Index::new();
+        for u in updates {
+            index.apply(u);
+        }
+        let objects = index.len();
+        let mut state = self.write_state();
+        let was = std::mem::replace(
+            &mut state.stream,
+            Stream::Live {
+                last_reply: Instant::now(),
+            },
+        );
+        state.index = index;
+        drop(state);
+        match was {
+            Stream::Down { since, .. } => tracing::warn!(
+                objects,
+                down_for_secs = since.elapsed().as_secs(),
+                "inventory update stream re-established; the index is live again"
+            ),
+            _ => tracing::info!(objects, "inventory index loaded; following updates"),
+        }
+    }
+
+    /// Apply one batch of updates.
+    fn apply(&self, batch: &[ObjectUpdate]) {
+        let mut state = self.write_state();
+        for u in batch {
+            state.index.apply(u);
+        }
+    }
+
+    /// Note a reply from the feed (an empty batch is a reply too).
+    fn mark_alive(&self) {
+        let mut state = self.write_state();
+        if let Stream::Live { last_reply } = &mut state.stream {
+            *last_reply = Instant::now();
+        }
+    }
+
+    /// Mark the stream broken, logging it once.
+    fn stream_down(&self, reason: &str) {
+        let mut state = self.write_state();
+        if let Stream::Down { .. } = state.stream {
+            return;
+        }
+        state.stream = Stream::Down {
+            reason: reason.to_string(),
+            since: Instant::now(),
+        };
+        drop(state);
+        tracing::warn!(
+            reason,
+            "inventory update stream is down; falling back to direct reads and re-establishing it"
+        );
+    }
+
+    /// Read these objects again and apply what vCenter says now: current
+    /// properties, or gone. Objects of types the index does not hold are
+    /// ignored. A failed read leaves the index as it was (the feed will
+    /// bring the change).
+    pub async fn refresh(&self, refs: &[MoRef]) {
+        let ctx = CallContext {
+            correlation_id: "inventory".into(),
+            ..Default::default()
+        };
+        self.refresh_in(&ctx, refs).await;
+    }
+
+    async fn refresh_in(&self, ctx: &CallContext, refs: &[MoRef]) {
+        let mut by_type: BTreeMap<&str, Vec<MoRef>> = BTreeMap::new();
+        for r in refs.iter().filter(|r| watch::is_watched(&r.kind)) {
+            let group = by_type.entry(r.kind.as_str()).or_default();
+            if !group.contains(r) {
+                group.push(r.clone());
+            }
+        }
+        for (object_type, group) in by_type {
+            let properties = watch::properties_of(object_type);
+            match self.backend.read(ctx, &group, &properties).await {
+                Ok(found) => {
+                    let mut updates: Vec<ObjectUpdate> = found
+                        .into_iter()
+                        .map(|o| ObjectUpdate {
+                            kind: UpdateKind::Enter,
+                            reference: o.reference,
+                            changes: o
+                                .properties
+                                .into_iter()
+                                .map(|(p, v)| (p, Some(v)))
+                                .collect(),
+                        })
+                        .collect();
+                    for r in &group {
+                        if !updates.iter().any(|u| &u.reference == r) {
+                            updates.push(ObjectUpdate {
+                                kind: UpdateKind::Leave,
+                                reference: r.clone(),
+                                changes: Vec::new(),
+                            });
+                        }
+                    }
+                    self.apply(&updates);
+                }
+                Err(e) => {
+                    tracing::debug!(correlation_id = %ctx.correlation_id, error = %e, "re-reading changed objects for the index failed; the update stream will bring the change")
+                }
+            }
+        }
+    }
+
+    /// Run `query` on the current index, or on a one-off index read directly
+    /// from vCenter while the update stream is down.
+    pub async fn query<T>(
+        &self,
+        ctx: &CallContext,
+        query: impl FnOnce(&Index, &CursorSigner) -> T,
+    ) -> Result<T, VsError> {
+        if self.status().live {
+            let state = self.read_state();
+            return Ok(query(&state.index, &self.signer));
+        }
+        let index = self.read_directly(ctx).await?;
+        Ok(query(&index, &self.signer))
+    }
+
+    /// An index built from one full read of each watched type, for queries
+    /// while the stream is down.
+    async fn read_directly(&self, ctx: &CallContext) -> Result<Index, VsError> {
+        tracing::debug!(correlation_id = %ctx.correlation_id, "inventory index not live; reading the inventory directly");
+        let mut index = Index::new();
+        for object_type in watch::WATCHED_TYPES {
+            let spec = RetrieveSpec {
+                object_type: object_type.to_string(),
+                root: None,
+                recursive: true,
+                properties: watch::properties_of(object_type),
+            };
+            for object in self.backend.retrieve(ctx, &spec).await? {
+                index.apply(&ObjectUpdate {
+                    kind: UpdateKind::Enter,
+                    reference: object.reference,
+                    changes: object
+                        .properties
+                        .into_iter()
+                        .map(|(p, v)| (p, Some(v)))
+                        .collect(),
+                });
+            }
+        }
+        Ok(index)
+    }
+
+    /// Resolve a name, inventory path or id to one object of `kind`.
+    pub async fn resolve(
+        &self,
+        ctx: &CallContext,
+        kind: Kind,
+        argument: &str,
+    ) -> Result<Entry, VsError> {
+        self.query(ctx, |index, _| index.resolve(kind, argument))
+            .await?
+    }
+
+    /// The entries of these objects, `None` where the index does not hold one.
+    pub async fn lookup(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+    ) -> Result<Vec<Option<Entry>>, VsError> {
+        self.query(ctx, |index, _| {
+            refs.iter().map(|r| index.entry(r)).collect()
+        })
+        .await
+    }
+
+    /// One page of the objects matching `query`.
+    pub async fn select(
+        &self,
+        ctx: &CallContext,
+        query: &Query,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, VsError> {
+        self.query(ctx, |index, signer| {
+            index.select(query, limit, cursor, signer)
+        })
+        .await?
+    }
+}
+
+#[async_trait]
+impl ChangeObserver for InventoryService {
+    async fn changed(&self, ctx: &CallContext, refs: &[MoRef]) {
+        self.refresh_in(ctx, refs).await;
+    }
+}

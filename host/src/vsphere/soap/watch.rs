@@ -1,0 +1,247 @@
+//! The inventory update feed over SOAP: a private PropertyCollector with one
+//! filter over a container view of the whole inventory (plus the root
+//! folder), read with `WaitForUpdatesEx` and its version, so that after the
+//! first full read only changes cross the wire.
+//!
+//! Each wait is bounded (`maxWaitSeconds`) and its HTTP request gets only a
+//! short grace beyond that, so a stalled vCenter shows within seconds as a
+//! failed wait, which breaks the feed; the index then falls back to direct
+//! reads and watches again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value, json};
+
+use super::Inner;
+use super::decode::unbox;
+use crate::error::VsError;
+use crate::vsphere::{CallContext, MoRef, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
+
+/// How long a wait's HTTP request may run past its `maxWaitSeconds`.
+const WAIT_GRACE: Duration = Duration::from_secs(5);
+
+fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// An update feed in the backend's session.
+pub(super) struct SoapFeed {
+    inner: Arc<Inner>,
+    ctx: CallContext,
+    collector: MoRef,
+    view: MoRef,
+    version: String,
+    generation: u64,
+}
+
+impl Inner {
+    /// Create the collector, the view and the filter.
+    pub(super) async fn watch(self: &Arc<Self>, spec: &WatchSpec) -> Result<SoapFeed, VsError> {
+        let ctx = CallContext {
+            correlation_id: "inventory-watch".into(),
+            ..Default::default()
+        };
+        let generation = self.session.generation();
+        let collector = self
+            .call(
+                &ctx,
+                &self.refs.property_collector,
+                "CreatePropertyCollector",
+                &Map::new(),
+            )
+            .await?;
+        let collector = MoRef::from_json(&collector).ok_or_else(|| {
+            VsError::Internal(format!(
+                "CreatePropertyCollector returned {collector}, not a collector"
+            ))
+        })?;
+        let types: Vec<&str> = spec.types.iter().map(|(t, _)| t.as_str()).collect();
+        let view = self
+            .call(
+                &ctx,
+                &self.refs.view_manager,
+                "CreateContainerView",
+                &object(json!({
+                    "container": self.refs.root_folder.to_json(),
+                    "type": types,
+                    "recursive": true,
+                })),
+            )
+            .await?;
+        let view = MoRef::from_json(&view).ok_or_else(|| {
+            VsError::Internal(format!("CreateContainerView returned {view}, not a view"))
+        })?;
+        let prop_set: Vec<Value> = spec
+            .types
+            .iter()
+            .map(|(t, paths)| json!({"type": t, "all": false, "pathSet": paths}))
+            .collect();
+        let filter = object(json!({
+            "spec": {
+                "propSet": prop_set,
+                "objectSet": [
+                    {
+                        "obj": view.to_json(),
+                        "skip": true,
+                        "selectSet": [{
+                            "_typeName": "TraversalSpec",
+                            "name": "traverseView",
+                            "type": "ContainerView",
+                            "path": "view",
+                            "skip": false
+                        }]
+                    },
+                    { "obj": self.refs.root_folder.to_json(), "skip": false }
+                ]
+            },
+            "partialUpdates": false
+        }));
+        self.call(&ctx, &collector, "CreateFilter", &filter).await?;
+        Ok(SoapFeed {
+            inner: self.clone(),
+            ctx,
+            collector,
+            view,
+            version: String::new(),
+            generation,
+        })
+    }
+}
+
+/// The object updates of one `UpdateSet`, in order.
+fn updates_in(set: &Value) -> Vec<ObjectUpdate> {
+    let mut out = Vec::new();
+    let filters = set.get("filterSet").and_then(Value::as_array);
+    for object_update in filters
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get("objectSet").and_then(Value::as_array))
+        .flatten()
+    {
+        let Some(reference) = object_update.get("obj").and_then(MoRef::from_json) else {
+            continue;
+        };
+        let kind = match object_update.get("kind").and_then(Value::as_str) {
+            Some("enter") => UpdateKind::Enter,
+            Some("leave") => UpdateKind::Leave,
+            _ => UpdateKind::Modify,
+        };
+        let changes = object_update
+            .get("changeSet")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|change| {
+                let name = change.get("name")?.as_str()?.to_string();
+                let removed = matches!(
+                    change.get("op").and_then(Value::as_str),
+                    Some("remove") | Some("indirectRemove")
+                );
+                let value = if removed {
+                    None
+                } else {
+                    change
+                        .get("val")
+                        .cloned()
+                        .map(unbox)
+                        .filter(|v| !v.is_null())
+                };
+                Some((name, value))
+            })
+            .collect();
+        out.push(ObjectUpdate {
+            kind,
+            reference,
+            changes,
+        });
+    }
+    out
+}
+
+#[async_trait]
+impl UpdateFeed for SoapFeed {
+    async fn next(&mut self, wait: Duration) -> Result<Vec<ObjectUpdate>, VsError> {
+        let first = self.version.is_empty();
+        let wait_secs = wait.as_secs().max(1);
+        let args = object(json!({
+            "version": self.version,
+            "options": {"maxWaitSeconds": wait_secs}
+        }));
+        // The first read returns the whole inventory and gets the ordinary
+        // request timeout; later waits get only a short grace.
+        let timeout = (!first).then(|| Duration::from_secs(wait_secs) + WAIT_GRACE);
+        let set = self
+            .inner
+            .call_with_timeout(
+                &self.ctx,
+                &self.collector,
+                "WaitForUpdatesEx",
+                &args,
+                timeout,
+            )
+            .await?;
+        if set.is_null() {
+            return Ok(Vec::new());
+        }
+        if let Some(version) = set.get("version").and_then(Value::as_str) {
+            self.version = version.to_string();
+        }
+        Ok(updates_in(&set))
+    }
+
+    async fn close(self: Box<Self>) {
+        if self.inner.session.generation() != self.generation {
+            return; // the session that held them is gone, and they with it
+        }
+        for (target, method) in [
+            (&self.collector, "DestroyPropertyCollector"),
+            (&self.view, "DestroyView"),
+        ] {
+            if let Err(e) = self
+                .inner
+                .call(&self.ctx, target, method, &Map::new())
+                .await
+            {
+                tracing::debug!(error = %e, method, "releasing the inventory feed failed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_sets_become_enters_modifies_and_leaves() {
+        let set = json!({
+            "_typeName": "UpdateSet",
+            "version": "2",
+            "filterSet": [{
+                "filter": {"type": "PropertyFilter", "value": "f-1"},
+                "objectSet": [
+                    {"kind": "enter", "obj": {"_typeName": "ManagedObjectReference", "type": "VirtualMachine", "value": "vm-1"},
+                     "changeSet": [{"name": "name", "op": "assign", "val": {"_typeName": "string", "_value": "db1"}}]},
+                    {"kind": "modify", "obj": {"type": "VirtualMachine", "value": "vm-2"},
+                     "changeSet": [{"name": "runtime.host", "op": "remove"}]},
+                    {"kind": "leave", "obj": {"type": "VirtualMachine", "value": "vm-3"}}
+                ]
+            }]
+        });
+        let updates = updates_in(&set);
+        assert_eq!(updates.len(), 3);
+        assert_eq!(updates[0].kind, UpdateKind::Enter);
+        assert_eq!(
+            updates[0].changes,
+            [("name".to_string(), Some(json!("db1")))]
+        );
+        assert_eq!(updates[1].changes, [("runtime.host".to_string(), None)]);
+        assert_eq!(updates[2].kind, UpdateKind::Leave);
+        assert!(updates_in(&Value::Null).is_empty());
+    }
+}
