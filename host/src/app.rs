@@ -76,6 +76,7 @@ pub async fn build_with(
         runtime,
         services,
         demo,
+        session_idle: session_idle(cli),
     }))
 }
 
@@ -83,6 +84,14 @@ pub async fn build_with(
 /// that the first calls are served from it; after that the server starts
 /// anyway and reads directly until the index is live.
 const INDEX_WARM_UP: Duration = Duration::from_secs(60);
+
+/// The idle limit of an MCP session: rmcp's 5 minutes, or the approval
+/// timeout plus a minute when that is longer, since a call waiting for an
+/// approval may send nothing on its session for the whole wait.
+fn session_idle(cli: &Cli) -> Duration {
+    let approval = Duration::from_secs(cli.approval_timeout_secs.clamp(1, MAX_APPROVAL_WAIT_SECS));
+    (approval + Duration::from_secs(60)).max(Duration::from_secs(300))
+}
 
 /// The longest `APPROVAL_TIMEOUT_SECS` honoured: one day.
 const MAX_APPROVAL_WAIT_SECS: u64 = 86_400;

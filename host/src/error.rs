@@ -77,6 +77,9 @@ pub enum VsError {
     /// Out of time.
     #[error("timeout: {0}")]
     Timeout(String),
+    /// The client cancelled the tool call.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
     /// Unexpected failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -99,6 +102,7 @@ impl VsError {
             VsError::ApprovalDenied { .. } => "approval_denied",
             VsError::Fault(_) => "vsphere_fault",
             VsError::Timeout(_) => "timeout",
+            VsError::Cancelled(_) => "cancelled",
             VsError::Internal(_) => "internal",
         }
     }

@@ -1,6 +1,8 @@
 //! The SOAP backend against a scripted in-process server, for the paths vcsim
 //! cannot produce: a retrieval that fails after its view was created (the
-//! view must still be destroyed) and a `missingSet` permission fault.
+//! view must still be destroyed), a `missingSet` permission fault, and a
+//! vCenter that stalls on a state change (the call times out within the
+//! request timeout, says its outcome is unknown, and is not resent).
 
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +22,8 @@ const ENV_END: &str = "</soapenv:Body></soapenv:Envelope>";
 enum Script {
     SystemError,
     NoPermission,
+    /// Never answer PowerOffVM_Task.
+    StallPowerOff,
 }
 
 fn method_of(body: &str) -> String {
@@ -63,6 +67,10 @@ async fn start(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
                     _ if !authed => (StatusCode::INTERNAL_SERVER_ERROR, "no session").into_response(),
                     "CreateContainerView" => ok(r#"<returnval type="ContainerView">session[s1]view-1</returnval>"#),
                     "DestroyView" | "Logout" => ok(""),
+                    "PowerOffVM_Task" if matches!(script, Script::StallPowerOff) => {
+                        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                        ok("")
+                    }
                     "RetrievePropertiesEx" => match script {
                         Script::SystemError => (
                             StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,7 +79,7 @@ async fn start(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
                             ),
                         )
                             .into_response(),
-                        Script::NoPermission => ok(concat!(
+                        Script::NoPermission | Script::StallPowerOff => ok(concat!(
                             r#"<returnval><objects><obj type="HostSystem">host-1</obj><propSet><name>name</name><val xsi:type="xsd:string">esx1</val></propSet>"#,
                             r#"<missingSet><path>config</path><fault><fault xsi:type="NoPermission"><object type="HostSystem">host-1</object><privilegeId>System.Read</privilegeId></fault>"#,
                             r#"<localizedMessage>Permission to perform this operation was denied.</localizedMessage></fault></missingSet></objects></returnval>"#
@@ -151,5 +159,43 @@ async fn a_permission_fault_in_missing_set_is_reported() {
         seen.last().map(String::as_str),
         Some("DestroyView"),
         "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_state_change_that_stalls_times_out_as_unknown_and_is_not_resent() {
+    let (url, seen) = start(Script::StallPowerOff).await;
+    let mut config = SoapConfig::new(url, "u", Password::new("p"));
+    config.request_timeout = std::time::Duration::from_secs(2);
+    let b = SoapBackend::connect(config).await.unwrap();
+    let started = std::time::Instant::now();
+    let vm = vmware_mcp::vsphere::MoRef::new("VirtualMachine", "vm-1");
+    let err = b
+        .invoke(
+            &CallContext::default(),
+            &vm,
+            "PowerOffVM_Task",
+            &Default::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "bounded by the 2 s request timeout: {:?}",
+        started.elapsed()
+    );
+    let VsError::Timeout(message) = err else {
+        panic!("{err:?}")
+    };
+    assert!(message.contains("within 2 s"), "{message}");
+    assert!(
+        message.contains("unknown") && message.contains("not retried"),
+        "{message}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter().filter(|m| *m == "PowerOffVM_Task").count(),
+        1,
+        "sent once, never resent: {seen:?}"
     );
 }

@@ -91,6 +91,11 @@ impl Vcsim {
         }
     }
 
+    /// The simulator's process id (to pause it with SIGSTOP, as a stalled vCenter).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Server options for a `vmware-mcp` pointed at this simulator, trusting its CA.
     pub fn server_options(&self) -> ServerOptions {
         let password_file = scratch_file(

@@ -35,6 +35,10 @@ pub struct App {
     pub services: Arc<HostServices>,
     /// Whether the simulated inventory is in use.
     pub demo: bool,
+    /// How long an MCP session may stay silent before it is closed: longer
+    /// than the longest approval wait, so that a call waiting for an
+    /// operator never loses its session (and its answer) to the idle limit.
+    pub session_idle: std::time::Duration,
 }
 
 impl App {

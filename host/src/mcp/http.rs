@@ -29,11 +29,10 @@ pub fn router(
     config.cancellation_token = shutdown;
     config = config.with_allowed_hosts(allowed_hosts);
     let handler = McpHandler::new(app.clone());
-    let service = StreamableHttpService::new(
-        move || Ok(handler.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = Some(app.session_idle);
+    let service =
+        StreamableHttpService::new(move || Ok(handler.clone()), Arc::new(sessions), config);
     let protected = Router::new()
         .nest_service("/mcp", service)
         .route("/metrics", get(metrics))

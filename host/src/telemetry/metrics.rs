@@ -80,6 +80,8 @@ pub mod names {
     pub const PLUGINS: &str = "vmware_mcp_plugin_info";
     /// Seconds since start.
     pub const UPTIME: &str = "vmware_mcp_uptime_seconds";
+    /// Tool calls the client cancelled while host work was pending, by tool.
+    pub const CANCELLED_CALLS: &str = "vmware_mcp_cancelled_calls_total";
     /// Objects in the inventory index.
     pub const INVENTORY_OBJECTS: &str = "vmware_mcp_inventory_objects";
     /// 1 while the inventory index follows vCenter's update stream, 0 while it falls back to direct reads.
@@ -113,6 +115,10 @@ impl Metrics {
             ),
             (names::UPTIME, "Seconds since the server started."),
             (names::INVENTORY_OBJECTS, "Objects in the inventory index."),
+            (
+                names::CANCELLED_CALLS,
+                "Tool calls cancelled by the client while host work was pending; that work was dropped.",
+            ),
             (
                 names::INVENTORY_LIVE,
                 "1 while the inventory index follows vCenter's update stream; 0 while it reads directly.",

@@ -13,11 +13,12 @@ use crate::runtime::bindings::approval::{Action, Grant, Host};
 use crate::runtime::bindings::types::Error;
 use crate::runtime::state::PluginState;
 use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent};
+use crate::wit_host::OnCancel;
 
 impl Host for PluginState {
     fn request(&mut self, action: Action) -> Result<Grant, Error> {
         let plugin = self.plugin.group.clone();
-        let grant = self.host_call(|env| async move {
+        let grant = self.host_call(OnCancel::Drop, "an approval", |env| async move {
             let request = ActionRequest {
                 operation: action.operation,
                 summary: action.summary,

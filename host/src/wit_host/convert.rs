@@ -46,6 +46,7 @@ impl From<VsError> for wit::Error {
                 detail: f.detail.to_string(),
             }),
             VsError::Timeout(m) => wit::Error::Timeout(m),
+            VsError::Cancelled(m) => wit::Error::Cancelled(m),
             VsError::Internal(m) => wit::Error::Internal(m),
         }
     }
@@ -80,6 +81,7 @@ impl From<wit::Error> for VsError {
                     .unwrap_or(serde_json::Value::String(f.detail)),
             }),
             wit::Error::Timeout(m) => VsError::Timeout(m),
+            wit::Error::Cancelled(m) => VsError::Cancelled(m),
             wit::Error::Internal(m) => VsError::Internal(m),
         }
     }

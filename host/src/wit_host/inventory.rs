@@ -7,6 +7,7 @@ use crate::runtime::bindings::inventory as wit;
 use crate::runtime::bindings::types::{Error, ObjectRef};
 use crate::runtime::state::PluginState;
 use crate::vsphere::MoRef;
+use crate::wit_host::OnCancel;
 
 impl From<wit::Kind> for Kind {
     fn from(k: wit::Kind) -> Self {
@@ -58,7 +59,7 @@ fn query(q: wit::Query) -> Query {
 
 impl wit::Host for PluginState {
     fn resolve(&mut self, kind: wit::Kind, argument: String) -> Result<wit::Entry, Error> {
-        let entry = self.host_call(|env| async move {
+        let entry = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services
                 .inventory
                 .resolve(&env.ctx, kind.into(), &argument)
@@ -70,8 +71,9 @@ impl wit::Host for PluginState {
     fn lookup(&mut self, refs: Vec<ObjectRef>) -> Vec<Option<wit::Entry>> {
         let refs: Vec<MoRef> = refs.into_iter().map(MoRef::from).collect();
         let count = refs.len();
-        let found = self
-            .host_call(|env| async move { env.services.inventory.lookup(&env.ctx, &refs).await });
+        let found = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
+            env.services.inventory.lookup(&env.ctx, &refs).await
+        });
         match found {
             Ok(entries) => entries.into_iter().map(|e| e.map(Into::into)).collect(),
             Err(e) => {
@@ -88,7 +90,7 @@ impl wit::Host for PluginState {
         cursor: Option<String>,
     ) -> Result<wit::Page, Error> {
         let q = query(q);
-        let page = self.host_call(|env| async move {
+        let page = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services
                 .inventory
                 .select(&env.ctx, &q, limit, cursor.as_deref())

@@ -35,6 +35,8 @@ pub fn error(e: now::Error) -> types::Error {
             detail: f.detail,
         }),
         now::Error::Timeout(m) => types::Error::Timeout(m),
+        // 0.1.0 has no `cancelled`: the nearest honest kind is `internal`.
+        now::Error::Cancelled(m) => types::Error::Internal(m),
         now::Error::Internal(m) => types::Error::Internal(m),
     }
 }

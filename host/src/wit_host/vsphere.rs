@@ -3,16 +3,19 @@
 
 use serde_json::{Map, Value};
 
+use crate::approval::classify;
 use crate::error::VsError;
 use crate::runtime::bindings::types::{Error, ObjectRef};
 use crate::runtime::bindings::vsphere::{Host, ObjectContent, Property, RetrieveRequest};
 use crate::runtime::state::PluginState;
 use crate::vsphere::{MoRef, RetrieveSpec};
+use crate::wit_host::OnCancel;
 
 impl Host for PluginState {
     fn service_content(&mut self) -> Result<String, Error> {
-        let content = self
-            .host_call(|env| async move { env.services.gateway.service_content(&env.ctx).await })?;
+        let content = self.host_call(OnCancel::Drop, "the service content", |env| async move {
+            env.services.gateway.service_content(&env.ctx).await
+        })?;
         Ok(content.to_string())
     }
 
@@ -23,8 +26,9 @@ impl Host for PluginState {
             recursive: request.recursive,
             properties: request.properties,
         };
-        let objects = self
-            .host_call(|env| async move { env.services.gateway.retrieve(&env.ctx, &spec).await })?;
+        let objects = self.host_call(OnCancel::Drop, "a vCenter read", |env| async move {
+            env.services.gateway.retrieve(&env.ctx, &spec).await
+        })?;
         Ok(to_wit(objects))
     }
 
@@ -34,7 +38,7 @@ impl Host for PluginState {
         properties: Vec<String>,
     ) -> Result<Vec<ObjectContent>, Error> {
         let refs: Vec<MoRef> = refs.into_iter().map(MoRef::from).collect();
-        let objects = self.host_call(|env| async move {
+        let objects = self.host_call(OnCancel::Drop, "a vCenter read", |env| async move {
             env.services
                 .gateway
                 .read(&env.ctx, &refs, &properties)
@@ -51,7 +55,15 @@ impl Host for PluginState {
     ) -> Result<String, Error> {
         let args = parse_arguments(&method, &arguments)?;
         let target = MoRef::from(target);
-        let result = self.host_call(|env| async move {
+        // A read can be dropped when the client cancels; a state change
+        // already sent runs to completion and the log says how it ended.
+        let on_cancel = if classify::is_read_only(&target.kind, &method) {
+            OnCancel::Drop
+        } else {
+            OnCancel::Finish
+        };
+        let what = format!("{method} on {target}");
+        let result = self.host_call(on_cancel, &what, |env| async move {
             env.services
                 .gateway
                 .invoke(&env.ctx, &env.grants, &target, &method, &args)

@@ -41,6 +41,7 @@ impl Error {
             Error::ApprovalDenied(_) => "approval-denied",
             Error::VsphereFault(_) => "vsphere-fault",
             Error::Timeout(_) => "timeout",
+            Error::Cancelled(_) => "cancelled",
             Error::Internal(_) => "internal",
         }
     }
@@ -53,6 +54,7 @@ impl Error {
             | Error::InvalidArgument(m)
             | Error::InvalidState(m)
             | Error::Timeout(m)
+            | Error::Cancelled(m)
             | Error::Internal(m) => m.clone(),
             Error::Ambiguous(candidates) => {
                 let paths: Vec<&str> = candidates.iter().map(|c| c.path.as_str()).collect();

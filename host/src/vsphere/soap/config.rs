@@ -73,18 +73,21 @@ pub struct SoapConfig {
     pub ignore_ssl: bool,
     /// `VCENTER_CA_FILE`: a PEM bundle trusted in addition to the system roots.
     pub ca_file: Option<PathBuf>,
-    /// TCP + TLS connect timeout.
+    /// `VCENTER_CONNECT_TIMEOUT_SECS`: TCP + TLS connect timeout.
     pub connect_timeout: Duration,
-    /// Timeout of one SOAP request (a long WaitForUpdatesEx gets its own).
+    /// `VCENTER_REQUEST_TIMEOUT_SECS`: how long one SOAP request may wait
+    /// for its reply. Short by default (30 s) so that a stalled vCenter
+    /// gives the agent a clear `timeout` well within its MCP session.
     pub request_timeout: Duration,
-    /// How long a task may run before the call returns [`VsError::Timeout`].
+    /// `VCENTER_TASK_TIMEOUT_SECS`: how long a task may run before the call
+    /// returns [`VsError::Timeout`] (the task itself runs on in vCenter).
     pub task_timeout: Duration,
     /// `maxObjects` per RetrievePropertiesEx page.
     pub page_size: u32,
 }
 
 impl SoapConfig {
-    /// A config with the default timeouts (connect 30 s, request 5 min,
+    /// A config with the default timeouts (connect 10 s, request 30 s,
     /// task 30 min), verification on, and pages of 1,000 objects.
     pub fn new(host: impl Into<String>, user: impl Into<String>, password: Password) -> Self {
         SoapConfig {
@@ -93,15 +96,16 @@ impl SoapConfig {
             password,
             ignore_ssl: false,
             ca_file: None,
-            connect_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
             task_timeout: Duration::from_secs(30 * 60),
             page_size: 1000,
         }
     }
 
     /// Read `VCENTER_HOST`, `VCENTER_USER`, `VCENTER_PASSWORD_SECRET_PATH`,
-    /// `VCENTER_IGNORE_SSL` and `VCENTER_CA_FILE`.
+    /// `VCENTER_IGNORE_SSL`, `VCENTER_CA_FILE` and the three
+    /// `VCENTER_*_TIMEOUT_SECS`.
     pub fn from_env() -> Result<Self, VsError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -132,7 +136,42 @@ impl SoapConfig {
         cfg.ca_file = get("VCENTER_CA_FILE")
             .filter(|v| !v.trim().is_empty())
             .map(PathBuf::from);
+        for (name, slot, max) in [
+            (
+                "VCENTER_CONNECT_TIMEOUT_SECS",
+                &mut cfg.connect_timeout,
+                600,
+            ),
+            (
+                "VCENTER_REQUEST_TIMEOUT_SECS",
+                &mut cfg.request_timeout,
+                3600,
+            ),
+            ("VCENTER_TASK_TIMEOUT_SECS", &mut cfg.task_timeout, 86_400),
+        ] {
+            if let Some(secs) = seconds(&get, name, max)? {
+                *slot = Duration::from_secs(secs);
+            }
+        }
         Ok(cfg)
+    }
+}
+
+/// A whole number of seconds from 1 to `max`, if the variable is set.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    max: u64,
+) -> Result<Option<u64>, VsError> {
+    let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(secs) if (1..=max).contains(&secs) => Ok(Some(secs)),
+        _ => Err(VsError::InvalidArgument(format!(
+            "{name} must be a whole number of seconds from 1 to {max}, not '{}'",
+            raw.chars().take(32).collect::<String>()
+        ))),
     }
 }
 
@@ -180,5 +219,53 @@ mod tests {
         let empty = Password::from_file(&file).unwrap_err();
         assert!(empty.to_string().contains("empty"));
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn timeouts_come_from_the_environment_and_bad_ones_are_refused() {
+        let dir = std::env::temp_dir().join(format!("soap-timeouts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pw");
+        std::fs::write(&file, "pw\n").unwrap();
+        let vars = |extra: &[(&str, &str)]| {
+            let mut m: HashMap<String, String> = HashMap::from([
+                ("VCENTER_HOST".to_string(), "vc01".to_string()),
+                ("VCENTER_USER".to_string(), "u".to_string()),
+                (
+                    "VCENTER_PASSWORD_SECRET_PATH".to_string(),
+                    file.display().to_string(),
+                ),
+            ]);
+            for (k, v) in extra {
+                m.insert(k.to_string(), v.to_string());
+            }
+            m
+        };
+        let defaults = SoapConfig::from_lookup(|k| vars(&[]).get(k).cloned()).unwrap();
+        assert_eq!(defaults.connect_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.request_timeout, Duration::from_secs(30));
+        let set = vars(&[
+            ("VCENTER_CONNECT_TIMEOUT_SECS", "3"),
+            ("VCENTER_REQUEST_TIMEOUT_SECS", "7"),
+            ("VCENTER_TASK_TIMEOUT_SECS", "90"),
+        ]);
+        let cfg = SoapConfig::from_lookup(|k| set.get(k).cloned()).unwrap();
+        assert_eq!(
+            (cfg.connect_timeout, cfg.request_timeout, cfg.task_timeout),
+            (
+                Duration::from_secs(3),
+                Duration::from_secs(7),
+                Duration::from_secs(90)
+            )
+        );
+        for bad in ["0", "-1", "soon", "99999999"] {
+            let v = vars(&[("VCENTER_REQUEST_TIMEOUT_SECS", bad)]);
+            let e = SoapConfig::from_lookup(|k| v.get(k).cloned()).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("VCENTER_REQUEST_TIMEOUT_SECS must be a whole number"),
+                "{e}"
+            );
+        }
     }
 }

@@ -354,11 +354,7 @@ impl Inner {
         match self.send(ctx, this, method, args, timeout).await {
             Err(e) if is_not_authenticated(&e) => {
                 self.relogin(ctx, generation).await?;
-                let read_only = self
-                    .schema
-                    .method(&this.kind, method)
-                    .is_some_and(schema::Method::is_read_only);
-                if read_only {
+                if self.is_read_only(this, method) {
                     self.send(ctx, this, method, args, timeout).await
                 } else {
                     Err(outcome_unknown(&e, method, this))
@@ -366,6 +362,13 @@ impl Inner {
             }
             other => other,
         }
+    }
+
+    /// Whether the schema says `method` only reads, so resending it is safe.
+    fn is_read_only(&self, this: &MoRef, method: &str) -> bool {
+        self.schema
+            .method(&this.kind, method)
+            .is_some_and(schema::Method::is_read_only)
     }
 
     /// `invoke` without the plugin-facing checks: call, then await a Task.
@@ -380,7 +383,16 @@ impl Inner {
             .schema
             .method(&target.kind, method)
             .is_some_and(schema::Method::returns_task);
-        let result = self.call(ctx, target, method, args).await?;
+        let result = match self.call(ctx, target, method, args).await {
+            Ok(result) => result,
+            Err(VsError::Timeout(m)) if !self.is_read_only(target, method) => {
+                return Err(VsError::Timeout(format!(
+                    "{method} on {target} was sent, but {m}. Whether it took effect is unknown (no task \
+                     reference came back) and it was not retried: check the object's state before trying again"
+                )));
+            }
+            Err(e) => return Err(e),
+        };
         if !returns_task {
             return Ok(result);
         }

@@ -219,13 +219,17 @@ impl Inner {
                     "{label}: task {task} is still running"
                 )));
             }
-            let wait = remaining.min(MAX_WAIT).as_secs().max(1);
+            // Each wait is bounded by the request timeout (half of it waiting
+            // for changes, the rest as grace), so a stalled vCenter shows as a
+            // timeout after at most one request timeout, not after a long wait.
+            let request_timeout = self.transport.request_timeout();
+            let wait = remaining
+                .min(MAX_WAIT)
+                .min(request_timeout / 2)
+                .as_secs()
+                .max(1);
             let args = object(json!({"version": version, "options": {"maxWaitSeconds": wait}}));
-            let http_timeout = Duration::from_secs(wait)
-                + self
-                    .transport
-                    .request_timeout()
-                    .min(Duration::from_secs(60));
+            let http_timeout = request_timeout.max(Duration::from_secs(wait + 1));
             let update = self
                 .call_with_timeout(
                     ctx,

@@ -38,6 +38,7 @@ pub struct Transport {
     endpoint: Endpoint,
     soap_action: RwLock<String>,
     requests: AtomicU64,
+    connect_timeout: Duration,
     request_timeout: Duration,
 }
 
@@ -105,6 +106,7 @@ impl Transport {
             endpoint,
             soap_action: RwLock::new("\"urn:vim25\"".into()),
             requests: AtomicU64::new(0),
+            connect_timeout: cfg.connect_timeout,
             request_timeout: cfg.request_timeout,
         })
     }
@@ -135,8 +137,18 @@ impl Transport {
         let e = e.without_url();
         let text = chain(&e);
         let url = &self.endpoint;
+        // A timed-out request's connection is dropped with it, never reused.
+        if e.is_timeout() && e.is_connect() {
+            return VsError::Timeout(format!(
+                "could not connect to {url} within {} s (VCENTER_CONNECT_TIMEOUT_SECS)",
+                self.connect_timeout.as_secs()
+            ));
+        }
         if e.is_timeout() {
-            return VsError::Timeout(format!("no reply from {url} within {}s", timeout.as_secs()));
+            return VsError::Timeout(format!(
+                "no reply from {url} within {} s; vCenter may be stalled or overloaded",
+                timeout.as_secs()
+            ));
         }
         let lower = text.to_ascii_lowercase();
         if lower.contains("certificate")

@@ -1,0 +1,146 @@
+//! A stalled vCenter (vcsim paused with SIGSTOP): the agent gets a clear
+//! `timeout` within the configured request timeout plus 2 s, a cancelled
+//! call frees its work at once, `/readyz` goes not-ready within 10 s and
+//! ready again after the resume, and calls work again.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use vmware_mcp_e2e::{Server, Vcsim, call};
+
+/// The request timeout the server is given.
+const REQUEST_TIMEOUT_SECS: u64 = 4;
+
+fn signal(pid: u32, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {sig} {pid}");
+}
+
+async fn readyz(server: &Server) -> (u16, Value) {
+    let r = reqwest::get(format!("{}/readyz", server.base_url))
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// How long until `/readyz` says `ready`, failing after `within`.
+async fn until_readyz(server: &Server, ready: bool, within: Duration) -> (Duration, Value) {
+    let started = Instant::now();
+    loop {
+        let (status, body) = readyz(server).await;
+        if (status == 200) == ready {
+            return (started.elapsed(), body);
+        }
+        assert!(
+            started.elapsed() < within,
+            "/readyz not {} within {within:?}: {status} {body}",
+            if ready { "ready" } else { "unready" }
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
+    let sim = Vcsim::start("stalled-vcenter", &["-model", "vpx", "-vms", "2"]);
+    let server = Server::start(
+        "stalled-vcenter",
+        sim.server_options().env(
+            "VCENTER_REQUEST_TIMEOUT_SECS",
+            REQUEST_TIMEOUT_SECS.to_string(),
+        ),
+    );
+    let client = server.client().await;
+    until_readyz(&server, true, Duration::from_secs(10)).await;
+    let vm = call(&client, "infra.vmware.vms.listVMs", json!({"limit": 1}))
+        .await
+        .unwrap()
+        .json["vms"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    signal(sim.pid(), "-STOP");
+    let stalled_at = Instant::now();
+
+    // A call that needs vCenter gets a clear timeout within the bound + 2 s.
+    let started = Instant::now();
+    let r = call(&client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm}))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(r.is_error, "{}", r.text);
+    assert_eq!(r.error_kind(), "timeout", "{}", r.text);
+    assert!(
+        r.error_message()
+            .contains(&format!("within {REQUEST_TIMEOUT_SECS} s")),
+        "the message states the real bound: {}",
+        r.error_message()
+    );
+    assert!(
+        took < Duration::from_secs(REQUEST_TIMEOUT_SECS + 2),
+        "timeout after {took:?}, bound {REQUEST_TIMEOUT_SECS} s + 2 s"
+    );
+
+    // /readyz notices within 10 s of the stall.
+    let (_, body) = until_readyz(
+        &server,
+        false,
+        Duration::from_secs(10).saturating_sub(stalled_at.elapsed()),
+    )
+    .await;
+    assert_ne!(body["vsphere"], "up", "{body}");
+
+    // A call the client gives up on (the rmcp client cancels a call whose
+    // future is dropped) frees its work at once, long before the timeout.
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(800),
+        call(&client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm})),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the call was still waiting on vCenter");
+    let started = Instant::now();
+    loop {
+        if server
+            .log_text()
+            .contains("the client cancelled the call; its pending host work was dropped")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the cancelled call's work was not dropped: {}",
+            server
+                .log_text()
+                .lines()
+                .rev()
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    signal(sim.pid(), "-CONT");
+    let (_, body) = until_readyz(&server, true, Duration::from_secs(30)).await;
+    assert_eq!(body["vsphere"], "up", "{body}");
+    let r = call(&client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm}))
+        .await
+        .unwrap();
+    assert!(!r.is_error, "calls work after the resume: {}", r.text);
+    let metrics = call(&client, "infra.vmware.getMetrics", json!({}))
+        .await
+        .unwrap()
+        .json;
+    assert!(
+        metrics
+            .to_string()
+            .contains("vmware_mcp_cancelled_calls_total"),
+        "the cancellation is counted"
+    );
+    client.cancel().await.ok();
+}
