@@ -101,13 +101,17 @@ fn latin_look_alike(c: char) -> char {
     }
 }
 
+/// The most characters of one name a message quotes; longer input is cut
+/// there and its length given, so an error never repeats a huge argument.
+pub const MAX_SHOWN_CHARS: usize = 64;
+
 /// A name as messages show it: quoted, with white space and control or
 /// invisible characters escaped, so that ` db1` and `db1\t` are told apart
-/// from `db1` at a glance.
+/// from `db1` at a glance, and cut after [`MAX_SHOWN_CHARS`] characters.
 pub fn shown(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
+    let mut out = String::with_capacity(name.len().min(MAX_SHOWN_CHARS * 2) + 2);
     out.push('\'');
-    for c in name.chars() {
+    for c in name.chars().take(MAX_SHOWN_CHARS) {
         match c {
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
@@ -122,6 +126,10 @@ pub fn shown(name: &str) -> String {
         }
     }
     out.push('\'');
+    let total = name.chars().count();
+    if total > MAX_SHOWN_CHARS {
+        out.push_str(&format!("… ({total} characters)"));
+    }
     out
 }
 
@@ -187,5 +195,10 @@ mod tests {
         assert_eq!(shown("db1\t"), "'db1\\t'");
         assert_eq!(shown("db\u{00A0}1"), "'db\\u{00a0}1'");
         assert_eq!(shown("it's"), "'it\\'s'");
+        let long = shown(&"x".repeat(10_000));
+        assert!(
+            long.len() < 100 && long.ends_with("(10000 characters)"),
+            "{long}"
+        );
     }
 }
