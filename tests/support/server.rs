@@ -210,6 +210,32 @@ impl Server {
         self.child.id()
     }
 
+    /// `GET /readyz`: (status, JSON body or null).
+    pub async fn readyz(&self) -> (u16, Value) {
+        let r = reqwest::get(format!("{}/readyz", self.base_url))
+            .await
+            .expect("/readyz answers");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Poll `/readyz` until it says `ready` (200) or not (503); returns how
+    /// long that took and the body. Fails after `within`.
+    pub async fn until_readyz(&self, ready: bool, within: Duration) -> (Duration, Value) {
+        let started = Instant::now();
+        loop {
+            let (status, body) = self.readyz().await;
+            if (status == 200) == ready {
+                return (started.elapsed(), body);
+            }
+            assert!(
+                started.elapsed() < within,
+                "/readyz not {} within {within:?}: {status} {body}",
+                if ready { "ready" } else { "unready" }
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// The MCP endpoint.
     pub fn mcp_url(&self) -> String {
         format!("{}/mcp", self.base_url)

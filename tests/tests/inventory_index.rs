@@ -136,29 +136,6 @@ async fn another_clients_changes_reach_the_index_within_two_seconds() {
     client.cancel().await.ok();
 }
 
-async fn readyz(server: &Server) -> (u16, Value) {
-    let r = reqwest::get(format!("{}/readyz", server.base_url))
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-async fn wait_for_readyz(server: &Server, ready: bool, within: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let (status, body) = readyz(server).await;
-        if (status == 200) == ready {
-            return body;
-        }
-        assert!(
-            started.elapsed() < within,
-            "/readyz did not become {} within {within:?}: {status} {body}",
-            if ready { "ready" } else { "not ready" }
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -182,7 +159,7 @@ async fn a_vcenter_restart_is_survived_with_a_fallback_and_readyz_says_so() {
     let sim = Vcsim::start("index-restart", &flags);
     let server = Server::start("index-restart", sim.server_options());
     let client = server.client().await;
-    let body = wait_for_readyz(&server, true, Duration::from_secs(10)).await;
+    let (_, body) = server.until_readyz(true, Duration::from_secs(10)).await;
     assert_eq!(body["inventory"]["state"], "live", "{body}");
     let vm = call(&client, "infra.vmware.vms.listVMs", json!({"limit": 1}))
         .await
@@ -193,7 +170,7 @@ async fn a_vcenter_restart_is_survived_with_a_fallback_and_readyz_says_so() {
         .to_string();
 
     drop(sim);
-    let body = wait_for_readyz(&server, false, Duration::from_secs(10)).await;
+    let (_, body) = server.until_readyz(false, Duration::from_secs(10)).await;
     assert_ne!(body["inventory"]["state"], "live", "{body}");
     assert!(
         server
@@ -203,7 +180,7 @@ async fn a_vcenter_restart_is_survived_with_a_fallback_and_readyz_says_so() {
     );
 
     let sim = Vcsim::start("index-restart", &flags);
-    let body = wait_for_readyz(&server, true, Duration::from_secs(30)).await;
+    let (_, body) = server.until_readyz(true, Duration::from_secs(30)).await;
     assert_eq!(body["inventory"]["state"], "live", "{body}");
     assert!(
         server

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use vmware_mcp_e2e::{Server, Vcsim, call};
 
 /// The request timeout the server is given.
@@ -20,30 +20,6 @@ fn signal(pid: u32, sig: &str) {
     assert!(status.success(), "kill {sig} {pid}");
 }
 
-async fn readyz(server: &Server) -> (u16, Value) {
-    let r = reqwest::get(format!("{}/readyz", server.base_url))
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
-/// How long until `/readyz` says `ready`, failing after `within`.
-async fn until_readyz(server: &Server, ready: bool, within: Duration) -> (Duration, Value) {
-    let started = Instant::now();
-    loop {
-        let (status, body) = readyz(server).await;
-        if (status == 200) == ready {
-            return (started.elapsed(), body);
-        }
-        assert!(
-            started.elapsed() < within,
-            "/readyz not {} within {within:?}: {status} {body}",
-            if ready { "ready" } else { "unready" }
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
     let sim = Vcsim::start("stalled-vcenter", &["-model", "vpx", "-vms", "2"]);
@@ -55,7 +31,7 @@ async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
         ),
     );
     let client = server.client().await;
-    until_readyz(&server, true, Duration::from_secs(10)).await;
+    server.until_readyz(true, Duration::from_secs(10)).await;
     let vm = call(&client, "infra.vmware.vms.listVMs", json!({"limit": 1}))
         .await
         .unwrap()
@@ -87,12 +63,12 @@ async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
     );
 
     // /readyz notices within 10 s of the stall.
-    let (_, body) = until_readyz(
-        &server,
-        false,
-        Duration::from_secs(10).saturating_sub(stalled_at.elapsed()),
-    )
-    .await;
+    let (_, body) = server
+        .until_readyz(
+            false,
+            Duration::from_secs(10).saturating_sub(stalled_at.elapsed()),
+        )
+        .await;
     assert_ne!(body["vsphere"], "up", "{body}");
 
     // A call the client gives up on (the rmcp client cancels a call whose
@@ -126,7 +102,7 @@ async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
     }
 
     signal(sim.pid(), "-CONT");
-    let (_, body) = until_readyz(&server, true, Duration::from_secs(30)).await;
+    let (_, body) = server.until_readyz(true, Duration::from_secs(30)).await;
     assert_eq!(body["vsphere"], "up", "{body}");
     let r = call(&client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm}))
         .await

@@ -6,15 +6,16 @@
 //! index.
 
 use vmware_plugin_sdk::inventory::{MatchOp, Query, select};
+use vmware_plugin_sdk::paging::{self, Paging};
 use vmware_plugin_sdk::prelude::*;
 
 use crate::summary::{SUMMARY_PROPS, schema_properties, summarize_with_names};
 
-/// Rows per page when the caller does not say: well under 100 KB of result.
-pub const DEFAULT_LIMIT: u32 = 50;
-
-/// The most rows one page may hold.
-pub const MAX_LIMIT: u32 = 500;
+/// Rows per page: 50 by default (well under 100 KB of result), at most 500.
+pub const PAGING: Paging = Paging {
+    default: 50,
+    max: 500,
+};
 
 /// The connection states a filter accepts (vim25 `HostSystemConnectionState`).
 pub const CONNECTION_STATES: [&str; 3] = ["connected", "notResponding", "disconnected"];
@@ -36,7 +37,7 @@ pub struct Filters {
 
 /// The input schema: filters and paging.
 pub fn input_schema() -> Value {
-    schema::object()
+    let filters = schema::object()
         .optional_string(
             "clusterName",
             "Only list hosts in this cluster: a name, an inventory path (e.g. DC0/host/C0) or an id (e.g. domain-c7).",
@@ -50,40 +51,18 @@ pub fn input_schema() -> Value {
             "inMaintenance",
             json!({"type": "boolean", "description": "Only hosts in maintenance mode (true) or out of it (false)."}),
             false,
-        )
-        .property(
-            "limit",
-            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                   "description": format!("Rows per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).")}),
-            false,
-        )
-        .optional_string("cursor", "The nextCursor of the previous page, with the same filters.")
-        .build()
+        );
+    PAGING.input(filters).build()
 }
 
 /// The result schema: `{hosts: [summary…], total, returned, nextCursor?}`.
 pub fn output_schema() -> Value {
-    let row = schema::result_object(&schema_properties());
-    let mut result = schema::result_object(&[
-        ("hosts", schema::array_of(row)),
-        ("total", schema::of("integer")),
-        ("returned", schema::of("integer")),
-    ]);
-    result["properties"]["nextCursor"] = json!({
-        "type": "string",
-        "description": "Pass as `cursor` for the next page; absent on the last page."
-    });
-    result
+    PAGING.output("hosts", schema::result_object(&schema_properties()))
 }
 
 /// One page of hosts matching `filters`.
 pub fn list_hosts(filters: &Filters) -> Result<Value> {
-    let limit = filters.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid_argument(format!(
-            "limit must be between 1 and {MAX_LIMIT}; got {limit}"
-        )));
-    }
+    let limit = PAGING.limit(filters.limit)?;
     let mut query = Query::new(Kind::HostSystem);
     let cluster = match &filters.cluster {
         Some(cluster) => Some(inventory::resolve(Kind::Cluster, cluster)?),
@@ -126,10 +105,7 @@ pub fn list_hosts(filters: &Filters) -> Result<Value> {
                 .map(|o| summarize_with_names(o, entry))
         })
         .collect();
-    let mut result = json!({ "hosts": rows, "total": page.total, "returned": rows.len() });
-    if let Some(cursor) = page.next_cursor {
-        result["nextCursor"] = json!(cursor);
-    }
+    let mut result = paging::result("hosts", rows, &page);
     if let Some(cluster) = cluster {
         result["cluster"] =
             json!({ "name": cluster.name, "id": cluster.reference.value, "path": cluster.path });

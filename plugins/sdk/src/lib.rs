@@ -14,6 +14,7 @@
 //!   path or managed object id to one object (`ambiguous` and `not-found`
 //!   errors help the caller), name referenced objects, list a page.
 //! - [`approval`], [`log`]: ask for permission, write structured log lines.
+//! - [`paging`]: the `limit`/`cursor` arguments and paged results of list tools.
 //! - [`schema`], [`json`]: build JSON Schemas and results.
 //!
 //! Only the modules that call imports ([`vsphere`], [`inventory`],
@@ -41,6 +42,7 @@ pub mod json;
 pub mod log;
 pub mod moref;
 pub mod object;
+pub mod paging;
 pub mod schema;
 /// Close-name suggestions and quoting names in messages (shared with the host).
 pub use vmware_names as suggest;

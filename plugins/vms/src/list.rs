@@ -10,14 +10,15 @@
 use std::collections::HashMap;
 
 use vmware_plugin_sdk::inventory::{MatchOp, Page, Query, select};
+use vmware_plugin_sdk::paging::{self, Paging};
 use vmware_plugin_sdk::prelude::*;
 
-/// Rows per page when the caller does not say: about 60 KB of result, well
-/// under the 100 KB a default call may return.
-pub const DEFAULT_LIMIT: u32 = 100;
-
-/// The most rows one page may hold.
-pub const MAX_LIMIT: u32 = 500;
+/// Rows per page: 100 by default (about 60 KB of result, well under the
+/// 100 KB a default call may return), at most 500.
+pub const PAGING: Paging = Paging {
+    default: 100,
+    max: 500,
+};
 
 /// The power states a filter accepts (vim25 `VirtualMachinePowerState`).
 pub const POWER_STATES: [&str; 3] = ["poweredOn", "poweredOff", "suspended"];
@@ -69,21 +70,12 @@ pub fn output_schema() -> Value {
         ("ipAddress", schema::nullable("string")),
         ("template", schema::of("boolean")),
     ]);
-    let mut result = schema::result_object(&[
-        ("vms", schema::array_of(row)),
-        ("total", schema::of("integer")),
-        ("returned", schema::of("integer")),
-    ]);
-    result["properties"]["nextCursor"] = json!({
-        "type": "string",
-        "description": "Pass as `cursor` for the next page; absent on the last page."
-    });
-    result
+    PAGING.output("vms", row)
 }
 
 /// The input schema: filters and paging.
 pub fn input_schema() -> Value {
-    schema::object()
+    let filters = schema::object()
         .optional_string(
             "folder",
             "Only list VMs in this VM folder or datacenter and below: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).",
@@ -99,15 +91,8 @@ pub fn input_schema() -> Value {
         )
         .optional_string("host", "Only VMs running on this host: a name, inventory path or id.")
         .optional_string("cluster", "Only VMs running on a host of this cluster: a name, inventory path or id.")
-        .optional_string("guestOs", "Only VMs whose guest OS name contains this text, ignoring case (e.g. windows).")
-        .property(
-            "limit",
-            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                   "description": format!("Rows per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).")}),
-            false,
-        )
-        .optional_string("cursor", "The nextCursor of the previous page, with the same filters.")
-        .build()
+        .optional_string("guestOs", "Only VMs whose guest OS name contains this text, ignoring case (e.g. windows).");
+    PAGING.input(filters).build()
 }
 
 /// The index query for the filters, or `None` when it can match nothing
@@ -162,12 +147,7 @@ fn query(filters: &Filters) -> Result<(Option<Query>, Option<Resolved>)> {
 
 /// One page of VMs matching `filters`.
 pub fn list_vms(filters: &Filters) -> Result<Value> {
-    let limit = filters.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid_argument(format!(
-            "limit must be between 1 and {MAX_LIMIT}; got {limit}"
-        )));
-    }
+    let limit = PAGING.limit(filters.limit)?;
     let (query, scope) = query(filters)?;
     let page = match query {
         Some(query) => select(&query, limit, filters.cursor.as_deref())?,
@@ -196,10 +176,7 @@ pub fn list_vms(filters: &Filters) -> Result<Value> {
         .iter()
         .filter_map(|entry| objects.get(&entry.reference).map(|o| row(entry, o, &hosts)))
         .collect();
-    let mut result = json!({ "vms": rows, "total": page.total, "returned": rows.len() });
-    if let Some(cursor) = page.next_cursor {
-        result["nextCursor"] = json!(cursor);
-    }
+    let mut result = paging::result("vms", rows, &page);
     if let Some(scope) = scope {
         result["scope"] = json!({ "path": scope.path, "id": scope.reference.value });
     }
@@ -280,8 +257,8 @@ mod tests {
     #[test]
     fn the_schema_states_the_paging_bounds() {
         let schema = input_schema();
-        assert_eq!(schema["properties"]["limit"]["maximum"], MAX_LIMIT);
-        assert_eq!(schema["properties"]["limit"]["default"], DEFAULT_LIMIT);
+        assert_eq!(schema["properties"]["limit"]["maximum"], PAGING.max);
+        assert_eq!(schema["properties"]["limit"]["default"], PAGING.default);
         assert_eq!(
             schema["properties"]["powerState"]["enum"],
             json!(POWER_STATES)

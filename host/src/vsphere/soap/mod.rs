@@ -12,6 +12,7 @@
 //! `transport` (HTTP, TLS, request counting), `session` (login/logout/re-login),
 //! `retrieve` (PropertyCollector paging), `task` (awaiting tasks).
 
+mod collector;
 mod config;
 pub mod decode;
 pub mod encode;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::Inner;
+use super::collector::view_object_spec;
 use super::decode::unbox;
 use super::fault::from_localized;
 use crate::error::{Fault, VsError};
@@ -64,34 +65,16 @@ impl Inner {
             .root
             .clone()
             .unwrap_or_else(|| self.refs.root_folder.clone());
-        let args = object(json!({
-            "container": root.to_json(),
-            "type": [spec.object_type],
-            "recursive": spec.recursive,
-        }));
         let view = self
-            .call(ctx, &self.refs.view_manager, "CreateContainerView", &args)
+            .create_view(ctx, &root, &[&spec.object_type], spec.recursive)
             .await?;
-        let view = MoRef::from_json(&view).ok_or_else(|| {
-            VsError::Internal(format!("CreateContainerView returned {view}, not a view"))
-        })?;
         let mut prop_spec = json!({"type": spec.object_type, "all": false});
         if !paths.is_empty() {
             prop_spec["pathSet"] = json!(paths);
         }
         let spec_set = json!([{
             "propSet": [prop_spec],
-            "objectSet": [{
-                "obj": view.to_json(),
-                "skip": true,
-                "selectSet": [{
-                    "_typeName": "TraversalSpec",
-                    "name": "traverseView",
-                    "type": "ContainerView",
-                    "path": "view",
-                    "skip": false
-                }]
-            }]
+            "objectSet": [view_object_spec(&view)]
         }]);
         let result = self.collect(ctx, spec_set, &paths).await;
         if let Err(e) = self.call(ctx, &view, "DestroyView", &Map::new()).await {

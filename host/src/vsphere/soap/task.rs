@@ -159,19 +159,7 @@ impl Inner {
         let mut restarts = 0;
         loop {
             let generation = self.session.generation();
-            let collector = self
-                .call(
-                    ctx,
-                    &self.refs.property_collector,
-                    "CreatePropertyCollector",
-                    &Map::new(),
-                )
-                .await?;
-            let collector = MoRef::from_json(&collector).ok_or_else(|| {
-                VsError::Internal(format!(
-                    "CreatePropertyCollector returned {collector}, not a collector"
-                ))
-            })?;
+            let collector = self.create_collector(ctx).await?;
             let result = self
                 .wait_on(ctx, &collector, task, label, deadline, &mut state)
                 .await;

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
 use super::Inner;
+use super::collector::view_object_spec;
 use super::decode::unbox;
 use crate::error::VsError;
 use crate::vsphere::{CallContext, MoRef, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
@@ -47,35 +48,11 @@ impl Inner {
             ..Default::default()
         };
         let generation = self.session.generation();
-        let collector = self
-            .call(
-                &ctx,
-                &self.refs.property_collector,
-                "CreatePropertyCollector",
-                &Map::new(),
-            )
-            .await?;
-        let collector = MoRef::from_json(&collector).ok_or_else(|| {
-            VsError::Internal(format!(
-                "CreatePropertyCollector returned {collector}, not a collector"
-            ))
-        })?;
+        let collector = self.create_collector(&ctx).await?;
         let types: Vec<&str> = spec.types.iter().map(|(t, _)| t.as_str()).collect();
         let view = self
-            .call(
-                &ctx,
-                &self.refs.view_manager,
-                "CreateContainerView",
-                &object(json!({
-                    "container": self.refs.root_folder.to_json(),
-                    "type": types,
-                    "recursive": true,
-                })),
-            )
+            .create_view(&ctx, &self.refs.root_folder, &types, true)
             .await?;
-        let view = MoRef::from_json(&view).ok_or_else(|| {
-            VsError::Internal(format!("CreateContainerView returned {view}, not a view"))
-        })?;
         let prop_set: Vec<Value> = spec
             .types
             .iter()
@@ -85,17 +62,7 @@ impl Inner {
             "spec": {
                 "propSet": prop_set,
                 "objectSet": [
-                    {
-                        "obj": view.to_json(),
-                        "skip": true,
-                        "selectSet": [{
-                            "_typeName": "TraversalSpec",
-                            "name": "traverseView",
-                            "type": "ContainerView",
-                            "path": "view",
-                            "skip": false
-                        }]
-                    },
+                    view_object_spec(&view),
                     { "obj": self.refs.root_folder.to_json(), "skip": false }
                 ]
             },
