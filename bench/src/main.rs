@@ -43,6 +43,7 @@ struct Figures {
     all_pages: Duration,
     pages: usize,
     first_page: Duration,
+    first_page_kb: f64,
     vm_info: Duration,
     power_pair: Duration,
     snapshot: Duration,
@@ -196,8 +197,13 @@ async fn measure(total_vms: usize) -> Figures {
     let mut names = Vec::new();
     for _ in 0..10 {
         let started = Instant::now();
-        let page = ok(&client, "infra.vmware.vms.listVMs", json!({})).await;
+        let r = call(&client, "infra.vmware.vms.listVMs", json!({}))
+            .await
+            .expect("the first page is answered");
         first.push(started.elapsed());
+        // What crosses the wire: the text block plus structuredContent.
+        figures.first_page_kb = (r.text.len() + r.json.to_string().len()) as f64 / 1024.0;
+        let page = r.json;
         names = page["vms"]
             .as_array()
             .unwrap()
@@ -303,6 +309,9 @@ async fn main() {
     });
     row("first page ÷ floor", &|f| {
         format!("{:.3}×", ms(f.first_page) / ms(f.floor))
+    });
+    row("first page size, text + structuredContent (KB)", &|f| {
+        format!("{:.0}", f.first_page_kb)
     });
     row("getVMInfo (median ms)", &|f| {
         format!("{:.1}", ms(f.vm_info))

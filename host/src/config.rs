@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "vmware-mcp", version, about)]
 pub struct Cli {
-    /// Serve the built-in simulated inventory instead of a vCenter.
-    #[arg(long)]
+    /// Serve the built-in simulated inventory instead of a vCenter (also
+    /// after a subcommand: `vmware-mcp tools --demo`).
+    #[arg(long, global = true)]
     pub demo: bool,
     /// Serve a simulated inventory loaded from this JSON fixture (implies --demo).
     #[arg(long, env = "DEMO_INVENTORY_PATH", value_name = "FILE")]
@@ -19,7 +20,12 @@ pub struct Cli {
     #[arg(long)]
     pub stdio: bool,
     /// Also load every `*.wasm` tool-group component in this directory.
-    #[arg(long = "plugins", env = "PLUGINS_DIR", value_name = "DIR")]
+    #[arg(
+        long = "plugins",
+        env = "PLUGINS_DIR",
+        value_name = "DIR",
+        global = true
+    )]
     pub plugins_dir: Option<PathBuf>,
     /// Address to bind the HTTP server to.
     #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1")]

@@ -22,7 +22,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    if let Err(e) = logging::init(&cli.log_level, format, cli.stdio) {
+    // stdout carries the MCP protocol under --stdio, and the tool list under
+    // `tools`: logs go to stderr then.
+    let logs_to_stderr = cli.stdio || matches!(cli.command, Some(Command::Tools));
+    if let Err(e) = logging::init(&cli.log_level, format, logs_to_stderr) {
         eprintln!("vmware-mcp: {e:#}");
         return std::process::ExitCode::from(2);
     }
