@@ -8,5 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/vcsim/build.sh >/dev/null
-cargo build --release -p vmware-mcp
-VMWARE_MCP_BIN="$PWD/target/release/vmware-mcp" exec cargo run --release -p vmware-mcp-bench --bin scale -- "$@"
+# One build of both packages, so their dependencies share one feature set.
+cargo build --release -p vmware-mcp -p vmware-mcp-bench
+VMWARE_MCP_BIN="$PWD/target/release/vmware-mcp" exec target/release/scale "$@"

@@ -34,6 +34,8 @@ pub struct Entry {
     pub path: String,
     /// Its parent.
     pub parent: Option<MoRef>,
+    /// The other indexed properties that are set, by path, in path order.
+    pub properties: Vec<(String, Value)>,
 }
 
 /// Every watched object, with secondary lookups kept in step.
@@ -213,13 +215,27 @@ impl Index {
 
     /// A node as plugins see it.
     pub fn entry_of(&self, node: &Node) -> Entry {
+        self.entry_at(
+            node,
+            self.path_of(&node.reference)
+                .unwrap_or_else(|| node.name.clone()),
+        )
+    }
+
+    /// A node as plugins see it, its path already known.
+    pub fn entry_at(&self, node: &Node, path: String) -> Entry {
+        let mut properties: Vec<(String, Value)> = node
+            .attrs
+            .iter()
+            .map(|(p, v)| (p.clone(), v.clone()))
+            .collect();
+        properties.sort_by(|a, b| a.0.cmp(&b.0));
         Entry {
             reference: node.reference.clone(),
             name: node.name.clone(),
-            path: self
-                .path_of(&node.reference)
-                .unwrap_or_else(|| node.name.clone()),
+            path,
             parent: node.parent.clone(),
+            properties,
         }
     }
 

@@ -38,7 +38,7 @@ pub use kind::Kind;
 pub use select::{Condition, MatchOp, Page, Query};
 
 /// Without a reply from the feed for this long, the stream counts as stalled.
-const STALLED_AFTER: Duration = Duration::from_secs(9);
+const STALLED_AFTER: Duration = Duration::from_secs(7);
 
 /// Where the update stream stands.
 #[derive(Debug, Clone)]

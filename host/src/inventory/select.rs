@@ -237,12 +237,7 @@ impl Index {
         Ok(Page {
             entries: matching
                 .into_iter()
-                .map(|(key, n)| Entry {
-                    reference: n.reference.clone(),
-                    name: n.name.clone(),
-                    path: key.path,
-                    parent: n.parent.clone(),
-                })
+                .map(|(key, n)| self.entry_at(n, key.path))
                 .collect(),
             total,
             next_cursor,

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use crate::telemetry::memory::release_free_memory;
 use crate::vsphere::{MoRef, ObjectUpdate, UpdateKind, WatchSpec};
 
 use super::InventoryService;
@@ -15,6 +16,9 @@ use super::kind::Kind;
 /// How long one wait for updates lasts; a reply (even an empty one) within
 /// it plus the transport's grace shows vCenter is alive.
 pub const UPDATE_WAIT: Duration = Duration::from_secs(3);
+
+/// A batch this large is followed by returning freed memory to the OS.
+const LARGE_BATCH: usize = 1000;
 
 /// The longest pause between attempts to watch again.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
@@ -35,13 +39,16 @@ pub const WATCHED_TYPES: [&str; 8] = [
 /// The properties every indexed object carries.
 const STRUCTURE: [&str; 2] = ["name", "parent"];
 
-/// The filterable properties of VMs.
-const VM_PROPERTIES: [&str; 5] = [
+/// The indexed properties of VMs: what lists filter on and show.
+const VM_PROPERTIES: [&str; 8] = [
     "runtime.powerState",
     "runtime.host",
     "config.guestFullName",
     "config.guestId",
     "config.template",
+    "config.hardware.numCPU",
+    "config.hardware.memoryMB",
+    "guest.ipAddress",
 ];
 
 /// The filterable properties of hosts.
@@ -161,6 +168,10 @@ async fn run_feed(
         .await
         .map_err(|e| format!("reading the inventory failed: {e}"))?;
     svc.replace_all(&first);
+    drop(first);
+    // The first read is the largest burst the index causes: give its
+    // transient memory (XML, JSON, update lists) back.
+    release_free_memory();
     loop {
         if Arc::strong_count(svc) <= 1 {
             return Ok(()); // only the follower holds it: the server is gone
@@ -175,6 +186,10 @@ async fn run_feed(
         }
         let contested = contested(&batch);
         svc.apply(&batch);
+        if batch.len() >= LARGE_BATCH {
+            drop(batch);
+            release_free_memory();
+        }
         if !contested.is_empty() {
             tracing::debug!(objects = ?contested, "objects entered and left in one update set (a vcsim 0.24 bug on MoveIntoFolder_Task); reading them directly");
             svc.refresh(&contested).await;

@@ -5,6 +5,7 @@
 use crate::inventory::{Condition, Entry, Kind, MatchOp, Query};
 use crate::runtime::bindings::inventory as wit;
 use crate::runtime::bindings::types::{Error, ObjectRef};
+use crate::runtime::bindings::vsphere::Property;
 use crate::runtime::state::PluginState;
 use crate::vsphere::MoRef;
 use crate::wit_host::OnCancel;
@@ -33,6 +34,14 @@ impl From<Entry> for wit::Entry {
             name: e.name,
             path: e.path,
             parent: e.parent.map(Into::into),
+            properties: e
+                .properties
+                .into_iter()
+                .map(|(path, value)| Property {
+                    path,
+                    value: value.to_string(),
+                })
+                .collect(),
         }
     }
 }

@@ -14,12 +14,13 @@ use std::collections::HashMap;
 use crate::bindings::infra::vmware::inventory as wit;
 use crate::error::Result;
 use crate::moref::MoRef;
+use crate::object::Obj;
 
 pub use crate::bindings::infra::vmware::inventory::{Kind, MatchOp};
 
 /// An object the index knows: what an argument resolved to, a lookup's
 /// answer, or a listing's entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
     /// Its reference.
     pub reference: MoRef,
@@ -29,15 +30,27 @@ pub struct Resolved {
     pub path: String,
     /// Its parent (folder for a VM, compute resource for a host).
     pub parent: Option<MoRef>,
+    /// Its other indexed properties (a VM's power state, host, guest OS,
+    /// CPUs, memory, IP address, template flag), as current as vCenter's
+    /// update stream: a listing shows them without reading the objects.
+    pub properties: Obj,
 }
 
 impl Resolved {
     fn from_wit(entry: wit::Entry) -> Self {
+        let reference = MoRef::from_wit(&entry.ref_);
+        let mut properties = Obj::new(reference.clone());
+        for p in entry.properties {
+            if let Ok(value) = serde_json::from_str(&p.value) {
+                properties.props.insert(p.path, value);
+            }
+        }
         Resolved {
-            reference: MoRef::from_wit(&entry.ref_),
+            reference,
             name: entry.name,
             path: entry.path,
             parent: entry.parent.as_ref().map(MoRef::from_wit),
+            properties,
         }
     }
 }

@@ -129,12 +129,14 @@ mod tests {
             name: "db1".into(),
             path: "DC0/vm/db1".into(),
             parent: Some(folder_ref.clone()),
+            properties: Obj::new(MoRef::new("VirtualMachine", "vm-1")),
         }];
         let folder = Resolved {
-            reference: folder_ref,
+            reference: folder_ref.clone(),
             name: "vm".into(),
             path: "DC0/vm".into(),
             parent: None,
+            properties: Obj::new(folder_ref),
         };
         assert!(
             matches!(check_new_name(&folder, "db1", &taken), Err(Error::InvalidArgument(m)) if m.contains("already exists in folder 'DC0/vm' (vm-1)"))

@@ -135,6 +135,7 @@ mod tests {
             name: "db1".into(),
             path: "DC0/vm/db1".into(),
             parent: None,
+            properties: Obj::new(MoRef::new("VirtualMachine", "vm-42")),
         };
         let object = Obj::new(vm.reference.clone())
             .with("runtime.powerState", json!("poweredOff"))

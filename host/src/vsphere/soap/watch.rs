@@ -20,8 +20,11 @@ use super::decode::unbox;
 use crate::error::VsError;
 use crate::vsphere::{CallContext, MoRef, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
 
-/// How long a wait's HTTP request may run past its `maxWaitSeconds`.
-const WAIT_GRACE: Duration = Duration::from_secs(5);
+/// How long a wait's HTTP request may run past its `maxWaitSeconds`: room
+/// for a server that computes a large update set. Readiness does not wait
+/// for it: the index reports the stream stalled after a few seconds without
+/// a reply, whatever this grace.
+const WAIT_GRACE: Duration = Duration::from_secs(10);
 
 fn object(v: Value) -> Map<String, Value> {
     match v {
