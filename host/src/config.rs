@@ -45,6 +45,22 @@ pub struct Cli {
     /// Browser origins allowed to call `/mcp`, comma-separated (`https://app.example.com`); others get 403.
     #[arg(long, env = "MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+    /// How long a client may take to send a request's headers (and how long an idle
+    /// keep-alive connection is kept), in seconds: slow or half-sent requests are closed.
+    #[arg(long, env = "MCP_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// How long a client may take to send a request's body, in seconds.
+    #[arg(long, env = "MCP_BODY_TIMEOUT_SECS", default_value_t = 10)]
+    pub body_timeout_secs: u64,
+    /// The largest request body accepted on `/mcp`, in bytes (1 MiB fits any tool call).
+    #[arg(long, env = "MCP_MAX_REQUEST_BYTES", default_value_t = 1 << 20)]
+    pub max_request_bytes: usize,
+    /// Most open HTTP connections on the MCP port (a small reserve above it serves only probes).
+    #[arg(long, env = "MCP_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Most tool calls executing at once; more are refused with a `busy` tool error.
+    #[arg(long, env = "MCP_MAX_CONCURRENT_CALLS", default_value_t = 64)]
+    pub max_concurrent_calls: usize,
     /// How long shutdown waits for in-flight calls, in seconds.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod inventory;
 pub mod mcp;
+pub mod process;
 pub mod runtime;
 pub mod telemetry;
 pub mod vsphere;

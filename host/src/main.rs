@@ -1,11 +1,19 @@
 //! The `vmware-mcp` binary: parse configuration, build the app, serve.
 
+use std::time::Duration;
+
 use clap::Parser;
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 use vmware_mcp::config::{Cli, Command};
+use vmware_mcp::mcp::call_limit::CallLimit;
+use vmware_mcp::mcp::connections::ConnectionLimits;
 use vmware_mcp::mcp::handler::McpHandler;
+use vmware_mcp::mcp::http::RequestLimits;
+use vmware_mcp::mcp::jsonrpc_guard::BodyLimits;
 use vmware_mcp::mcp::security::{self, AccessPolicy, Secret};
+use vmware_mcp::mcp::serve::{PROBE_RESERVE, ServeOptions, serve};
+use vmware_mcp::process;
 use vmware_mcp::telemetry::logging;
 
 #[tokio::main]
@@ -40,6 +48,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Process-wide settings first, before anything allocates or opens much.
+    let open_files = process::raise_open_files_limit();
+    let large_blocks_returned = process::return_large_blocks_to_the_system();
     let admin = vmware_mcp::admin::AdminConfig::from_cli(&cli)?;
     let pending = admin
         .as_ref()
@@ -56,7 +67,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         vmware_mcp::admin::serve(admin, pending, admin_stop.clone()).await?;
     }
     if cli.stdio {
-        let service = McpHandler::new(app).serve(rmcp::transport::stdio()).await?;
+        let service = McpHandler::new(app)
+            .with_call_limit(CallLimit::new(cli.max_concurrent_calls))
+            .serve(rmcp::transport::stdio())
+            .await?;
         service.waiting().await?;
         return Ok(());
     }
@@ -78,28 +92,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         allowed_origins: cli.allowed_origins.clone(),
     };
     let shutdown = CancellationToken::new();
-    let router =
-        vmware_mcp::mcp::http::router(app.clone(), access, allowed_hosts, shutdown.clone());
+    let limits = RequestLimits {
+        body: BodyLimits {
+            max_bytes: cli.max_request_bytes.max(1024),
+            read_timeout: Duration::from_secs(cli.body_timeout_secs.max(1)),
+        },
+        calls: CallLimit::new(cli.max_concurrent_calls),
+    };
+    let router = vmware_mcp::mcp::http::router(
+        app.clone(),
+        access,
+        allowed_hosts,
+        limits.clone(),
+        shutdown.clone(),
+    );
+    let options = ServeOptions {
+        header_timeout: Duration::from_secs(cli.header_timeout_secs.max(1)),
+        limits: ConnectionLimits {
+            max: cli.max_connections.max(1),
+            reserve: PROBE_RESERVE,
+        },
+    };
+    if let Some((soft, _)) = open_files
+        && soft < (options.limits.max + options.limits.reserve) as u64 + 256
+    {
+        tracing::warn!(
+            open_files_limit = soft,
+            max_connections = options.limits.max,
+            "the open-files limit is close to or below MCP_MAX_CONNECTIONS; lower MCP_MAX_CONNECTIONS or raise the limit (ulimit -n)"
+        );
+    }
     let addr = format!("{}:{}", cli.bind, cli.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
+    tracing::info!(
+        header_timeout_secs = options.header_timeout.as_secs(),
+        body_timeout_secs = limits.body.read_timeout.as_secs(),
+        max_request_bytes = limits.body.max_bytes,
+        max_connections = options.limits.max,
+        max_concurrent_calls = limits.calls.max(),
+        open_files_limit = open_files.map(|(soft, _)| soft),
+        large_blocks_returned,
+        "HTTP limits"
+    );
     tracing::info!(address = %local, url = format!("http://{local}/mcp"), "serving MCP over Streamable HTTP");
     let stop = shutdown.clone();
-    let grace = std::time::Duration::from_secs(cli.shutdown_grace_secs);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let grace = Duration::from_secs(cli.shutdown_grace_secs);
+    let served = tokio::spawn(serve(listener, router, options, async move {
         shutdown_signal().await;
         tracing::info!(
             grace_secs = grace.as_secs(),
             "shutdown requested; no new connections, finishing in-flight calls"
         );
         stop.cancel();
-    });
-    let served = tokio::spawn(async move { server.await });
+    }));
     shutdown.cancelled().await;
     match tokio::time::timeout(grace, served).await {
-        Ok(result) => result??,
+        Ok(result) => result?,
         Err(_) => tracing::warn!(
             grace_secs = grace.as_secs(),
             "in-flight calls did not finish within the grace period; stopping anyway"

@@ -16,6 +16,11 @@
 /// edits away. A name equal to `query` is listed too: for a path that did
 /// not match, the same name elsewhere is the best suggestion.
 pub fn close_matches<'a>(query: &str, names: &[&'a str], limit: usize) -> Vec<&'a str> {
+    // vSphere names are at most 80 characters: a far longer query has no
+    // close match, and comparing it with every name would cost time per byte.
+    if query.len() > MAX_SUGGESTIBLE_BYTES {
+        return Vec::new();
+    }
     let q = fold(query);
     let mut scored: Vec<(usize, &'a str)> = Vec::new();
     for &name in names {
@@ -41,6 +46,9 @@ pub fn close_matches<'a>(query: &str, names: &[&'a str], limit: usize) -> Vec<&'
         .map(|(_, name)| name)
         .collect()
 }
+
+/// Queries longer than this (in bytes) get no suggestions.
+pub const MAX_SUGGESTIBLE_BYTES: usize = 1024;
 
 /// A name reduced to what a person sees, for suggestions only (never for a
 /// match): lower case, with white space and invisible characters dropped,
@@ -101,17 +109,22 @@ fn latin_look_alike(c: char) -> char {
     }
 }
 
-/// The most characters of one name a message quotes; longer input is cut
-/// there and its length given, so an error never repeats a huge argument.
-pub const MAX_SHOWN_CHARS: usize = 64;
+/// The most characters of a name [`shown`] repeats: a message never grows
+/// with its input (a megabyte-long name gives a short error).
+pub const SHOWN_MAX_CHARS: usize = 64;
 
 /// A name as messages show it: quoted, with white space and control or
 /// invisible characters escaped, so that ` db1` and `db1\t` are told apart
-/// from `db1` at a glance, and cut after [`MAX_SHOWN_CHARS`] characters.
+/// from `db1` at a glance; cut after [`SHOWN_MAX_CHARS`] characters, with
+/// `…` and the full length.
 pub fn shown(name: &str) -> String {
-    let mut out = String::with_capacity(name.len().min(MAX_SHOWN_CHARS * 2) + 2);
+    let mut out = String::with_capacity(name.len().min(4 * SHOWN_MAX_CHARS) + 2);
     out.push('\'');
-    for c in name.chars().take(MAX_SHOWN_CHARS) {
+    for (i, c) in name.chars().enumerate() {
+        if i == SHOWN_MAX_CHARS {
+            out.push_str(&format!("…' ({} characters)", name.chars().count()));
+            return out;
+        }
         match c {
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
@@ -126,10 +139,6 @@ pub fn shown(name: &str) -> String {
         }
     }
     out.push('\'');
-    let total = name.chars().count();
-    if total > MAX_SHOWN_CHARS {
-        out.push_str(&format!("… ({total} characters)"));
-    }
     out
 }
 
@@ -137,6 +146,12 @@ pub fn shown(name: &str) -> String {
 /// differ by more than two (such names are never suggested, so the full
 /// computation is skipped).
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    // A UTF-8 character is 1 to 4 bytes: byte lengths this far apart mean
+    // character counts more than two apart, found without decoding a
+    // possibly huge input.
+    if a.len() > 4 * (b.len() + 2) || b.len() > 4 * (a.len() + 2) {
+        return usize::MAX;
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > 2 {
@@ -195,9 +210,9 @@ mod tests {
         assert_eq!(shown("db1\t"), "'db1\\t'");
         assert_eq!(shown("db\u{00A0}1"), "'db\\u{00a0}1'");
         assert_eq!(shown("it's"), "'it\\'s'");
-        let long = shown(&"x".repeat(10_000));
+        let long = shown(&"x".repeat(1 << 20));
         assert!(
-            long.len() < 100 && long.ends_with("(10000 characters)"),
+            long.len() < 100 && long.ends_with("(1048576 characters)"),
             "{long}"
         );
     }

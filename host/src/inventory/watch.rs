@@ -7,7 +7,7 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use crate::telemetry::memory::release_free_memory;
+use crate::process::release_free_memory;
 use crate::vsphere::{MoRef, ObjectUpdate, UpdateKind, WatchSpec};
 
 use super::InventoryService;

@@ -2,9 +2,12 @@
 //! runs, so every tool gives the same clear message for a wrong type, a
 //! missing field or an unknown field. It covers the JSON Schema subset tool
 //! groups use: `type`, `properties`, `required`, `additionalProperties`,
-//! `enum`, `minLength`, `minimum` and `maximum`.
+//! `enum`, `minLength`, `minimum` and `maximum`. Messages quote at most a
+//! short prefix of what was given ([`crate::mcp::quote`]).
 
 use serde_json::{Map, Value};
+
+use crate::mcp::quote;
 
 /// Check `args` against `schema`; the error names the field, what was given and what is valid.
 pub fn validate(schema: &Value, args: &Map<String, Value>) -> Result<(), String> {
@@ -31,7 +34,7 @@ pub fn validate(schema: &Value, args: &Map<String, Value>) -> Result<(), String>
                 if !value.is_null()
                     && let Err(e) = check_value(prop, value)
                 {
-                    problems.push(format!("argument `{name}` {e}"));
+                    problems.push(format!("argument `{}` {e}", quote::prefix(name)));
                 }
             }
             None if closed => {
@@ -39,7 +42,8 @@ pub fn validate(schema: &Value, args: &Map<String, Value>) -> Result<(), String>
                     .map(|p| p.keys().map(String::as_str).collect())
                     .unwrap_or_default();
                 problems.push(format!(
-                    "unknown argument `{name}` (valid arguments: {})",
+                    "unknown argument `{}` (valid arguments: {})",
+                    quote::prefix(name),
                     if valid.is_empty() {
                         "none".into()
                     } else {
@@ -91,12 +95,13 @@ fn check_value(prop: &Value, value: &Value) -> Result<(), String> {
         && !options.contains(value)
     {
         return Err(format!(
-            "must be one of {}, not {value}",
+            "must be one of {}, not {}",
             options
                 .iter()
                 .map(Value::to_string)
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            quote::json(value)
         ));
     }
     if let (Some(min), Some(s)) = (
@@ -147,7 +152,7 @@ fn kind_of(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
+        Value::String(_) => format!("the string {}", quote::json(v)),
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
     }
@@ -192,6 +197,17 @@ mod tests {
             e.contains("unknown argument `colour` (valid arguments: vmName, count)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn messages_quote_only_a_prefix_of_long_input() {
+        let long = "n".repeat(1 << 20);
+        let mut args = Map::new();
+        args.insert(long.clone(), Value::String(long.clone()));
+        args.insert("count".into(), Value::String(long.clone()));
+        let e = validate(&schema(), &args).unwrap_err();
+        assert!(e.len() < 1000, "{} bytes: {}", e.len(), &e[..200]);
+        assert!(e.contains("characters in all"), "{e}");
     }
 
     #[test]

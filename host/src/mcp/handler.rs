@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::approval::client::ClientLink;
 use crate::approval::grants::CallGrants;
 use crate::error::VsError;
+use crate::mcp::call_limit::CallLimit;
 use crate::mcp::registry::{ToolRegistry, ToolTarget};
 use crate::mcp::result::{ResultMeta, failure, success};
 use crate::runtime::state::{CallEnv, HostServices};
@@ -74,16 +75,28 @@ impl App {
     }
 }
 
-/// One MCP connection's handler (cheap to clone; state is in `App`).
+/// One MCP connection's handler (cheap to clone; state is in `App`, and the
+/// call limit is shared by every clone).
 #[derive(Clone)]
 pub struct McpHandler {
     app: Arc<App>,
+    limit: CallLimit,
 }
 
 impl McpHandler {
-    /// A handler over the shared app.
+    /// A handler over the shared app, with the default call limit.
     pub fn new(app: Arc<App>) -> Self {
-        McpHandler { app }
+        McpHandler {
+            app,
+            limit: CallLimit::default(),
+        }
+    }
+
+    /// The same handler with `limit` on concurrently executing tool calls
+    /// (`MCP_MAX_CONCURRENT_CALLS`).
+    pub fn with_call_limit(mut self, limit: CallLimit) -> Self {
+        self.limit = limit;
+        self
     }
 
     /// Run a call and shape its result; also used directly by tests.
@@ -103,7 +116,8 @@ impl McpHandler {
         let Some(entry) = app.registry.get(name) else {
             return Err(ErrorData::invalid_params(
                 format!(
-                    "unknown tool `{name}`; valid tools: {}",
+                    "unknown tool `{}`; valid tools: {}",
+                    crate::mcp::quote::prefix(name),
                     app.registry.names().join(", ")
                 ),
                 None,
@@ -112,6 +126,14 @@ impl McpHandler {
         let meta = ResultMeta {
             correlation_id: &correlation_id,
             demo: app.demo,
+        };
+        let Some(_slot) = self.limit.try_enter() else {
+            app.services.metrics.inc(
+                names::TOOL_CALLS,
+                vec![("tool", name.to_string()), ("outcome", "busy".to_string())],
+            );
+            tracing::warn!(correlation_id = %correlation_id, tool = name, limit = self.limit.max(), "tool call refused: server busy (MCP_MAX_CONCURRENT_CALLS)");
+            return Ok(crate::mcp::result::busy(self.limit.max(), &meta));
         };
         let started = Instant::now();
         tracing::info!(correlation_id = %correlation_id, tool = name, "tool call started");

@@ -1,13 +1,16 @@
 //! The HTTP face of the server: MCP over Streamable HTTP at `/mcp` (behind
 //! the access policy), Prometheus metrics at `/metrics` (same policy), and
 //! the unauthenticated probes `/healthz` and `/readyz`, which reveal nothing
-//! sensitive.
+//! sensitive. `/mcp` also goes through [`crate::mcp::jsonrpc_guard`] (body
+//! limits and JSON-RPC status codes), and a connection in the head-room
+//! above the connection cap may reach only the probes.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -15,20 +18,35 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use crate::mcp::call_limit::CallLimit;
+use crate::mcp::connections::Tier;
 use crate::mcp::handler::{App, McpHandler};
+use crate::mcp::jsonrpc_guard::{self, BodyLimits};
 use crate::mcp::security::{AccessPolicy, enforce};
+
+/// What bounds the work one request can cause.
+#[derive(Clone, Debug)]
+pub struct RequestLimits {
+    /// Size and time limits on a request body.
+    pub body: BodyLimits,
+    /// The cap on concurrently executing tool calls.
+    pub calls: CallLimit,
+}
 
 /// Build the router. `allowed_hosts` guards against DNS rebinding (empty allows any Host).
 pub fn router(
     app: Arc<App>,
     access: AccessPolicy,
     allowed_hosts: Vec<String>,
+    limits: RequestLimits,
     shutdown: CancellationToken,
 ) -> Router {
     let mut config = StreamableHttpServerConfig::default();
     config.cancellation_token = shutdown;
-    config = config.with_allowed_hosts(allowed_hosts);
-    let handler = McpHandler::new(app.clone());
+    config = config
+        .with_allowed_hosts(allowed_hosts)
+        .with_max_request_body_bytes(limits.body.max_bytes);
+    let handler = McpHandler::new(app.clone()).with_call_limit(limits.calls);
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(app.session_idle);
     let service =
@@ -37,12 +55,32 @@ pub fn router(
         .nest_service("/mcp", service)
         .route("/metrics", get(metrics))
         .with_state(app.clone())
+        .layer(middleware::from_fn_with_state(
+            Arc::new(limits.body),
+            jsonrpc_guard::guard,
+        ))
         .layer(middleware::from_fn_with_state(Arc::new(access), enforce));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .with_state(app)
         .merge(protected)
+        .layer(middleware::from_fn(probes_only_in_reserve))
+}
+
+/// A connection admitted into the head-room above the connection cap may
+/// reach the probes only: the head-room exists so they answer under load.
+async fn probes_only_in_reserve(request: Request, next: Next) -> Response {
+    let reserve = request.extensions().get::<Tier>() == Some(&Tier::Reserve);
+    if reserve && !matches!(request.uri().path(), "/healthz" | "/readyz") {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1"), (header::CONNECTION, "close")],
+            "the server is at its connection limit (MCP_MAX_CONNECTIONS); retry shortly\n",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {

@@ -37,6 +37,20 @@ pub fn failure(error: &VsError, meta: &ResultMeta) -> CallToolResult {
     finish(CallToolResult::error(vec![ContentBlock::text(text)]), meta)
 }
 
+/// The tool error for a call refused because every call slot is taken:
+/// kind `busy`, so an agent can tell "retry shortly" from a real failure.
+pub fn busy(limit: usize, meta: &ResultMeta) -> CallToolResult {
+    let body = json!({ "error": {
+        "kind": "busy",
+        "message": format!("server busy: {limit} tool calls are already running (MCP_MAX_CONCURRENT_CALLS); nothing was done, retry shortly"),
+        "limit": limit,
+    }});
+    finish(
+        CallToolResult::error(vec![ContentBlock::text(body.to_string())]),
+        meta,
+    )
+}
+
 /// The JSON form of an error, as shown to agents.
 pub fn error_json(error: &VsError) -> Value {
     let mut e = json!({ "kind": error.kind(), "message": error.to_string() });

@@ -21,7 +21,8 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Secret {
-    /// Read a secret file, trimming one trailing newline (as `echo` and editors leave).
+    /// Read a secret file, trimming one trailing newline (as `echo` and editors
+    /// leave); an empty or white-space-only file is an error naming `variable`.
     pub fn from_file(variable: &str, path: &std::path::Path) -> anyhow::Result<Secret> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             anyhow::anyhow!(
@@ -36,6 +37,14 @@ impl Secret {
         anyhow::ensure!(
             !trimmed.is_empty(),
             "{variable}={}: the secret file is empty",
+            path.display()
+        );
+        // A token of only white space can never be presented (clients and
+        // this server trim it from the header), so every request would get
+        // 401: refuse it at start instead.
+        anyhow::ensure!(
+            !trimmed.trim().is_empty(),
+            "{variable}={}: the secret file holds only white space; write the token into it",
             path.display()
         );
         Ok(Secret(Arc::from(trimmed)))
@@ -190,6 +199,12 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("empty")
+        );
+        std::fs::write(&p, " \t\n\n").unwrap();
+        let blank = Secret::from_file("X", &p).unwrap_err().to_string();
+        assert!(
+            blank.starts_with("X=") && blank.contains("only white space"),
+            "{blank}"
         );
         let missing = Secret::from_file("X", &dir.join("nope"))
             .unwrap_err()

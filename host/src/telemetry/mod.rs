@@ -1,5 +1,4 @@
 //! Logs and metrics: what operators read to know what the server did.
 
 pub mod logging;
-pub mod memory;
 pub mod metrics;
