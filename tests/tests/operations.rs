@@ -194,7 +194,9 @@ async fn metrics_parse_as_prometheus_text_and_move_as_tools_are_called() {
         after["samples"]["vmware_mcp_tool_call_duration_seconds_count{tool=\"infra.vmware.vms.listVMs\"}"],
         3.0
     );
-    assert!(after["samples"]["vmware_mcp_vsphere_calls_total{method=\"RetrievePropertiesEx\",outcome=\"ok\"}"].as_f64().unwrap() >= 3.0);
+    // listVMs pages come from the inventory index (no vSphere call); the
+    // refused powerOffVm read its VM before asking for approval.
+    assert!(after["samples"]["vmware_mcp_vsphere_calls_total{method=\"RetrievePropertiesEx\",outcome=\"ok\"}"].as_f64().unwrap() >= 1.0);
     assert!(
         after["samples"]["vmware_mcp_uptime_seconds{}"]
             .as_f64()

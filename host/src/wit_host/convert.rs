@@ -1,9 +1,23 @@
 //! Conversions between the WIT types and the host's own, kept apart so each
 //! interface module reads as behaviour only.
 
+use serde_json::Value;
+
 use crate::error::{Candidate, Fault, VsError};
 use crate::runtime::bindings::types as wit;
+use crate::runtime::bindings::vsphere::Property;
 use crate::vsphere::MoRef;
+
+/// Collected `(path, value)` pairs as WIT properties, values as VI/JSON text.
+pub fn properties(pairs: Vec<(String, Value)>) -> Vec<Property> {
+    pairs
+        .into_iter()
+        .map(|(path, value)| Property {
+            path,
+            value: value.to_string(),
+        })
+        .collect()
+}
 
 impl From<wit::ObjectRef> for MoRef {
     fn from(r: wit::ObjectRef) -> Self {

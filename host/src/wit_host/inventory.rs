@@ -5,10 +5,10 @@
 use crate::inventory::{Condition, Entry, Kind, MatchOp, Query};
 use crate::runtime::bindings::inventory as wit;
 use crate::runtime::bindings::types::{Error, ObjectRef};
-use crate::runtime::bindings::vsphere::Property;
 use crate::runtime::state::PluginState;
 use crate::vsphere::MoRef;
 use crate::wit_host::OnCancel;
+use crate::wit_host::convert::properties;
 
 impl From<wit::Kind> for Kind {
     fn from(k: wit::Kind) -> Self {
@@ -34,14 +34,7 @@ impl From<Entry> for wit::Entry {
             name: e.name,
             path: e.path,
             parent: e.parent.map(Into::into),
-            properties: e
-                .properties
-                .into_iter()
-                .map(|(path, value)| Property {
-                    path,
-                    value: value.to_string(),
-                })
-                .collect(),
+            properties: properties(e.properties),
         }
     }
 }

@@ -6,10 +6,11 @@ use serde_json::{Map, Value};
 use crate::approval::classify;
 use crate::error::VsError;
 use crate::runtime::bindings::types::{Error, ObjectRef};
-use crate::runtime::bindings::vsphere::{Host, ObjectContent, Property, RetrieveRequest};
+use crate::runtime::bindings::vsphere::{Host, ObjectContent, RetrieveRequest};
 use crate::runtime::state::PluginState;
 use crate::vsphere::{MoRef, RetrieveSpec};
 use crate::wit_host::OnCancel;
+use crate::wit_host::convert::properties;
 
 impl Host for PluginState {
     fn service_content(&mut self) -> Result<String, Error> {
@@ -79,14 +80,7 @@ fn to_wit(objects: Vec<crate::vsphere::ObjectContent>) -> Vec<ObjectContent> {
         .into_iter()
         .map(|o| ObjectContent {
             ref_: o.reference.into(),
-            properties: o
-                .properties
-                .into_iter()
-                .map(|(path, value)| Property {
-                    path,
-                    value: value.to_string(),
-                })
-                .collect(),
+            properties: properties(o.properties),
         })
         .collect()
 }
