@@ -418,6 +418,11 @@ async fn the_python_sdk_agrees() {
     assert_eq!(summary["listIsError"], false);
     assert!(summary["listCount"].as_u64().unwrap() >= 15);
     assert_eq!(summary["missingIsError"], true);
+    assert_eq!(
+        summary["sdkWarnings"],
+        serde_json::json!([]),
+        "the SDK accepts every answer, the session's DELETE included: {summary}"
+    );
     assert!(
         summary["missingText"]
             .as_str()
