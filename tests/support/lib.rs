@@ -8,6 +8,6 @@ pub mod server;
 pub mod vcsim;
 
 pub use server::{
-    CallOutcome, Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root,
+    CallOutcome, Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root,
 };
 pub use vcsim::{Vcsim, VcsimEndpoint};

@@ -320,3 +320,15 @@ pub async fn call(
             .unwrap_or(Value::Null),
     })
 }
+
+/// The first `listVMs` row matching `filters` (e.g. `{"powerState":
+/// "poweredOn"}`), for tests that need some VM to act on; fails if none.
+pub async fn first_vm(client: &RunningService<RoleClient, ()>, filters: Value) -> Value {
+    let mut args = filters;
+    args["limit"] = Value::from(1);
+    let page = call(client, "infra.vmware.vms.listVMs", args.clone())
+        .await
+        .expect("listVMs is answered");
+    assert!(!page.is_error, "listVMs {args}: {}", page.text);
+    page.json["vms"][0].clone()
+}

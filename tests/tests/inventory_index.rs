@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, Vcsim, call, scratch_file, workspace_root};
+use vmware_mcp_e2e::{Server, Vcsim, call, first_vm, scratch_file, workspace_root};
 
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
@@ -68,10 +68,10 @@ async fn another_clients_changes_reach_the_index_within_two_seconds() {
         sim.server_options().env("APPROVAL_POLICY_PATH", policy),
     );
     let client = server.client().await;
-    let first = call(&client, "infra.vmware.vms.listVMs", json!({"limit": 1}))
-        .await
-        .unwrap();
-    let source = first.json["vms"][0]["name"].as_str().unwrap().to_string();
+    let source = first_vm(&client, json!({})).await["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let id = py_step(&sim, &["clone", &source, "made-elsewhere"]);
     let took = seen_within_2s(&client, "made-elsewhere", |i| i["id"] == id.as_str()).await;
@@ -161,10 +161,7 @@ async fn a_vcenter_restart_is_survived_with_a_fallback_and_readyz_says_so() {
     let client = server.client().await;
     let (_, body) = server.until_readyz(true, Duration::from_secs(10)).await;
     assert_eq!(body["inventory"]["state"], "live", "{body}");
-    let vm = call(&client, "infra.vmware.vms.listVMs", json!({"limit": 1}))
-        .await
-        .unwrap()
-        .json["vms"][0]["name"]
+    let vm = first_vm(&client, json!({})).await["name"]
         .as_str()
         .unwrap()
         .to_string();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use vmware_mcp_e2e::admin::{self, Operator};
-use vmware_mcp_e2e::{Server, call};
+use vmware_mcp_e2e::{Server, call, first_vm};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_approval_given_after_350_s_completes_the_call() {
@@ -15,14 +15,10 @@ async fn an_approval_given_after_350_s_completes_the_call() {
     let server = Server::start(name, admin::options(name, 400));
     let op = Operator::of(&server, name);
     let client = server.client().await;
-    let list = call(
-        &client,
-        "infra.vmware.vms.listVMs",
-        json!({"powerState": "poweredOn", "limit": 1}),
-    )
-    .await
-    .unwrap();
-    let vm = list.json["vms"][0]["name"].as_str().unwrap().to_string();
+    let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let waiting = tokio::spawn({
         let vm = vm.clone();

@@ -6,7 +6,7 @@
 //! exports them as `vmware_mcp_vcenter_http_requests_total`.
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, Vcsim, call, scratch_file};
+use vmware_mcp_e2e::{Server, Vcsim, call, first_vm, scratch_file};
 
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
@@ -101,14 +101,7 @@ async fn measure(name: &str, vms_per_container: &str) -> Costs {
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "no VM is listed twice");
 
-    let on = call(
-        &client,
-        "infra.vmware.vms.listVMs",
-        json!({"powerState": "poweredOn", "limit": 1}),
-    )
-    .await
-    .unwrap();
-    let vm = on.json["vms"][0]["id"]
+    let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await["id"]
         .as_str()
         .expect("a powered-on VM")
         .to_string();

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vmware_mcp_e2e::{Server, Vcsim, call};
+use vmware_mcp_e2e::{Server, Vcsim, call, first_vm};
 
 /// The request timeout the server is given.
 const REQUEST_TIMEOUT_SECS: u64 = 4;
@@ -32,10 +32,7 @@ async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
     );
     let client = server.client().await;
     server.until_readyz(true, Duration::from_secs(10)).await;
-    let vm = call(&client, "infra.vmware.vms.listVMs", json!({"limit": 1}))
-        .await
-        .unwrap()
-        .json["vms"][0]["name"]
+    let vm = first_vm(&client, json!({})).await["name"]
         .as_str()
         .unwrap()
         .to_string();
