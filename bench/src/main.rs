@@ -16,7 +16,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vmware_mcp::vsphere::soap::{Password, SoapBackend, SoapConfig};
+use vmware_mcp::config::Secret;
+use vmware_mcp::vsphere::soap::{SoapBackend, SoapConfig};
 use vmware_mcp::vsphere::{Backend, CallContext, RetrieveSpec};
 use vmware_mcp_e2e::{Server, Vcsim, call, scratch_file, workspace_root};
 
@@ -73,7 +74,7 @@ async fn floor(sim: &Vcsim) -> (Duration, usize) {
     let mut config = SoapConfig::new(
         &sim.endpoint.url,
         &sim.endpoint.username,
-        Password::new(sim.endpoint.password.clone()),
+        Secret::new(sim.endpoint.password.clone()),
     );
     config.ca_file = Some(sim.endpoint.cert.clone().into());
     let backend = SoapBackend::connect(config)

@@ -16,8 +16,7 @@ use crate::approval::pending::PendingApprovals;
 use crate::approval::policy::Policy;
 use crate::config::Cli;
 use crate::inventory::InventoryService;
-use crate::mcp::handler::App;
-use crate::mcp::registry::ToolRegistry;
+use crate::registry::ToolRegistry;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::limits::PluginLimits;
 use crate::runtime::state::HostServices;
@@ -25,8 +24,58 @@ use crate::runtime::{PluginRuntime, builtin};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vsphere::Backend;
 use crate::vsphere::gateway::Gateway;
+use crate::vsphere::hooks::StateChangeRecorder;
 use crate::vsphere::sim::SimBackend;
 use crate::vsphere::soap::{SoapBackend, SoapConfig};
+
+/// Everything a call needs; shared by all MCP sessions.
+pub struct App {
+    /// Registered tools.
+    pub registry: ToolRegistry,
+    /// The wasm runtime.
+    pub runtime: Arc<PluginRuntime>,
+    /// Gateway, approvals, metrics.
+    pub services: Arc<HostServices>,
+    /// Whether the simulated inventory is in use.
+    pub demo: bool,
+    /// How long an MCP session may stay silent before it is closed: longer
+    /// than the longest approval wait, so that a call waiting for an
+    /// operator never loses its session (and its answer) to the idle limit.
+    pub session_idle: Duration,
+}
+
+impl App {
+    /// Copy the backend's own counters into the registry, then render it as JSON.
+    pub fn metrics_json(&self) -> serde_json::Value {
+        self.refresh_backend_counters();
+        self.services.metrics.to_json()
+    }
+
+    /// Copy the backend's own counters into the registry, then render Prometheus text.
+    pub fn metrics_text(&self) -> String {
+        self.refresh_backend_counters();
+        self.services.metrics.to_prometheus()
+    }
+
+    fn refresh_backend_counters(&self) {
+        let counters = self.services.gateway.backend().counters();
+        let metrics = &self.services.metrics;
+        metrics.set_total(names::RELOGINS, vec![], counters.relogins as f64);
+        metrics.set_total(names::VCENTER_REQUESTS, vec![], counters.requests as f64);
+        let index = self.services.inventory.status();
+        metrics.set(names::INVENTORY_OBJECTS, vec![], index.objects as f64);
+        metrics.set(
+            names::INVENTORY_LIVE,
+            vec![],
+            if index.live { 1.0 } else { 0.0 },
+        );
+    }
+
+    /// Release what the server holds outside the process (the vCenter session).
+    pub async fn shutdown(&self) {
+        self.services.gateway.backend().shutdown().await;
+    }
+}
 
 /// Build everything the server needs, without operator approvals.
 pub async fn build(cli: &Cli) -> anyhow::Result<Arc<App>> {
@@ -53,7 +102,7 @@ pub async fn build_with(
     inventory.start(INDEX_WARM_UP).await;
     let services = Arc::new(HostServices {
         gateway: Gateway::new(backend, metrics.clone())
-            .with_audit(audit)
+            .with_recorder(audit.map(|a| a as Arc<dyn StateChangeRecorder>))
             .with_observer(inventory.clone()),
         inventory,
         approvals,
@@ -64,11 +113,7 @@ pub async fn build_with(
         memory_bytes: cli.plugin_memory_mb.max(1) << 20,
         guest_cpu: Duration::from_millis(cli.plugin_cpu_ms.max(1)),
     };
-    let cache = ComponentCache::new(Some(
-        cli.plugin_cache_dir
-            .clone()
-            .unwrap_or_else(ComponentCache::default_dir),
-    ));
+    let cache = ComponentCache::new(Some(cli.plugin_cache_dir()));
     let runtime = Arc::new(PluginRuntime::new(limits, cache)?);
     let registry = load_plugins(&runtime, cli.plugins_dir.as_deref(), &metrics)?;
     Ok(Arc::new(App {
@@ -153,9 +198,9 @@ async fn backend(cli: &Cli) -> anyhow::Result<Arc<dyn Backend>> {
         warn_demo("built-in demo inventory");
         return Ok(Arc::new(SimBackend::demo()));
     }
-    if std::env::var_os("VCENTER_HOST").is_some_and(|h| !h.is_empty()) {
-        let config =
-            SoapConfig::from_env().map_err(|e| anyhow::anyhow!("vCenter configuration: {e}"))?;
+    if cli.vcenter.is_configured() {
+        let config = SoapConfig::from_args(&cli.vcenter)
+            .map_err(|e| anyhow::anyhow!("vCenter configuration: {e}"))?;
         let backend = SoapBackend::connect(config)
             .await
             .map_err(|e| anyhow::anyhow!("connecting to vCenter: {e}"))?;

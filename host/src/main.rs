@@ -5,13 +5,14 @@ use std::time::Duration;
 use clap::Parser;
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
+use vmware_mcp::config::Secret;
 use vmware_mcp::config::{Cli, Command};
 use vmware_mcp::mcp::call_limit::CallLimit;
 use vmware_mcp::mcp::connections::ConnectionLimits;
 use vmware_mcp::mcp::handler::McpHandler;
 use vmware_mcp::mcp::http::RequestLimits;
 use vmware_mcp::mcp::jsonrpc_guard::BodyLimits;
-use vmware_mcp::mcp::security::{self, AccessPolicy, Secret};
+use vmware_mcp::mcp::security::{self, AccessPolicy};
 use vmware_mcp::mcp::serve::{PROBE_RESERVE, ServeOptions, serve};
 use vmware_mcp::process;
 use vmware_mcp::telemetry::logging;
@@ -57,14 +58,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .map(|_| std::sync::Arc::new(vmware_mcp::approval::pending::PendingApprovals::new()));
     let app = vmware_mcp::app::build_with(&cli, pending.clone()).await?;
     if let Some(Command::Tools) = cli.command {
-        let tools = app.registry.tools();
+        let tools = vmware_mcp::mcp::tool_list::mcp_tools(&app.registry);
         println!("{}", serde_json::to_string_pretty(&tools)?);
         return Ok(());
     }
     let admin_stop = CancellationToken::new();
     let _admin_stop_guard = admin_stop.clone().drop_guard();
     if let (Some(admin), Some(pending)) = (&admin, pending) {
-        vmware_mcp::admin::serve(admin, pending, admin_stop.clone()).await?;
+        match vmware_mcp::admin::serve(admin, pending, admin_stop.clone()).await {
+            Ok(server) if admin.generated_token => {
+                // Straight to the terminal, not into the structured log:
+                // the newcomer reads it, log shippers need not see it.
+                eprintln!(
+                    "{}",
+                    vmware_mcp::admin::demo_banner(server.address, &admin.token)
+                );
+            }
+            Ok(_) => {}
+            Err(e) if admin.generated_token => tracing::warn!(
+                error = format!("{e:#}"),
+                "the demo's operator page is unavailable (set ADMIN_PORT to a free port); state changes can still be approved by policy or elicitation"
+            ),
+            Err(e) => return Err(e),
+        }
     }
     if cli.stdio {
         let service = McpHandler::new(app)

@@ -13,7 +13,8 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use vmware_mcp::vsphere::soap::{Password, SoapBackend, SoapConfig};
+use vmware_mcp::config::Secret;
+use vmware_mcp::vsphere::soap::{SoapBackend, SoapConfig};
 use vmware_mcp::vsphere::{Backend, CallContext, MoRef};
 
 const PASSWORD: &str = "fuzz-secret-pw-7f3a9c";
@@ -232,7 +233,7 @@ fn peak_rss_mb() -> f64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_fuzzed_reply_gives_a_result_or_a_clear_error() {
     let (url, kinds) = start(0x5eed_cafe).await;
-    let mut config = SoapConfig::new(url, "u", Password::new(PASSWORD));
+    let mut config = SoapConfig::new(url, "u", Secret::new(PASSWORD));
     config.request_timeout = std::time::Duration::from_secs(20);
     let backend = SoapBackend::connect(config).await.expect("login works");
     let ctx = CallContext::default();

@@ -10,8 +10,9 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use vmware_mcp::error::VsError;
-use vmware_mcp::vsphere::soap::{Password, SoapBackend, SoapConfig};
+use vmware_mcp::config::Secret;
+use vmware_mcp::vocabulary::VsError;
+use vmware_mcp::vsphere::soap::{SoapBackend, SoapConfig};
 use vmware_mcp::vsphere::{Backend, CallContext, RetrieveSpec};
 
 const ENV_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>"#;
@@ -100,7 +101,7 @@ async fn start(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
 
 async fn run(script: Script) -> (VsError, Vec<String>) {
     let (url, seen) = start(script).await;
-    let b = SoapBackend::connect(SoapConfig::new(url, "u", Password::new("p")))
+    let b = SoapBackend::connect(SoapConfig::new(url, "u", Secret::new("p")))
         .await
         .unwrap();
     assert_eq!(
@@ -165,7 +166,7 @@ async fn a_permission_fault_in_missing_set_is_reported() {
 #[tokio::test]
 async fn a_state_change_that_stalls_times_out_as_unknown_and_is_not_resent() {
     let (url, seen) = start(Script::StallPowerOff).await;
-    let mut config = SoapConfig::new(url, "u", Password::new("p"));
+    let mut config = SoapConfig::new(url, "u", Secret::new("p"));
     config.request_timeout = std::time::Duration::from_secs(2);
     let b = SoapBackend::connect(config).await.unwrap();
     let started = std::time::Instant::now();

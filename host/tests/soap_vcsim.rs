@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use vmware_mcp::error::VsError;
-use vmware_mcp::vsphere::soap::{Password, SoapBackend, SoapConfig};
+use vmware_mcp::config::Secret;
+use vmware_mcp::vocabulary::VsError;
+use vmware_mcp::vsphere::soap::{SoapBackend, SoapConfig};
 use vmware_mcp::vsphere::{Backend, CallContext, MoRef, ObjectContent, ProgressHook, RetrieveSpec};
 
 const INSTALL_HINT: &str =
@@ -116,7 +117,7 @@ impl Vcsim {
         let mut cfg = SoapConfig::new(
             self.url.clone(),
             self.username.clone(),
-            Password::new(self.password.clone()),
+            Secret::new(self.password.clone()),
         );
         cfg.ca_file = self.cert.clone();
         cfg
@@ -184,7 +185,7 @@ async fn first_vm(b: &SoapBackend) -> MoRef {
     vms.into_iter().map(|o| o.reference).min().expect("a VM")
 }
 
-fn fault(e: VsError) -> vmware_mcp::error::Fault {
+fn fault(e: VsError) -> vmware_mcp::vocabulary::Fault {
     match e {
         VsError::Fault(f) => f,
         other => panic!("expected a vSphere fault, got {other:?}"),
@@ -335,6 +336,7 @@ async fn power_off_and_on_with_result_check_and_a_fault_in_a_task() {
         progress: Some(ProgressHook::new(move |p, m| {
             sink.lock().unwrap().push((p, m))
         })),
+        ..Default::default()
     };
     let off = b
         .invoke(&with_progress, &vm, "PowerOffVM_Task", &Map::new())
@@ -568,7 +570,7 @@ async fn bad_password_and_plain_http() {
     let sim = Vcsim::start(&["-model", "esx", "-tls=false", "-password", "right-one"]);
     assert!(sim.url.starts_with("http://"));
     let mut cfg = sim.config();
-    cfg.password = Password::new("wrong-one");
+    cfg.password = Secret::new("wrong-one");
     let f = fault(SoapBackend::connect(cfg).await.unwrap_err());
     assert_eq!(f.type_name, "InvalidLogin");
     assert!(!f.message.contains("wrong-one") && !f.detail.to_string().contains("wrong-one"));
@@ -752,6 +754,7 @@ async fn slow_tasks_are_awaited_with_progress_without_polling() {
         progress: Some(ProgressHook::new(move |p, m| {
             sink.lock().unwrap().push((p, m))
         })),
+        ..Default::default()
     };
     let before = b.request_count();
     let started = std::time::Instant::now();

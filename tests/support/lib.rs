@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod conformance;
 pub mod helpers;
+pub mod module_graph;
 pub mod server;
 pub mod vcsim;
 

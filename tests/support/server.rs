@@ -63,11 +63,13 @@ pub struct ServerOptions {
 }
 
 impl ServerOptions {
-    /// `--demo` with the built-in inventory.
+    /// `--demo` with the built-in inventory; its operator page (on by
+    /// default in the demo) on a free port, so parallel tests never compete
+    /// for 5006.
     pub fn demo() -> Self {
         ServerOptions {
             args: vec!["--demo".into()],
-            env: vec![],
+            env: vec![("ADMIN_PORT".into(), "0".into())],
         }
     }
 

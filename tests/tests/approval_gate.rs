@@ -80,7 +80,11 @@ fn unique_vm(list: &Value, state: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_policy_every_state_change_is_refused_and_nothing_changes() {
-    let server = Server::start("gate-no-policy", ServerOptions::demo());
+    // No operator either: the demo's operator page is turned off.
+    let server = Server::start(
+        "gate-no-policy",
+        ServerOptions::demo().env("ADMIN_API", "off"),
+    );
     let client = server.client().await;
     let (vms, hosts) = inventory_snapshot(&client).await;
     let on_vm = unique_vm(&vms, "poweredOn");

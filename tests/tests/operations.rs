@@ -141,7 +141,8 @@ async fn one_call_shares_one_correlation_id_across_host_plugin_and_vsphere_lines
 
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_parse_as_prometheus_text_and_move_as_tools_are_called() {
-    let server = Server::start("ops-metrics", ServerOptions::demo());
+    // No approval channel, so the refused power-off answers at once.
+    let server = Server::start("ops-metrics", ServerOptions::demo().env("ADMIN_API", "off"));
     let url = format!("{}/metrics", server.base_url);
     let before = python("parse_metrics.py", &[&url]);
     assert!(

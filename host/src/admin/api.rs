@@ -28,7 +28,7 @@ use super::page;
 use crate::approval::pending::{
     DecideError, MAX_APPROVER_CHARS, MAX_REASON_CHARS, OperatorDecision, PendingApprovals, sanitize,
 };
-use crate::mcp::security::Secret;
+use crate::config::Secret;
 
 /// The name recorded when an operator gives none.
 const UNNAMED: &str = "unnamed";

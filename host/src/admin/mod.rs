@@ -1,8 +1,11 @@
 //! The admin API: the operators' side of approvals, on its own listener so
 //! that MCP clients (agents) cannot reach it.
 //!
-//! It is off unless an admin token is configured (`ADMIN_TOKEN_SECRET_PATH`),
-//! binds to loopback by default (`ADMIN_BIND`, `ADMIN_PORT`) and refuses a
+//! It is off unless an admin token is configured (`ADMIN_TOKEN_SECRET_PATH`)
+//! or the server runs on the simulated inventory (`--demo`), where a token is
+//! generated for the run and shown in the start-up banner, so a newcomer can
+//! try an approval with no configuration. A real vCenter never gets that
+//! default. It binds to loopback by default (`ADMIN_BIND`, `ADMIN_PORT`) and refuses a
 //! non-loopback bind unless `ADMIN_ALLOW_REMOTE=true`. Every `/api/` route
 //! needs `Authorization: Bearer <token>`; the web page at `/approvals` is
 //! static and asks the operator for the token.
@@ -16,7 +19,8 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::approval::pending::PendingApprovals;
-use crate::mcp::security::{Secret, is_loopback};
+use crate::config::{AdminApi, Secret};
+use crate::mcp::security::is_loopback;
 
 /// The environment variable holding the admin token's file.
 pub const TOKEN_ENV: &str = "ADMIN_TOKEN_SECRET_PATH";
@@ -32,6 +36,10 @@ pub struct AdminConfig {
     pub token: Secret,
     /// Whether a non-loopback bind is accepted (`ADMIN_ALLOW_REMOTE`).
     pub allow_remote: bool,
+    /// Whether the token was generated for this run (demo only): it is then
+    /// shown in the start-up banner, and a busy port only costs the demo its
+    /// operator page instead of stopping the server.
+    pub generated_token: bool,
 }
 
 impl AdminConfig {
@@ -39,17 +47,28 @@ impl AdminConfig {
     /// configured (then it does not run and operators cannot approve). A
     /// configured token that cannot be read, or a refused bind, is an error.
     pub fn from_cli(cli: &crate::config::Cli) -> anyhow::Result<Option<AdminConfig>> {
-        let Some(path) = cli.admin_token_file.as_deref() else {
+        if cli.admin_api == AdminApi::Off {
             tracing::warn!(
-                "operator approvals are unavailable: ADMIN_TOKEN_SECRET_PATH is not set, so the admin API (CLI `vmware-mcp approvals`, web page /approvals) does not run"
+                "operator approvals are unavailable: ADMIN_API=off, so the admin API (CLI `vmware-mcp approvals`, web page /approvals) does not run"
             );
             return Ok(None);
+        }
+        let (token, generated_token) = match cli.admin_token_file.as_deref() {
+            Some(path) => (Secret::from_file(TOKEN_ENV, path)?, false),
+            None if cli.wants_demo() => (one_time_token(), true),
+            None => {
+                tracing::warn!(
+                    "operator approvals are unavailable: ADMIN_TOKEN_SECRET_PATH is not set, so the admin API (CLI `vmware-mcp approvals`, web page /approvals) does not run"
+                );
+                return Ok(None);
+            }
         };
         let config = AdminConfig {
             bind: cli.admin_bind.clone(),
             port: cli.admin_port,
-            token: Secret::from_file(TOKEN_ENV, path)?,
+            token,
             allow_remote: cli.admin_allow_remote,
+            generated_token,
         };
         config.check()?;
         Ok(Some(config))
@@ -71,6 +90,26 @@ impl AdminConfig {
         );
         Ok(())
     }
+}
+
+/// A token for this run only: 256 random bits, never written anywhere but
+/// the start-up banner.
+fn one_time_token() -> Secret {
+    Secret::new(format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    ))
+}
+
+/// The banner a demo prints when its admin token was generated: the
+/// operator page's address with the token in the fragment (which browsers
+/// never send to the server, so it stays out of access logs).
+pub fn demo_banner(address: SocketAddr, token: &Secret) -> String {
+    format!(
+        "DEMO: state changes wait for an operator. Approve them at\n    http://{address}/approvals#token={}\n  (the token is valid for this run only; `vmware-mcp approvals` takes it through ADMIN_TOKEN_SECRET_PATH)",
+        token.expose()
+    )
 }
 
 /// A running admin API.
@@ -120,6 +159,7 @@ mod tests {
             bind: bind.into(),
             port: 0,
             token: Secret::new("t"),
+            generated_token: false,
             allow_remote,
         }
     }
@@ -134,5 +174,37 @@ mod tests {
             "{e}"
         );
         assert!(config("0.0.0.0", true).check().is_ok());
+    }
+
+    #[test]
+    fn only_the_demo_gets_a_generated_token() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            crate::config::Cli::try_parse_from(
+                std::iter::once("vmware-mcp").chain(args.iter().copied()),
+            )
+            .unwrap()
+        };
+        assert!(
+            AdminConfig::from_cli(&parse(&["--vcenter-host", "vc1"]))
+                .unwrap()
+                .is_none(),
+            "a real vCenter never gets a generated admin token"
+        );
+        let demo = AdminConfig::from_cli(&parse(&["--demo"])).unwrap().unwrap();
+        assert!(demo.generated_token);
+        assert_eq!(demo.token.expose().len(), 64);
+        assert!(
+            AdminConfig::from_cli(&parse(&["--demo", "--admin-api", "off"]))
+                .unwrap()
+                .is_none()
+        );
+        let again = AdminConfig::from_cli(&parse(&["--demo"])).unwrap().unwrap();
+        assert_ne!(demo.token.expose(), again.token.expose());
+        let banner = demo_banner("127.0.0.1:5006".parse().unwrap(), &demo.token);
+        assert!(banner.contains(&format!(
+            "http://127.0.0.1:5006/approvals#token={}",
+            demo.token.expose()
+        )));
     }
 }

@@ -7,7 +7,7 @@
 //! with a single `write_all` under a lock and `fsync`ed before the call that
 //! produced it returns, so a record is on disk before anyone is told that the
 //! decision was taken or the change was made. Arguments are passed through
-//! [`redact`](crate::vsphere::gateway::redact) first: secrets never reach it.
+//! [`redact`](crate::vocabulary::redact) first: secrets never reach it.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -19,7 +19,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::vsphere::MoRef;
+use crate::vocabulary::MoRef;
+use crate::vsphere::hooks::{StateChangeRecord, StateChangeRecorder};
 
 /// The environment variable naming the audit file, documented beside the
 /// other configuration so operators find it.
@@ -195,6 +196,30 @@ pub struct CallRecord {
     pub arguments: Value,
 }
 
+/// The gateway's recorder: each state-changing call becomes one
+/// `vsphere_call` line, on disk before the call returns.
+impl StateChangeRecorder for AuditLog {
+    fn record(&self, call: &StateChangeRecord) {
+        let record = CallRecord {
+            ts: now_rfc3339(),
+            event: "vsphere_call",
+            correlation_id: call.correlation_id.clone(),
+            method: call.method.clone(),
+            target: call.target.to_string(),
+            outcome: call.outcome.clone(),
+            fault_type: call.fault_type.clone(),
+            error: call.error.clone(),
+            duration_ms: call.duration_ms,
+            grant_id: call.grant_id.clone(),
+            task_id: call.task_id.clone(),
+            arguments: bounded_arguments(call.arguments.clone()),
+        };
+        if let Err(e) = self.append(&record) {
+            tracing::error!(correlation_id = %call.correlation_id, method = %call.method, object = %call.target, error = %e, "a state-changing vSphere call could not be written to the audit trail");
+        }
+    }
+}
+
 /// Arguments for a record: already redacted by the caller, and replaced by
 /// a cut string when too long.
 pub fn bounded_arguments(redacted: Value) -> Value {
@@ -264,5 +289,87 @@ mod tests {
     fn timestamps_are_rfc3339() {
         let ts = now_rfc3339();
         assert!(OffsetDateTime::parse(&ts, &Rfc3339).is_ok(), "{ts}");
+    }
+
+    #[tokio::test]
+    async fn state_changes_are_audited_with_grant_and_task_reads_are_not() {
+        use std::sync::Arc;
+        use std::time::Instant;
+
+        use serde_json::Map;
+
+        use crate::approval::grants::{CallGrants, GRANT_TTL, Grant};
+        use crate::telemetry::metrics::Metrics;
+        use crate::vsphere::gateway::Gateway;
+        use crate::vsphere::sim::SimBackend;
+        use crate::vsphere::{CallContext, RetrieveSpec};
+
+        let path = std::env::temp_dir().join(format!(
+            "vmware-mcp-gateway-audit-{}/audit.jsonl",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let sim = SimBackend::demo().with_task_delay(std::time::Duration::ZERO);
+        let gateway = Gateway::new(Arc::new(sim), Arc::new(Metrics::new()))
+            .with_recorder(Some(Arc::new(AuditLog::open(&path).unwrap())));
+        let ctx = CallContext {
+            correlation_id: "corr-audit".into(),
+            ..Default::default()
+        };
+        let spec = RetrieveSpec {
+            object_type: "VirtualMachine".into(),
+            root: None,
+            recursive: true,
+            properties: vec!["runtime.powerState".into()],
+        };
+        let vm = gateway
+            .retrieve(&ctx, &spec)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| {
+                serde_json::to_string(&o.properties)
+                    .unwrap()
+                    .contains("poweredOn")
+            })
+            .expect("a powered-on VM")
+            .reference;
+        let grants = CallGrants::new();
+        let grant = Grant::new(
+            "operator:alice",
+            ["PowerOffVM_Task".to_string()],
+            [vm.clone()],
+            Instant::now(),
+            GRANT_TTL,
+        );
+        let grant_id = grant.id.clone();
+        grants.add(grant);
+        let args = Map::new();
+        gateway
+            .invoke(&ctx, &grants, &vm, "PowerOffVM_Task", &args)
+            .await
+            .unwrap();
+        // The replay is refused, and recorded too.
+        assert!(
+            gateway
+                .invoke(&ctx, &grants, &vm, "PowerOffVM_Task", &args)
+                .await
+                .is_err()
+        );
+        let lines: Vec<Value> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2, "reads are not audited: {lines:?}");
+        assert_eq!(lines[0]["event"], "vsphere_call");
+        assert_eq!(lines[0]["method"], "PowerOffVM_Task");
+        assert_eq!(lines[0]["target"], vm.to_string());
+        assert_eq!(lines[0]["outcome"], "ok");
+        assert_eq!(lines[0]["grant_id"], grant_id.as_str());
+        assert!(lines[0]["task_id"].as_str().unwrap().starts_with("task-"));
+        assert_eq!(lines[0]["correlation_id"], "corr-audit");
+        assert_eq!(lines[1]["outcome"], "approval_required");
+        assert!(lines[1]["grant_id"].is_null() && lines[1]["task_id"].is_null());
     }
 }

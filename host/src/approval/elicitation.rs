@@ -17,17 +17,15 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rmcp::model::{ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
-use super::client::{ElicitationRoute, InputNeeded};
+use super::client::{Answer, AnswerAction, Question};
 use super::gate::{ActionRequest, Approved, Approver, CallInfo, Refused, Verdict};
 use super::operator::approval_request;
 use super::pending::{MAX_REASON_CHARS, sanitize};
 use super::policy::PolicyOutcome;
 use super::text::{clip, list};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// The environment variable turning elicitation on.
 pub const ELICITATION_ENV: &str = "APPROVAL_ELICITATION";
@@ -45,13 +43,13 @@ impl ElicitationApprover {
 
     /// Whether `call`'s client can be asked at all.
     pub fn can_ask(call: &CallInfo) -> bool {
-        !matches!(call.client.elicitation, ElicitationRoute::None)
+        call.client.can_ask()
     }
 }
 
-/// The form shown to the user.
-fn schema() -> Result<ElicitationSchema, VsError> {
-    serde_json::from_value(json!({
+/// The form shown to the user: an explicit tick and an optional reason.
+pub fn form() -> Value {
+    json!({
         "type": "object",
         "properties": {
             "approve": {
@@ -67,8 +65,7 @@ fn schema() -> Result<ElicitationSchema, VsError> {
             }
         },
         "required": ["approve"]
-    }))
-    .map_err(|e| VsError::Internal(format!("the approval form is invalid: {e}")))
+    })
 }
 
 /// The question, with everything the user needs to judge it.
@@ -89,8 +86,8 @@ fn message(id: &str, call: &CallInfo, action: &ActionRequest, target_names: &[St
     )
 }
 
-/// What an `ElicitResult` means for the approval.
-fn interpret(answer: &ElicitResult) -> Result<Option<String>, String> {
+/// What an answer means for the approval.
+fn interpret(answer: &Answer) -> Result<Option<String>, String> {
     let content = answer.content.as_ref();
     let reason = content
         .and_then(|c| c.get("reason"))
@@ -98,21 +95,21 @@ fn interpret(answer: &ElicitResult) -> Result<Option<String>, String> {
         .map(|r| sanitize(r, MAX_REASON_CHARS))
         .filter(|r| !r.is_empty());
     match answer.action {
-        ElicitationAction::Accept
+        AnswerAction::Accept
             if content.and_then(|c| c.get("approve")) == Some(&Value::Bool(true)) =>
         {
             Ok(reason)
         }
-        ElicitationAction::Accept => {
+        AnswerAction::Accept => {
             Err(reason.unwrap_or_else(|| "the user answered without ticking approve".to_string()))
         }
-        ElicitationAction::Decline => {
-            Err(reason.unwrap_or_else(|| "the user declined".to_string()))
-        }
-        ElicitationAction::Cancel => {
+        AnswerAction::Decline => Err(reason.unwrap_or_else(|| "the user declined".to_string())),
+        AnswerAction::Cancel => {
             Err(reason.unwrap_or_else(|| "the user dismissed the request".to_string()))
         }
-        _ => Err("the client answered with an action this server does not know".to_string()),
+        AnswerAction::Unknown => {
+            Err("the client answered with an action this server does not know".to_string())
+        }
     }
 }
 
@@ -129,7 +126,7 @@ impl Approver for ElicitationApprover {
         let who = format!(
             "elicitation:{}",
             call.client
-                .client_name
+                .client_name()
                 .as_deref()
                 .map(|n| sanitize(n, 64))
                 .filter(|n| !n.is_empty())
@@ -141,13 +138,11 @@ impl Approver for ElicitationApprover {
             decided_by: by.to_string(),
             approval_id: Some(id.clone()),
         };
-        let params = ElicitRequestParams::FormElicitationParams {
-            meta: None,
+        let question = Question {
             message: message(&id, call, action, target_names),
-            requested_schema: schema()
-                .map_err(|e| refuse(Verdict::Unavailable, e, "no-channel"))?,
+            form: form(),
         };
-        tracing::info!(correlation_id = %call.correlation_id, approval_id = %id, tool = %call.tool, route = ?call.client.elicitation, "approval requested from the client's user by elicitation");
+        tracing::info!(correlation_id = %call.correlation_id, approval_id = %id, tool = %call.tool, route = call.client.question_route().unwrap_or("none"), "approval requested from the client's user by elicitation");
         call.client
             .progress(
                 0.0,
@@ -157,35 +152,7 @@ impl Approver for ElicitationApprover {
                 ),
             )
             .await;
-        let asked = async {
-            match &call.client.elicitation {
-                ElicitationRoute::Session => match &call.client.peer {
-                    Some(peer) => peer
-                        .create_elicitation(params)
-                        .await
-                        .map_err(|e| format!("the client did not answer the elicitation: {e}")),
-                    None => Err("the client connection is gone".to_string()),
-                },
-                ElicitationRoute::Mrtr(tx) => {
-                    let (reply, answer) = oneshot::channel();
-                    tx.send(InputNeeded {
-                        request: params,
-                        reply,
-                    })
-                    .await
-                    .map_err(|_| {
-                        "the MCP request ended before the client could be asked".to_string()
-                    })?;
-                    let value = answer.await.map_err(|_| {
-                        "the client did not retry the call with an answer".to_string()
-                    })?;
-                    serde_json::from_value::<ElicitResult>(value).map_err(|e| {
-                        format!("the client's answer is not an elicitation result: {e}")
-                    })
-                }
-                ElicitationRoute::None => Err("the client cannot be asked".to_string()),
-            }
-        };
+        let asked = call.client.ask(question);
         let answer = tokio::select! {
             a = asked => a,
             _ = tokio::time::sleep(self.timeout) => {
@@ -237,43 +204,41 @@ impl Approver for ElicitationApprover {
 mod tests {
     use super::*;
 
-    fn answer(action: ElicitationAction, content: Option<Value>) -> ElicitResult {
-        let mut r = ElicitResult::new(action);
-        r.content = content;
-        r
+    fn answer(action: AnswerAction, content: Option<Value>) -> Answer {
+        Answer { action, content }
     }
 
     #[test]
     fn only_an_accepted_tick_approves() {
         assert_eq!(
             interpret(&answer(
-                ElicitationAction::Accept,
+                AnswerAction::Accept,
                 Some(json!({"approve": true, "reason": "fine\n"}))
             )),
             Ok(Some("fine".into()))
         );
         assert!(
             interpret(&answer(
-                ElicitationAction::Accept,
+                AnswerAction::Accept,
                 Some(json!({"approve": false}))
             ))
             .is_err()
         );
         assert!(
             interpret(&answer(
-                ElicitationAction::Accept,
+                AnswerAction::Accept,
                 Some(json!({"approve": "true"}))
             ))
             .is_err()
         );
-        assert!(interpret(&answer(ElicitationAction::Accept, None)).is_err());
+        assert!(interpret(&answer(AnswerAction::Accept, None)).is_err());
         assert_eq!(
-            interpret(&answer(ElicitationAction::Decline, None)),
+            interpret(&answer(AnswerAction::Decline, None)),
             Err("the user declined".into())
         );
         assert!(
             interpret(&answer(
-                ElicitationAction::Cancel,
+                AnswerAction::Cancel,
                 Some(json!({"approve": true}))
             ))
             .is_err()
@@ -282,7 +247,7 @@ mod tests {
 
     #[test]
     fn the_form_is_valid() {
-        let s = serde_json::to_value(schema().unwrap()).unwrap();
+        let s = form();
         assert_eq!(s["properties"]["approve"]["type"], "boolean");
         assert_eq!(s["required"][0], "approve");
     }

@@ -14,14 +14,14 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::audit::{AuditError, AuditLog, AuditTarget, DecisionRecord, now_rfc3339};
-use super::classify::looks_like_method_name;
 use super::client::ClientLink;
 use super::grants::{GRANT_TTL, Grant};
 use super::policy::{Decision, MatchedBy, Policy, PolicyOutcome};
 use super::text::{clip, list};
-use crate::error::VsError;
 use crate::telemetry::metrics::{Metrics, names};
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
+use crate::vsphere::classify::looks_like_method_name;
 
 /// Most methods one action may list; more is a plugin bug, not a real action.
 pub const MAX_METHODS: usize = 64;

@@ -10,10 +10,9 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::classify;
 use super::text::{clip, list};
-use crate::error::VsError;
-use crate::vsphere::MoRef;
+use crate::vocabulary::{MoRef, VsError};
+use crate::vsphere::hooks::StateChangeGate;
 
 /// How long a grant stays usable after it is issued: long enough for a tool
 /// to run its calls, short enough that a forgotten grant is soon worthless.
@@ -119,27 +118,19 @@ impl CallGrants {
         })
     }
 
-    /// The check `vsphere.invoke` makes: read-only methods pass without a
-    /// grant (`None`); anything else must be [authorized](Self::authorize)
-    /// (`Some(grant id)`).
-    pub fn check_invoke(
-        &self,
-        method: &str,
-        target: &MoRef,
-        now: Instant,
-    ) -> Result<Option<String>, VsError> {
-        if classify::is_read_only(&target.kind, method) {
-            return Ok(None);
-        }
-        self.authorize(method, target, now).map(Some)
-    }
-
     fn lock(&self) -> MutexGuard<'_, Vec<Grant>> {
         // The guarded code cannot panic midway, so a poisoned lock still holds
         // consistent data; recover it rather than fail every later call.
         self.grants
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The gateway asks the tool call's grants before each state change.
+impl StateChangeGate for CallGrants {
+    fn authorize(&self, method: &str, target: &MoRef) -> Result<String, VsError> {
+        CallGrants::authorize(self, method, target, Instant::now())
     }
 }
 
@@ -413,35 +404,6 @@ mod tests {
             calls
                 .authorize("PowerOffVM_Task", &vm("vm-1"), now + Duration::from_secs(9))
                 .is_ok()
-        );
-    }
-
-    #[test]
-    fn check_invoke_passes_reads_without_grants() {
-        let calls = CallGrants::new();
-        let now = Instant::now();
-        assert_eq!(
-            calls
-                .check_invoke(
-                    "RetrievePropertiesEx",
-                    &MoRef::new("PropertyCollector", "propertyCollector"),
-                    now
-                )
-                .unwrap(),
-            None
-        );
-        assert!(matches!(
-            calls.check_invoke("PowerOffVM_Task", &vm("vm-1"), now),
-            Err(VsError::ApprovalRequired { .. })
-        ));
-        let g = grant(&["PowerOffVM_Task"], &[vm("vm-1")], now);
-        let id = g.id.clone();
-        calls.add(g);
-        assert_eq!(
-            calls
-                .check_invoke("PowerOffVM_Task", &vm("vm-1"), now)
-                .unwrap(),
-            Some(id)
         );
     }
 

@@ -14,7 +14,6 @@
 
 pub mod audit;
 pub mod channels;
-pub mod classify;
 pub mod client;
 pub mod elicitation;
 pub mod gate;

@@ -17,8 +17,8 @@ use super::gate::{ActionRequest, Approved, Approver, CallInfo, Refused, Verdict}
 use super::pending::{ApprovalRequest, OperatorDecision, PendingApprovals, Status, TargetView};
 use super::policy::PolicyOutcome;
 use super::text::{clip, list};
-use crate::error::VsError;
-use crate::vsphere::gateway::redact;
+use crate::vocabulary::VsError;
+use crate::vocabulary::redact;
 
 /// The environment variable for how long a call waits for an operator.
 pub const TIMEOUT_ENV: &str = "APPROVAL_TIMEOUT_SECS";
@@ -345,7 +345,9 @@ mod tests {
         let approver = OperatorApprover::new(store.clone(), Duration::from_secs(60));
         let token = tokio_util::sync::CancellationToken::new();
         let mut c = call();
-        c.client.cancelled = Some(token.clone());
+        c.client = ClientLink::new(Arc::new(
+            crate::approval::client::testing::CancellingClient(token.clone()),
+        ));
         let names = vec!["web-1".to_string()];
         let a = action();
         let (result, _) = tokio::join!(approver.ask(&c, &a, &names, &ASK), async {

@@ -209,7 +209,7 @@ impl PendingApprovals {
         &self,
         request: ApprovalRequest,
         timeout: Duration,
-    ) -> Result<Waiting, crate::error::VsError> {
+    ) -> Result<Waiting, crate::vocabulary::VsError> {
         let now = OffsetDateTime::now_utc();
         let expires = time::Duration::try_from(timeout)
             .ok()
@@ -220,7 +220,7 @@ impl PendingApprovals {
         {
             let mut inner = self.lock();
             if inner.pending.len() >= MAX_PENDING {
-                return Err(crate::error::VsError::ApprovalRequired {
+                return Err(crate::vocabulary::VsError::ApprovalRequired {
                     id: None,
                     message: format!(
                         "{MAX_PENDING} approvals are already waiting for an operator; try again once they are decided"

@@ -11,63 +11,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::mcp::security::Secret;
-
-/// Arguments of `vmware-mcp approvals`.
-#[derive(Debug, Args)]
-pub struct ApprovalsArgs {
-    /// The running server's admin API.
-    #[arg(
-        long,
-        env = "ADMIN_URL",
-        default_value = "http://127.0.0.1:5006",
-        global = true
-    )]
-    pub admin_url: String,
-    /// Print the admin API's JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// What to do.
-    #[command(subcommand)]
-    pub action: ApprovalsAction,
-}
-
-/// The approvals subcommands.
-#[derive(Debug, Subcommand)]
-pub enum ApprovalsAction {
-    /// List pending approvals and recent decisions.
-    List,
-    /// Show one approval in full.
-    Show {
-        /// The approval id, e.g. apr-1a2b3c4d5e6f7a8b.
-        id: String,
-    },
-    /// Approve a pending approval: the waiting tool call goes on.
-    Approve {
-        /// The approval id.
-        id: String,
-        /// Why (recorded in the audit trail).
-        #[arg(long)]
-        reason: Option<String>,
-        /// Your name, recorded with the decision (default: $USER).
-        #[arg(long)]
-        approver: Option<String>,
-    },
-    /// Deny a pending approval: the waiting tool call fails with the reason.
-    Deny {
-        /// The approval id.
-        id: String,
-        /// Why; the agent is told.
-        #[arg(long)]
-        reason: String,
-        /// Your name, recorded with the decision (default: $USER).
-        #[arg(long)]
-        approver: Option<String>,
-    },
-}
+use crate::config::{ApprovalsAction, ApprovalsArgs, Secret};
 
 /// Run the command; prints results on stdout and problems on stderr.
 pub async fn run(args: &ApprovalsArgs, token_file: Option<&Path>) -> ExitCode {
@@ -94,7 +40,6 @@ async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Res
     let approver = |given: &Option<String>| {
         given
             .clone()
-            .or_else(|| std::env::var("USER").ok())
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "cli".to_string())
     };

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// How long a cursor stays valid.
 pub const CURSOR_TTL: Duration = Duration::from_secs(3600);

@@ -17,6 +17,7 @@ pub mod kind;
 pub mod resolve;
 pub mod select;
 pub mod watch;
+pub mod watched;
 
 #[cfg(test)]
 mod tests;
@@ -27,10 +28,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::{
-    Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, RetrieveSpec, UpdateKind,
+    Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, RetrieveSpec, UpdateFeed, UpdateKind,
 };
+use watch::FollowedIndex;
 
 pub use cursor::CursorSigner;
 pub use index::{Entry, Index};
@@ -230,14 +232,14 @@ impl InventoryService {
 
     async fn refresh_in(&self, ctx: &CallContext, refs: &[MoRef]) {
         let mut by_type: BTreeMap<&str, Vec<MoRef>> = BTreeMap::new();
-        for r in refs.iter().filter(|r| watch::is_watched(&r.kind)) {
+        for r in refs.iter().filter(|r| watched::is_watched(&r.kind)) {
             let group = by_type.entry(r.kind.as_str()).or_default();
             if !group.contains(r) {
                 group.push(r.clone());
             }
         }
         for (object_type, group) in by_type {
-            let properties = watch::properties_of(object_type);
+            let properties = watched::properties_of(object_type);
             match self.backend.read(ctx, &group, &properties).await {
                 Ok(found) => {
                     let mut updates: Vec<ObjectUpdate> = found
@@ -290,12 +292,12 @@ impl InventoryService {
     async fn read_directly(&self, ctx: &CallContext) -> Result<Index, VsError> {
         tracing::debug!(correlation_id = %ctx.correlation_id, "inventory index not live; reading the inventory directly");
         let mut index = Index::new();
-        for object_type in watch::WATCHED_TYPES {
+        for object_type in watched::WATCHED_TYPES {
             let spec = RetrieveSpec {
                 object_type: object_type.to_string(),
                 root: None,
                 recursive: true,
-                properties: watch::properties_of(object_type),
+                properties: watched::properties_of(object_type),
             };
             for object in self.backend.retrieve(ctx, &spec).await? {
                 index.apply(&ObjectUpdate {
@@ -354,5 +356,33 @@ impl InventoryService {
 impl ChangeObserver for InventoryService {
     async fn changed(&self, ctx: &CallContext, refs: &[MoRef]) {
         self.refresh_in(ctx, refs).await;
+    }
+}
+
+/// The follower feeds the service through its own methods.
+#[async_trait]
+impl FollowedIndex for InventoryService {
+    async fn open_feed(&self) -> Result<Box<dyn UpdateFeed>, VsError> {
+        self.backend.watch(&watched::watch_spec()).await
+    }
+
+    fn replace_all(&self, updates: &[ObjectUpdate]) {
+        InventoryService::replace_all(self, updates)
+    }
+
+    fn apply(&self, batch: &[ObjectUpdate]) {
+        InventoryService::apply(self, batch)
+    }
+
+    fn mark_alive(&self) {
+        InventoryService::mark_alive(self)
+    }
+
+    fn stream_down(&self, reason: &str) {
+        InventoryService::stream_down(self, reason)
+    }
+
+    async fn refresh(&self, refs: &[MoRef]) {
+        InventoryService::refresh(self, refs).await
     }
 }

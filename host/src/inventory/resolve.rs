@@ -7,7 +7,7 @@
 
 use vmware_names::{close_matches, shown};
 
-use crate::error::{Candidate, VsError};
+use crate::vocabulary::{Candidate, VsError};
 
 use super::index::{Entry, Index, Node};
 use super::kind::Kind;

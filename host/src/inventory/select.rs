@@ -6,13 +6,13 @@
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 use super::cursor::{CursorSigner, SortKey, digest};
 use super::index::{Entry, Index, Node};
 use super::kind::Kind;
-use super::watch::indexed_properties;
+use super::watched::indexed_properties;
 
 /// The most entries one page may hold, whatever a plugin asks: it bounds
 /// what one call can make the host build.

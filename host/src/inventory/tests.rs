@@ -6,8 +6,8 @@ use serde_json::json;
 use super::cursor::CursorSigner;
 use super::select::{Condition, MatchOp, Query};
 use super::*;
-use crate::error::VsError as Error;
 use crate::inventory::index::Node;
+use crate::vocabulary::VsError as Error;
 
 fn node(kind: &str, value: &str, name: &str, parent: Option<(&str, &str)>) -> Node {
     Node {

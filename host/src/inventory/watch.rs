@@ -1,17 +1,35 @@
-//! What the index watches, and the follower that keeps it current: one
-//! update feed (a PropertyCollector filter read with `WaitForUpdatesEx` on
-//! vCenter), applied batch by batch. When the feed breaks or stalls, the
-//! follower marks the stream down (queries then fall back to direct reads),
-//! logs it, and watches again with a growing pause.
+//! The follower that keeps the index current: one update feed (a
+//! PropertyCollector filter read with `WaitForUpdatesEx` on vCenter),
+//! applied batch by batch. When the feed breaks or stalls, the follower
+//! marks the stream down (queries then fall back to direct reads), logs it,
+//! and watches again with a growing pause. It drives any [`FollowedIndex`],
+//! so it needs nothing of the service but what it feeds.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use crate::process::release_free_memory;
-use crate::vsphere::{MoRef, ObjectUpdate, UpdateKind, WatchSpec};
+use async_trait::async_trait;
 
-use super::InventoryService;
-use super::kind::Kind;
+use crate::process::release_free_memory;
+use crate::vocabulary::VsError;
+use crate::vsphere::{MoRef, ObjectUpdate, UpdateFeed, UpdateKind};
+
+/// What the follower feeds: an index that opens a feed and takes batches.
+#[async_trait]
+pub trait FollowedIndex: Send + Sync {
+    /// Open a feed of every watched object.
+    async fn open_feed(&self) -> Result<Box<dyn UpdateFeed>, VsError>;
+    /// Replace the whole index with a feed's first batch.
+    fn replace_all(&self, updates: &[ObjectUpdate]);
+    /// Apply one batch of updates.
+    fn apply(&self, batch: &[ObjectUpdate]);
+    /// Note a reply from the feed (an empty batch is a reply too).
+    fn mark_alive(&self);
+    /// Mark the stream broken, logging it once.
+    fn stream_down(&self, reason: &str);
+    /// Read these objects again and apply what vCenter says now.
+    async fn refresh(&self, refs: &[MoRef]);
+}
 
 /// How long one wait for updates lasts; a reply (even an empty one) within
 /// it plus the transport's grace shows vCenter is alive.
@@ -22,93 +40,6 @@ const LARGE_BATCH: usize = 1000;
 
 /// The longest pause between attempts to watch again.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-
-/// The managed object types the index holds (subtypes included: clusters
-/// are compute resources, port groups are networks, vApps are pools).
-pub const WATCHED_TYPES: [&str; 8] = [
-    "Folder",
-    "Datacenter",
-    "ComputeResource",
-    "ResourcePool",
-    "VirtualMachine",
-    "HostSystem",
-    "Datastore",
-    "Network",
-];
-
-/// The properties every indexed object carries.
-const STRUCTURE: [&str; 2] = ["name", "parent"];
-
-/// The indexed properties of VMs: what lists filter on and show.
-const VM_PROPERTIES: [&str; 8] = [
-    "runtime.powerState",
-    "runtime.host",
-    "config.guestFullName",
-    "config.guestId",
-    "config.template",
-    "config.hardware.numCPU",
-    "config.hardware.memoryMB",
-    "guest.ipAddress",
-];
-
-/// The filterable properties of hosts.
-const HOST_PROPERTIES: [&str; 2] = ["runtime.connectionState", "runtime.inMaintenanceMode"];
-
-/// The properties of one type the index reads, beyond `name` and `parent`.
-fn extra_properties(object_type: &str) -> &'static [&'static str] {
-    match object_type {
-        "VirtualMachine" => &VM_PROPERTIES,
-        "HostSystem" => &HOST_PROPERTIES,
-        _ => &[],
-    }
-}
-
-/// The indexed properties a listing of `kind` can filter on, besides `name`.
-pub fn indexed_properties(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::VirtualMachine => &VM_PROPERTIES,
-        Kind::HostSystem => &HOST_PROPERTIES,
-        _ => &[],
-    }
-}
-
-/// The properties the index reads of an object of `object_type` (a subtype
-/// reads what its base type reads).
-pub fn properties_of(object_type: &str) -> Vec<String> {
-    let base = match object_type {
-        "ClusterComputeResource" => "ComputeResource",
-        "VirtualApp" => "ResourcePool",
-        "DistributedVirtualPortgroup" | "OpaqueNetwork" => "Network",
-        other => other,
-    };
-    STRUCTURE
-        .iter()
-        .chain(extra_properties(base))
-        .map(|p| p.to_string())
-        .collect()
-}
-
-/// Whether the index holds objects of this type.
-pub fn is_watched(object_type: &str) -> bool {
-    WATCHED_TYPES.contains(&object_type)
-        || matches!(
-            object_type,
-            "ClusterComputeResource"
-                | "VirtualApp"
-                | "DistributedVirtualPortgroup"
-                | "OpaqueNetwork"
-        )
-}
-
-/// The feed's specification: every watched type with its properties.
-pub fn watch_spec() -> WatchSpec {
-    WatchSpec {
-        types: WATCHED_TYPES
-            .iter()
-            .map(|t| (t.to_string(), properties_of(t)))
-            .collect(),
-    }
-}
 
 /// Objects that both enter and leave in one batch. vCenter never sends
 /// that, but govmomi's vcsim 0.24 does on `MoveIntoFolder_Task` (the moved
@@ -130,15 +61,15 @@ fn contested(batch: &[ObjectUpdate]) -> Vec<MoRef> {
     out
 }
 
-/// Follow the backend's feed for as long as the service lives.
-pub async fn follow(service: Weak<InventoryService>) {
+/// Follow the backend's feed for as long as the index lives.
+pub async fn follow<I: FollowedIndex + 'static>(service: Weak<I>) {
     let mut backoff = Duration::from_millis(250);
     loop {
         let Some(svc) = service.upgrade() else {
             return;
         };
         let started = Instant::now();
-        match svc.backend.watch(&watch_spec()).await {
+        match svc.open_feed().await {
             Ok(mut feed) => {
                 let outcome = run_feed(&svc, feed.as_mut()).await;
                 feed.close().await;
@@ -159,10 +90,7 @@ pub async fn follow(service: Weak<InventoryService>) {
 
 /// Apply batches until the feed breaks (`Err` with the reason) or the
 /// service is gone (`Ok`).
-async fn run_feed(
-    svc: &Arc<InventoryService>,
-    feed: &mut dyn crate::vsphere::UpdateFeed,
-) -> Result<(), String> {
+async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> Result<(), String> {
     let first = feed
         .next(UPDATE_WAIT)
         .await
@@ -218,13 +146,5 @@ mod tests {
             update(UpdateKind::Modify, "vm-3"),
         ];
         assert_eq!(contested(&batch), [MoRef::new("VirtualMachine", "vm-1")]);
-    }
-
-    #[test]
-    fn subtypes_read_their_base_types_properties() {
-        assert_eq!(properties_of("ClusterComputeResource"), ["name", "parent"]);
-        assert!(properties_of("VirtualMachine").contains(&"runtime.host".to_string()));
-        assert!(is_watched("DistributedVirtualPortgroup"));
-        assert!(!is_watched("Task"));
     }
 }

@@ -6,74 +6,29 @@ use std::time::Instant;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
+use crate::app::App;
 use crate::approval::client::ClientLink;
 use crate::approval::grants::CallGrants;
-use crate::error::VsError;
 use crate::mcp::call_limit::CallLimit;
-use crate::mcp::registry::{ToolRegistry, ToolTarget};
+use crate::mcp::link::{CallOrigin, Elicitable, McpClient, elicitable};
+use crate::mcp::mrtr::{self, ParkedCalls};
 use crate::mcp::result::{ResultMeta, failure, success};
-use crate::runtime::state::{CallEnv, HostServices};
-use crate::runtime::{CallError, PluginRuntime};
+use crate::mcp::tool_list::mcp_tools;
+use crate::registry::ToolTarget;
+use crate::runtime::CallError;
+use crate::runtime::state::CallEnv;
 use crate::telemetry::metrics::names;
-use crate::vsphere::{CallContext, ProgressHook};
+use crate::vocabulary::VsError;
+use crate::vsphere::CallContext;
 
 /// The header a client may send its own correlation id in.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
-
-/// Everything a call needs; shared by all MCP sessions.
-pub struct App {
-    /// Registered tools.
-    pub registry: ToolRegistry,
-    /// The wasm runtime.
-    pub runtime: Arc<PluginRuntime>,
-    /// Gateway, approvals, metrics.
-    pub services: Arc<HostServices>,
-    /// Whether the simulated inventory is in use.
-    pub demo: bool,
-    /// How long an MCP session may stay silent before it is closed: longer
-    /// than the longest approval wait, so that a call waiting for an
-    /// operator never loses its session (and its answer) to the idle limit.
-    pub session_idle: std::time::Duration,
-}
-
-impl App {
-    /// Copy the backend's own counters into the registry, then render it as JSON.
-    pub fn metrics_json(&self) -> Value {
-        self.refresh_backend_counters();
-        self.services.metrics.to_json()
-    }
-
-    /// Copy the backend's own counters into the registry, then render Prometheus text.
-    pub fn metrics_text(&self) -> String {
-        self.refresh_backend_counters();
-        self.services.metrics.to_prometheus()
-    }
-
-    fn refresh_backend_counters(&self) {
-        let counters = self.services.gateway.backend().counters();
-        let metrics = &self.services.metrics;
-        metrics.set_total(names::RELOGINS, vec![], counters.relogins as f64);
-        metrics.set_total(names::VCENTER_REQUESTS, vec![], counters.requests as f64);
-        let index = self.services.inventory.status();
-        metrics.set(names::INVENTORY_OBJECTS, vec![], index.objects as f64);
-        metrics.set(
-            names::INVENTORY_LIVE,
-            vec![],
-            if index.live { 1.0 } else { 0.0 },
-        );
-    }
-
-    /// Release what the server holds outside the process (the vCenter session).
-    pub async fn shutdown(&self) {
-        self.services.gateway.backend().shutdown().await;
-    }
-}
 
 /// One MCP connection's handler (cheap to clone; state is in `App`, and the
 /// call limit is shared by every clone).
@@ -81,6 +36,9 @@ impl App {
 pub struct McpHandler {
     app: Arc<App>,
     limit: CallLimit,
+    /// Calls waiting for their clients' answers (MRTR), shared by every
+    /// clone, since a retry may come on another connection.
+    parked: ParkedCalls,
 }
 
 impl McpHandler {
@@ -89,6 +47,7 @@ impl McpHandler {
         McpHandler {
             app,
             limit: CallLimit::default(),
+            parked: ParkedCalls::default(),
         }
     }
 
@@ -109,9 +68,11 @@ impl McpHandler {
         let CallOrigin {
             correlation_id,
             session,
-            progress,
             client,
         } = origin;
+        let client = client
+            .map(|c| ClientLink::new(Arc::new(c)))
+            .unwrap_or_default();
         let app = &self.app;
         let Some(entry) = app.registry.get(name) else {
             return Err(ErrorData::invalid_params(
@@ -148,7 +109,8 @@ impl McpHandler {
                             tool: name.to_string(),
                             ctx: CallContext {
                                 correlation_id: correlation_id.clone(),
-                                progress,
+                                progress: client.task_progress_hook(),
+                                ..Default::default()
                             },
                             session,
                             client,
@@ -205,48 +167,10 @@ impl McpHandler {
             }
         }
         Ok(match outcome {
-            Ok(value) => success(value, entry.has_output_schema, &meta),
+            Ok(value) => success(value, entry.output_schema.is_some(), &meta),
             Err(e) => failure(&e, &meta),
         })
     }
-}
-
-/// Who asked for a call and how to reach them while it runs.
-#[derive(Debug, Default)]
-pub struct CallOrigin {
-    /// The correlation id (client-supplied or generated).
-    pub correlation_id: String,
-    /// The MCP session id, when the transport has sessions.
-    pub session: Option<String>,
-    /// Forwards vSphere task progress as MCP progress notifications, when the client asked for them.
-    pub progress: Option<ProgressHook>,
-    /// How approvals reach the client while the call waits (progress, elicitation, cancellation).
-    pub client: ClientLink,
-}
-
-/// A hook sending MCP progress notifications, when the request carries a progress token.
-fn progress_hook(
-    request: &CallToolRequestParams,
-    context: &RequestContext<RoleServer>,
-) -> Option<ProgressHook> {
-    let token = request
-        .meta
-        .as_ref()
-        .and_then(|m| m.get_progress_token())
-        .or_else(|| context.meta.get_progress_token())?;
-    let peer = context.peer.clone();
-    let runtime = tokio::runtime::Handle::current();
-    Some(ProgressHook::new(move |percent, message| {
-        let peer = peer.clone();
-        let param = ProgressNotificationParam::new(token.clone(), f64::from(percent))
-            .with_total(100.0)
-            .with_message(message);
-        runtime.spawn(async move {
-            if let Err(e) = peer.notify_progress(param).await {
-                tracing::debug!(error = %e, "could not send a progress notification");
-            }
-        });
-    }))
 }
 
 /// The correlation id for a request: the client's `_meta.correlation_id`,
@@ -306,7 +230,9 @@ impl ServerHandler for McpHandler {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.app.registry.tools()))
+        Ok(ListToolsResult::with_all_items(mcp_tools(
+            &self.app.registry,
+        )))
     }
 
     async fn call_tool(
@@ -317,13 +243,17 @@ impl ServerHandler for McpHandler {
         let origin = CallOrigin {
             correlation_id: correlation_id(&request, &context),
             session: session_id(&context),
-            progress: progress_hook(&request, &context),
-            client: crate::mcp::link::client_link(&request, &context),
+            client: Some(McpClient::of(&request, &context)),
         };
-        let mrtr_capable =
-            crate::mcp::link::elicitable(&context) == crate::mcp::link::Elicitable::Mrtr;
-        if crate::mcp::mrtr::applies(&request, mrtr_capable) {
-            return crate::mcp::mrtr::call(self.clone(), request, origin).await;
+        let mrtr_capable = elicitable(&context) == Elicitable::Mrtr;
+        if mrtr::applies(&request, mrtr_capable) {
+            let handler = self.clone();
+            return self
+                .parked
+                .call(request, origin, move |tool, arguments, origin| async move {
+                    handler.run(&tool, arguments, origin).await
+                })
+                .await;
         }
         let arguments = request.arguments.clone().unwrap_or_default();
         self.run(&request.name, arguments, origin)

@@ -18,9 +18,10 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::App;
 use crate::mcp::call_limit::CallLimit;
 use crate::mcp::connections::Tier;
-use crate::mcp::handler::{App, McpHandler};
+use crate::mcp::handler::McpHandler;
 use crate::mcp::jsonrpc_guard::{self, BodyLimits};
 use crate::mcp::security::{AccessPolicy, enforce};
 

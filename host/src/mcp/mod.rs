@@ -1,4 +1,4 @@
-//! MCP serving: the tool registry, argument checking, the rmcp handler and
+//! MCP serving: argument checking, the rmcp handler and
 //! the HTTP app (`/mcp`, `/healthz`) and how the MCP port is served
 //! (connection and body limits, the call cap).
 
@@ -11,7 +11,7 @@ pub mod jsonrpc_guard;
 pub mod link;
 pub mod mrtr;
 pub mod quote;
-pub mod registry;
 pub mod result;
 pub mod security;
 pub mod serve;
+pub mod tool_list;

@@ -15,7 +15,8 @@
 //! unanswered approval; its parked entry is swept later.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rmcp::ErrorData;
@@ -23,12 +24,11 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ElicitRequest, InputRequest,
     InputRequests, InputRequiredResult,
 };
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::approval::client::{ElicitationRoute, InputNeeded};
-use crate::mcp::handler::{CallOrigin, McpHandler};
+use crate::mcp::link::{CallOrigin, ElicitationRoute, InputNeeded};
 
 /// The key of the approval request in `inputRequests` / `inputResponses`.
 pub const APPROVAL_KEY: &str = "approval";
@@ -50,12 +50,12 @@ struct Parked {
     parked_at: Instant,
 }
 
-/// Parked calls by handle. One MCP server serves per process, so one table
-/// serves every session and every stateless request that may resume a call.
-static PARKED: LazyLock<Mutex<HashMap<String, Parked>>> = LazyLock::new(Default::default);
-
-fn parked() -> std::sync::MutexGuard<'static, HashMap<String, Parked>> {
-    PARKED.lock().unwrap_or_else(|p| p.into_inner())
+/// Parked calls by handle, owned by the MCP server: one table serves every
+/// session and every stateless request that may resume a call (cheap to
+/// clone; clones share the table).
+#[derive(Clone, Default)]
+pub struct ParkedCalls {
+    table: Arc<Mutex<HashMap<String, Parked>>>,
 }
 
 /// Whether this request is part of an MRTR exchange: a retry carrying a
@@ -64,86 +64,102 @@ pub fn applies(request: &CallToolRequestParams, mrtr_capable: bool) -> bool {
     request.request_state.is_some() || mrtr_capable
 }
 
-/// Run (or resume) a tool call for an MRTR-capable client.
-pub async fn call(
-    handler: McpHandler,
-    request: CallToolRequestParams,
-    mut origin: CallOrigin,
-) -> Result<CallToolResponse, ErrorData> {
-    if let Some(state) = request.request_state.as_deref() {
-        let entry = parked().remove(state);
-        let Some(entry) = entry else {
-            return Err(ErrorData::invalid_params(
-                "requestState is unknown, already used or expired; call the tool again without it",
-                None,
-            ));
-        };
-        if entry.tool != request.name {
-            let tool = entry.tool.clone();
-            parked().insert(state.to_string(), entry);
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "requestState belongs to a call of {tool}, not {}",
-                    request.name
-                ),
+impl ParkedCalls {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Parked>> {
+        // Nothing panics while the table is held, so a poisoned lock is
+        // still consistent.
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run (or resume) a tool call for an MRTR-capable client; `run` runs
+    /// the tool for a new call.
+    pub async fn call<F, Fut>(
+        &self,
+        request: CallToolRequestParams,
+        mut origin: CallOrigin,
+        run: F,
+    ) -> Result<CallToolResponse, ErrorData>
+    where
+        F: FnOnce(String, Map<String, Value>, CallOrigin) -> Fut,
+        Fut: Future<Output = Result<CallToolResult, ErrorData>> + Send + 'static,
+    {
+        if let Some(state) = request.request_state.as_deref() {
+            let entry = self.lock().remove(state);
+            let Some(entry) = entry else {
+                return Err(ErrorData::invalid_params(
+                    "requestState is unknown, already used or expired; call the tool again without it",
+                    None,
+                ));
+            };
+            if entry.tool != request.name {
+                let tool = entry.tool.clone();
+                self.lock().insert(state.to_string(), entry);
+                return Err(ErrorData::invalid_params(
+                    format!(
+                        "requestState belongs to a call of {tool}, not {}",
+                        request.name
+                    ),
+                    None,
+                ));
+            }
+            let answer = request
+                .input_responses
+                .as_ref()
+                .and_then(|r| r.get(APPROVAL_KEY))
+                .cloned()
+                // No answer is no approval.
+                .unwrap_or_else(|| json!({ "action": "cancel" }));
+            let _ = entry.reply.send(answer);
+            return self.drive(entry.tool, entry.events, entry.task).await;
+        }
+        let (tx, rx) = mpsc::channel(1);
+        if let Some(client) = origin.client.as_mut() {
+            client.route = ElicitationRoute::Mrtr(tx);
+            // This request ends before the call does, so its cancellation must not end the call.
+            client.cancelled = None;
+        }
+        let tool = request.name.to_string();
+        let arguments = request.arguments.clone().unwrap_or_default();
+        let task = tokio::spawn(run(tool.clone(), arguments, origin));
+        self.drive(tool, rx, task).await
+    }
+
+    /// Wait for the call to finish or to need an answer from the client.
+    async fn drive(
+        &self,
+        tool: String,
+        mut events: mpsc::Receiver<InputNeeded>,
+        mut task: CallTask,
+    ) -> Result<CallToolResponse, ErrorData> {
+        tokio::select! {
+            done = &mut task => match done {
+                Ok(result) => result.map(Into::into),
+                Err(e) => Err(ErrorData::internal_error(format!("the tool call failed: {e}"), None)),
+            },
+            Some(need) = events.recv() => {
+                let state = uuid::Uuid::new_v4().simple().to_string();
+                let mut requests = InputRequests::new();
+                requests.insert(
+                    APPROVAL_KEY.to_string(),
+                    InputRequest::Elicitation(ElicitRequest::new(need.request)),
+                );
+                self.park(state.clone(), Parked { tool, reply: need.reply, events, task, parked_at: Instant::now() })?;
+                Ok(InputRequiredResult::new(Some(requests), Some(state)).into())
+            }
+        }
+    }
+
+    fn park(&self, state: String, entry: Parked) -> Result<(), ErrorData> {
+        let mut table = self.lock();
+        table.retain(|_, p| !(p.task.is_finished() && p.parked_at.elapsed() > SWEEP_AFTER));
+        if table.len() >= MAX_PARKED {
+            // Dropping the reply refuses the approval; the call ends with that refusal.
+            return Err(ErrorData::internal_error(
+                "too many tool calls are waiting for their clients' answers; try again later",
                 None,
             ));
         }
-        let answer = request
-            .input_responses
-            .as_ref()
-            .and_then(|r| r.get(APPROVAL_KEY))
-            .cloned()
-            // No answer is no approval.
-            .unwrap_or_else(|| json!({ "action": "cancel" }));
-        let _ = entry.reply.send(answer);
-        return drive(entry.tool, entry.events, entry.task).await;
+        table.insert(state, entry);
+        Ok(())
     }
-    let (tx, rx) = mpsc::channel(1);
-    origin.client.elicitation = ElicitationRoute::Mrtr(tx);
-    // This request ends before the call does, so its cancellation must not end the call.
-    origin.client.cancelled = None;
-    let tool = request.name.to_string();
-    let arguments = request.arguments.clone().unwrap_or_default();
-    let name = tool.clone();
-    let task = tokio::spawn(async move { handler.run(&name, arguments, origin).await });
-    drive(tool, rx, task).await
-}
-
-/// Wait for the call to finish or to need an answer from the client.
-async fn drive(
-    tool: String,
-    mut events: mpsc::Receiver<InputNeeded>,
-    mut task: CallTask,
-) -> Result<CallToolResponse, ErrorData> {
-    tokio::select! {
-        done = &mut task => match done {
-            Ok(result) => result.map(Into::into),
-            Err(e) => Err(ErrorData::internal_error(format!("the tool call failed: {e}"), None)),
-        },
-        Some(need) = events.recv() => {
-            let state = uuid::Uuid::new_v4().simple().to_string();
-            let mut requests = InputRequests::new();
-            requests.insert(
-                APPROVAL_KEY.to_string(),
-                InputRequest::Elicitation(ElicitRequest::new(need.request)),
-            );
-            park(state.clone(), Parked { tool, reply: need.reply, events, task, parked_at: Instant::now() })?;
-            Ok(InputRequiredResult::new(Some(requests), Some(state)).into())
-        }
-    }
-}
-
-fn park(state: String, entry: Parked) -> Result<(), ErrorData> {
-    let mut table = parked();
-    table.retain(|_, p| !(p.task.is_finished() && p.parked_at.elapsed() > SWEEP_AFTER));
-    if table.len() >= MAX_PARKED {
-        // Dropping the reply refuses the approval; the call ends with that refusal.
-        return Err(ErrorData::internal_error(
-            "too many tool calls are waiting for their clients' answers; try again later",
-            None,
-        ));
-    }
-    table.insert(state, entry);
-    Ok(())
 }

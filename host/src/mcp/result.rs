@@ -7,7 +7,7 @@
 use rmcp::model::{CallToolResult, ContentBlock, MetaObject};
 use serde_json::{Value, json};
 
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// The text every demo result carries, so nobody mistakes it for a real vCenter.
 pub const DEMO_NOTICE: &str = "DEMO MODE: this result comes from vmware-mcp's built-in simulated inventory; no vCenter is in use.";

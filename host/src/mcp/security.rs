@@ -10,67 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// A secret read from a file: never printed, compared in constant time.
-#[derive(Clone)]
-pub struct Secret(Arc<str>);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl Secret {
-    /// Read a secret file, trimming one trailing newline (as `echo` and editors
-    /// leave); an empty or white-space-only file is an error naming `variable`.
-    pub fn from_file(variable: &str, path: &std::path::Path) -> anyhow::Result<Secret> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            anyhow::anyhow!(
-                "{variable}={}: cannot read the secret file: {e}",
-                path.display()
-            )
-        })?;
-        let trimmed = text
-            .strip_suffix('\n')
-            .map(|t| t.strip_suffix('\r').unwrap_or(t))
-            .unwrap_or(&text);
-        anyhow::ensure!(
-            !trimmed.is_empty(),
-            "{variable}={}: the secret file is empty",
-            path.display()
-        );
-        // A token of only white space can never be presented (clients and
-        // this server trim it from the header), so every request would get
-        // 401: refuse it at start instead.
-        anyhow::ensure!(
-            !trimmed.trim().is_empty(),
-            "{variable}={}: the secret file holds only white space; write the token into it",
-            path.display()
-        );
-        Ok(Secret(Arc::from(trimmed)))
-    }
-
-    /// Build from a string (tests and derived secrets).
-    pub fn new(value: &str) -> Secret {
-        Secret(Arc::from(value))
-    }
-
-    /// The secret's text, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Constant-time equality, so a token cannot be guessed byte by byte from timing.
-    pub fn matches(&self, candidate: &str) -> bool {
-        let a = self.0.as_bytes();
-        let b = candidate.as_bytes();
-        let mut diff = a.len() ^ b.len();
-        for i in 0..a.len().max(b.len()) {
-            diff |= (*a.get(i).unwrap_or(&0) ^ *b.get(i).unwrap_or(&0)) as usize;
-        }
-        diff == 0
-    }
-}
+use crate::config::Secret;
 
 /// What the MCP routes require of a request.
 #[derive(Clone, Debug, Default)]
@@ -176,42 +116,5 @@ mod tests {
         assert!(check_bind("0.0.0.0", true, false).is_ok());
         assert!(check_bind("0.0.0.0", false, true).is_ok());
         assert!(check_bind("127.0.0.1", false, false).is_ok());
-    }
-
-    #[test]
-    fn secrets_compare_exactly_and_never_print() {
-        let s = Secret::new("tok-123");
-        assert!(s.matches("tok-123"));
-        assert!(!s.matches("tok-12") && !s.matches("tok-1234") && !s.matches(""));
-        assert_eq!(format!("{s:?}"), "Secret(***)");
-    }
-
-    #[test]
-    fn secret_files_lose_one_trailing_newline() {
-        let dir = std::env::temp_dir().join(format!("vmware-mcp-secret-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("s");
-        std::fs::write(&p, "abc\n").unwrap();
-        assert!(Secret::from_file("X", &p).unwrap().matches("abc"));
-        std::fs::write(&p, "").unwrap();
-        assert!(
-            Secret::from_file("X", &p)
-                .unwrap_err()
-                .to_string()
-                .contains("empty")
-        );
-        std::fs::write(&p, " \t\n\n").unwrap();
-        let blank = Secret::from_file("X", &p).unwrap_err().to_string();
-        assert!(
-            blank.starts_with("X=") && blank.contains("only white space"),
-            "{blank}"
-        );
-        let missing = Secret::from_file("X", &dir.join("nope"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            missing.starts_with("X=") && missing.contains("cannot read"),
-            "{missing}"
-        );
     }
 }

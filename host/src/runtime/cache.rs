@@ -20,21 +20,6 @@ impl ComponentCache {
         ComponentCache { dir }
     }
 
-    /// The default location: `$PLUGIN_CACHE_DIR`, else `$XDG_CACHE_HOME/vmware-mcp`,
-    /// else `$HOME/.cache/vmware-mcp`, else the system temp dir.
-    pub fn default_dir() -> PathBuf {
-        if let Some(d) = std::env::var_os("PLUGIN_CACHE_DIR") {
-            return PathBuf::from(d);
-        }
-        if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-            return PathBuf::from(d).join("vmware-mcp");
-        }
-        if let Some(h) = std::env::var_os("HOME") {
-            return PathBuf::from(h).join(".cache").join("vmware-mcp");
-        }
-        std::env::temp_dir().join("vmware-mcp-cache")
-    }
-
     /// Compile `wasm`, or load the compiled form from disk when this engine compiled it before.
     pub fn load_or_compile(&self, engine: &Engine, wasm: &[u8]) -> anyhow::Result<Component> {
         let Some(dir) = &self.dir else {

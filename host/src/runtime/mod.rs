@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod builtin;
 pub mod cache;
+pub mod legacy_v0_1;
 pub mod limiter;
 pub mod limits;
 pub mod state;
@@ -19,7 +20,7 @@ use wasmtime::{
     UpdateDeadline,
 };
 
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use bindings::tool_group::{Annotations, Manifest, Tool};
 use bindings::{v0_1, v0_2};
 use cache::ComponentCache;
@@ -128,7 +129,7 @@ impl Contract {
                 Ok(instance
                     .infra_vmware_tool_group()
                     .call_call(store, tool, &arguments)
-                    .map(|r| r.map_err(crate::wit_host::v0_1::error_now)))
+                    .map(|r| r.map_err(legacy_v0_1::error_now)))
             }
         }
     }

@@ -7,14 +7,11 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use crate::approval::audit::{AuditLog, CallRecord, bounded_arguments, now_rfc3339};
-use crate::approval::classify;
-use crate::approval::grants::CallGrants;
-use crate::error::VsError;
+use super::classify;
+use super::hooks::{StateChangeGate, StateChangeRecord, StateChangeRecorder};
+use super::{Backend, CallContext, ChangeObserver, ObjectContent, RetrieveSpec, StartedTask};
 use crate::telemetry::metrics::{Metrics, names};
-use crate::vsphere::{
-    Backend, CallContext, ChangeObserver, MoRef, ObjectContent, RetrieveSpec, task_id,
-};
+use crate::vocabulary::{MoRef, VsError, redact};
 
 /// Longest argument text written to a log line.
 const MAX_LOGGED_ARGS: usize = 512;
@@ -23,7 +20,7 @@ const MAX_LOGGED_ARGS: usize = 512;
 pub struct Gateway {
     backend: Arc<dyn Backend>,
     metrics: Arc<Metrics>,
-    audit: Option<Arc<AuditLog>>,
+    recorder: Option<Arc<dyn StateChangeRecorder>>,
     observer: Option<Arc<dyn ChangeObserver>>,
 }
 
@@ -33,7 +30,7 @@ impl Gateway {
         Gateway {
             backend,
             metrics,
-            audit: None,
+            recorder: None,
             observer: None,
         }
     }
@@ -45,9 +42,10 @@ impl Gateway {
         self
     }
 
-    /// Record every state-changing call in `audit`, before the call returns.
-    pub fn with_audit(mut self, audit: Option<Arc<AuditLog>>) -> Self {
-        self.audit = audit;
+    /// Tell `recorder` (the audit trail) of every state-changing call,
+    /// before the call returns.
+    pub fn with_recorder(mut self, recorder: Option<Arc<dyn StateChangeRecorder>>) -> Self {
+        self.recorder = recorder;
         self
     }
 
@@ -136,11 +134,12 @@ impl Gateway {
         result
     }
 
-    /// Call a method, refusing a state change that no grant of this call covers.
+    /// Call a method; a state change runs only if `gate` (the tool call's
+    /// grants) authorizes it.
     pub async fn invoke(
         &self,
         ctx: &CallContext,
-        grants: &CallGrants,
+        gate: &dyn StateChangeGate,
         target: &MoRef,
         method: &str,
         args: &Map<String, Value>,
@@ -161,7 +160,7 @@ impl Gateway {
             self.record(ctx, &line, &result, None);
             return result;
         }
-        let grant_id = match grants.authorize(method, target, std::time::Instant::now()) {
+        let grant_id = match gate.authorize(method, target) {
             Ok(grant_id) => {
                 tracing::info!(correlation_id = %ctx.correlation_id, grant_id = %grant_id, method, object = %target, "state change authorized by grant");
                 grant_id
@@ -173,8 +172,12 @@ impl Gateway {
                 return result;
             }
         };
-        let (result, task_id) =
-            task_id::observe(self.backend.invoke(ctx, target, method, args)).await;
+        let watched = CallContext {
+            started_task: StartedTask::watching(),
+            ..ctx.clone()
+        };
+        let result = self.backend.invoke(&watched, target, method, args).await;
+        let task_id = watched.started_task.id();
         self.record(ctx, &line, &result, task_id.as_deref());
         if let Some(observer) = &self.observer {
             observer
@@ -194,9 +197,8 @@ impl Gateway {
         result
     }
 
-    /// Append a state-changing call to the audit trail, flushed before the
-    /// call returns. The change has happened (or was refused) by now, so a
-    /// write failure cannot undo it: it is logged as an error instead.
+    /// Tell the recorder of a state-changing call. The change has happened
+    /// (or was refused) by now, so the recorder cannot undo it.
     #[allow(clippy::too_many_arguments)]
     fn audit_call(
         &self,
@@ -209,7 +211,7 @@ impl Gateway {
         grant_id: Option<String>,
         task_id: Option<String>,
     ) {
-        let Some(audit) = &self.audit else {
+        let Some(recorder) = &self.recorder else {
             return;
         };
         let (outcome, fault_type, error) = match result {
@@ -223,23 +225,18 @@ impl Gateway {
                 Some(e.to_string()),
             ),
         };
-        let record = CallRecord {
-            ts: now_rfc3339(),
-            event: "vsphere_call",
+        recorder.record(&StateChangeRecord {
             correlation_id: ctx.correlation_id.clone(),
             method: method.to_string(),
-            target: target.to_string(),
+            target: target.clone(),
             outcome,
             fault_type,
             error,
             duration_ms: started.elapsed().as_millis() as u64,
             grant_id,
             task_id,
-            arguments: bounded_arguments(redact(&Value::Object(args.clone()))),
-        };
-        if let Err(e) = audit.append(&record) {
-            tracing::error!(correlation_id = %ctx.correlation_id, method, object = %target, error = %e, "a state-changing vSphere call could not be written to the audit trail");
-        }
+            arguments: redact(&Value::Object(args.clone())),
+        });
     }
 
     fn record<T>(
@@ -323,29 +320,6 @@ struct CallLine<'a> {
     started: Instant,
 }
 
-/// Replace values of keys that look secret, wherever they are nested.
-pub fn redact(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let lower = k.to_ascii_lowercase();
-                    if ["password", "secret", "token", "credential"]
-                        .iter()
-                        .any(|s| lower.contains(s))
-                    {
-                        (k.clone(), Value::String("***".into()))
-                    } else {
-                        (k.clone(), redact(v))
-                    }
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        other => other.clone(),
-    }
-}
-
 fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
@@ -362,91 +336,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_redacted_at_any_depth() {
-        let v = serde_json::json!({"spec": {"password": "hunter2", "name": "x"}, "list": [{"authToken": "t"}]});
-        let r = redact(&v).to_string();
-        assert!(!r.contains("hunter2") && !r.contains("\"t\""), "{r}");
-        assert!(r.contains("\"name\":\"x\""));
-    }
-
-    #[test]
     fn long_arguments_are_truncated_on_a_char_boundary() {
         let s = "é".repeat(400);
         let t = truncate(&s, 11);
         assert!(t.starts_with("ééééé") && t.contains("800 bytes"), "{t}");
-    }
-
-    #[tokio::test]
-    async fn state_changes_are_audited_with_grant_and_task_reads_are_not() {
-        use crate::approval::grants::{GRANT_TTL, Grant};
-        use crate::vsphere::sim::SimBackend;
-
-        let path = std::env::temp_dir().join(format!(
-            "vmware-mcp-gateway-audit-{}/audit.jsonl",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        let sim = SimBackend::demo().with_task_delay(std::time::Duration::ZERO);
-        let gateway = Gateway::new(Arc::new(sim), Arc::new(Metrics::new()))
-            .with_audit(Some(Arc::new(AuditLog::open(&path).unwrap())));
-        let ctx = CallContext {
-            correlation_id: "corr-audit".into(),
-            ..Default::default()
-        };
-        let spec = RetrieveSpec {
-            object_type: "VirtualMachine".into(),
-            root: None,
-            recursive: true,
-            properties: vec!["runtime.powerState".into()],
-        };
-        let vm = gateway
-            .retrieve(&ctx, &spec)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|o| {
-                serde_json::to_string(&o.properties)
-                    .unwrap()
-                    .contains("poweredOn")
-            })
-            .expect("a powered-on VM")
-            .reference;
-        let grants = CallGrants::new();
-        let grant = Grant::new(
-            "operator:alice",
-            ["PowerOffVM_Task".to_string()],
-            [vm.clone()],
-            Instant::now(),
-            GRANT_TTL,
-        );
-        let grant_id = grant.id.clone();
-        grants.add(grant);
-        let args = Map::new();
-        gateway
-            .invoke(&ctx, &grants, &vm, "PowerOffVM_Task", &args)
-            .await
-            .unwrap();
-        // The replay is refused, and recorded too.
-        assert!(
-            gateway
-                .invoke(&ctx, &grants, &vm, "PowerOffVM_Task", &args)
-                .await
-                .is_err()
-        );
-        let lines: Vec<Value> = std::fs::read_to_string(&path)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(lines.len(), 2, "reads are not audited: {lines:?}");
-        assert_eq!(lines[0]["event"], "vsphere_call");
-        assert_eq!(lines[0]["method"], "PowerOffVM_Task");
-        assert_eq!(lines[0]["target"], vm.to_string());
-        assert_eq!(lines[0]["outcome"], "ok");
-        assert_eq!(lines[0]["grant_id"], grant_id.as_str());
-        assert!(lines[0]["task_id"].as_str().unwrap().starts_with("task-"));
-        assert_eq!(lines[0]["correlation_id"], "corr-audit");
-        assert_eq!(lines[1]["outcome"], "approval_required");
-        assert!(lines[1]["grant_id"].is_null() && lines[1]["task_id"].is_null());
     }
 }

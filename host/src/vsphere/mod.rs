@@ -4,68 +4,21 @@
 //! trait, so approval gating, logging and metrics wrap them in one place and a
 //! plugin cannot tell them apart except by the `demo` flag in results.
 
+pub mod classify;
 pub mod gateway;
+pub mod hooks;
 pub mod schema;
 pub mod sim;
 pub mod soap;
-pub mod task_id;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::VsError;
-
-/// A managed object reference: type and server id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct MoRef {
-    /// The managed object type, e.g. `VirtualMachine`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The id, e.g. `vm-42`.
-    pub value: String,
-}
-
-impl MoRef {
-    /// Build a reference from its parts.
-    pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
-        MoRef {
-            kind: kind.into(),
-            value: value.into(),
-        }
-    }
-
-    /// The VI/JSON form: `{"_typeName":"ManagedObjectReference","type":…,"value":…}`.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "_typeName": "ManagedObjectReference",
-            "type": self.kind,
-            "value": self.value,
-        })
-    }
-
-    /// Read a VI/JSON reference; `None` if `v` is not one.
-    pub fn from_json(v: &Value) -> Option<MoRef> {
-        let o = v.as_object()?;
-        if let Some(t) = o.get("_typeName").and_then(Value::as_str)
-            && t != "ManagedObjectReference"
-        {
-            return None;
-        }
-        Some(MoRef::new(
-            o.get("type")?.as_str()?,
-            o.get("value")?.as_str()?,
-        ))
-    }
-}
-
-impl std::fmt::Display for MoRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.kind, self.value)
-    }
-}
+pub use crate::vocabulary::MoRef;
+use crate::vocabulary::VsError;
 
 /// What to collect: PropertyCollector semantics over a container view.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,14 +106,59 @@ pub struct CallContext {
     /// Where to report the progress of tasks this call waits for (the MCP
     /// layer forwards it as progress notifications); `None` drops it.
     pub progress: Option<ProgressHook>,
+    /// Where a backend names the vSphere task a state-changing call started;
+    /// the gateway sets a fresh one per call and puts the id in the audit
+    /// trail. Part of the context rather than the result, so that a call
+    /// that fails after starting its task still names it.
+    pub started_task: StartedTask,
 }
 
 impl CallContext {
+    /// Name the task this call started (the first one named wins, as a call
+    /// that follows one task may touch others while doing so).
+    pub fn report_task(&self, task: &MoRef) {
+        if let Some(slot) = &self.started_task.0 {
+            let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.is_none() {
+                *slot = Some(task.value.clone());
+            }
+        }
+    }
+
     /// Report task progress to the hook, if any.
     pub fn report_progress(&self, percent: u32, message: String) {
         if let Some(hook) = &self.progress {
             (hook.0)(percent.min(100), message);
         }
+    }
+}
+
+/// The slot for [`CallContext::report_task`]: empty (reports are dropped)
+/// unless the gateway is watching the call.
+#[derive(Clone, Default)]
+pub struct StartedTask(Option<std::sync::Arc<std::sync::Mutex<Option<String>>>>);
+
+impl StartedTask {
+    /// A slot that keeps the first task reported to it.
+    pub fn watching() -> Self {
+        StartedTask(Some(Default::default()))
+    }
+
+    /// The task id reported, if any.
+    pub fn id(&self) -> Option<String> {
+        self.0
+            .as_ref()
+            .and_then(|slot| slot.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+}
+
+impl std::fmt::Debug for StartedTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "watching"
+        } else {
+            "unwatched"
+        })
     }
 }
 

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::approval::gate::{ActionRequest, CallInfo};
-use crate::error::VsError;
 use crate::runtime::bindings::approval::{Action, Grant, Host};
 use crate::runtime::bindings::types::Error;
 use crate::runtime::state::PluginState;
+use crate::vocabulary::VsError;
 use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent};
 use crate::wit_host::OnCancel;
 

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::error::{Candidate, Fault, VsError};
 use crate::runtime::bindings::types as wit;
 use crate::runtime::bindings::vsphere::Property;
+use crate::vocabulary::{Candidate, Fault, VsError};
 use crate::vsphere::MoRef;
 
 /// Collected `(path, value)` pairs as WIT properties, values as VI/JSON text.

@@ -13,9 +13,9 @@ pub mod vsphere;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::error::VsError;
 use crate::runtime::state::{CallEnv, PluginState};
 use crate::telemetry::metrics::names;
+use crate::vocabulary::VsError;
 
 /// What a host operation does when the client cancels the tool call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,21 +48,21 @@ impl PluginState {
         };
         let started = Instant::now();
         let runtime = env.runtime.clone();
-        let token = env.client.cancelled.clone();
-        let result = match (on_cancel, token) {
-            (OnCancel::Drop, Some(token)) => {
+        let client = env.client.clone();
+        let result = match on_cancel {
+            OnCancel::Drop => {
                 let cancelled_env = env.clone();
                 runtime.block_on(async move {
                     tokio::select! {
                         result = op(env) => result,
-                        _ = token.cancelled() => Err(cancelled(&cancelled_env, what)),
+                        _ = client.cancelled() => Err(cancelled(&cancelled_env, what)),
                     }
                 })
             }
-            (OnCancel::Finish, Some(token)) => {
+            OnCancel::Finish => {
                 let log_env = env.clone();
                 let result = runtime.block_on(op(env));
-                if token.is_cancelled() {
+                if client.is_cancelled() {
                     tracing::warn!(
                         correlation_id = %log_env.ctx.correlation_id,
                         tool = %log_env.tool,
@@ -73,7 +73,6 @@ impl PluginState {
                 }
                 result
             }
-            (_, None) => runtime.block_on(op(env)),
         };
         self.clock.charge_host(started.elapsed());
         result

@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use crate::approval::classify;
-use crate::error::VsError;
 use crate::runtime::bindings::types::{Error, ObjectRef};
 use crate::runtime::bindings::vsphere::{Host, ObjectContent, RetrieveRequest};
 use crate::runtime::state::PluginState;
+use crate::vocabulary::VsError;
+use crate::vsphere::classify;
 use crate::vsphere::{MoRef, RetrieveSpec};
 use crate::wit_host::OnCancel;
 use crate::wit_host::convert::properties;

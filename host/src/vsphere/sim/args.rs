@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::schema;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// The arguments of one call, or one data object nested inside them.
@@ -265,5 +265,96 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("spec.locaton"), "{e}");
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::json;
+
+    use crate::vocabulary::VsError;
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn call_errors_name_the_method_and_argument() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-01");
+        let e = fails_unchanged(&s, &vm, "FlyToTheMoon_Task", json!({}), "MethodNotFound").await;
+        assert!(
+            e.to_string().contains("FlyToTheMoon_Task") && e.to_string().contains("VirtualMachine"),
+            "{e}"
+        );
+        fails_unchanged(
+            &s,
+            &find(&s, "DC0/host/prod/esx-01.lab.local"),
+            "PowerOnVM_Task",
+            json!({}),
+            "MethodNotFound",
+        )
+        .await;
+        fails_unchanged(
+            &s,
+            &MoRef::new("VirtualMachine", "vm-99999"),
+            "PowerOnVM_Task",
+            json!({}),
+            "ManagedObjectNotFound",
+        )
+        .await;
+
+        let r = call(
+            &s,
+            &vm,
+            "CreateSnapshot_Task",
+            json!({"name": "x", "memory": "yes", "quiesce": false}),
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`memory`") && m.contains("true or false")),
+            "{r:?}"
+        );
+        let r = call(
+            &s,
+            &vm,
+            "CreateSnapshot_Task",
+            json!({"memory": false, "quiesce": false}),
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`name`")),
+            "{r:?}"
+        );
+        let r = call(&s, &vm, "PowerOnVM_Task", json!({"host": "esx-01"})).await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`host`") && m.contains("HostSystem")),
+            "{r:?}"
+        );
+        let r = call(&s, &vm, "PowerOffVM_Task", json!({"force": true})).await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`force`")),
+            "{r:?}"
+        );
+        let r = call(
+            &s,
+            &find(&s, "DC0/host/prod/esx-01.lab.local"),
+            "EnterMaintenanceMode_Task",
+            json!({}),
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`timeout`")),
+            "{r:?}"
+        );
+        // A host given by reference must exist.
+        fails_unchanged(
+            &s,
+            &find(&s, "DC0/vm/web/web-03"),
+            "PowerOnVM_Task",
+            json!({"host": {"type": "HostSystem", "value": "host-9999"}}),
+            "ManagedObjectNotFound",
+        )
+        .await;
     }
 }

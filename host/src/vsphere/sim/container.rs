@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use super::faults;
 use super::model::Model;
 use super::schema;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// The objects a container view edge leads to from `id`.
@@ -103,5 +103,118 @@ fn walk(
         if recursive && visited.insert(child.clone()) {
             stack.push(edges(m, &child).into_iter());
         }
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use crate::vocabulary::VsError;
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn container_views_scope_like_vcenter() {
+        let s = sim();
+        let dev = find(&s, "DC0/vm/dev");
+        let direct = retrieve(&s, "VirtualMachine", Some(&dev), false, &["name"])
+            .await
+            .unwrap_or_default();
+        let deep = retrieve(&s, "VirtualMachine", Some(&dev), true, &["name"])
+            .await
+            .unwrap_or_default();
+        assert_eq!(direct.len(), 4);
+        assert_eq!(deep.len(), 7, "dev and dev/team-a");
+        let folders = retrieve(&s, "Folder", Some(&dev), false, &["name"])
+            .await
+            .unwrap_or_default();
+        assert_eq!(folders.len(), 1);
+
+        // A cluster holds its hosts, its pools and the VMs on them.
+        let prod = find(&s, "DC0/host/prod");
+        let hosts = retrieve(&s, "HostSystem", Some(&prod), false, &[])
+            .await
+            .unwrap_or_default();
+        assert_eq!(hosts.len(), 3);
+        let prod_vms = retrieve(&s, "VirtualMachine", Some(&prod), true, &[])
+            .await
+            .unwrap_or_default();
+        let web01 = find(&s, "DC0/vm/web/web-01");
+        let legacy = find(&s, "DC0/vm/infra/legacy-01");
+        assert!(prod_vms.iter().any(|o| o.reference == web01));
+        assert!(!prod_vms.iter().any(|o| o.reference == legacy));
+        let mut refs: Vec<&MoRef> = prod_vms.iter().map(|o| &o.reference).collect();
+        refs.sort();
+        refs.dedup();
+        assert_eq!(
+            refs.len(),
+            prod_vms.len(),
+            "no duplicates though VMs are reachable via hosts and pools"
+        );
+        let pools = retrieve(&s, "ResourcePool", Some(&prod), true, &["name"])
+            .await
+            .unwrap_or_default();
+        assert_eq!(pools.len(), 3, "Resources, web-tier, db-tier");
+
+        // A datacenter's direct children are its four folders.
+        let dc = find(&s, "DC0");
+        assert!(
+            retrieve(&s, "VirtualMachine", Some(&dc), false, &[])
+                .await
+                .unwrap_or_default()
+                .is_empty()
+        );
+        assert_eq!(
+            retrieve(&s, "Folder", Some(&dc), false, &[])
+                .await
+                .unwrap_or_default()
+                .len(),
+            4
+        );
+
+        // Type hierarchy: ComputeResource includes clusters, ManagedEntity everything.
+        let entities = retrieve(&s, "ManagedEntity", None, true, &["name"])
+            .await
+            .unwrap_or_default();
+        let vms = all(&s, "VirtualMachine", &[]).await.len();
+        let host_count = all(&s, "HostSystem", &[]).await.len();
+        assert!(entities.len() > vms + host_count);
+
+        // Faults.
+        let r = retrieve(&s, "Bogus", None, true, &[]).await;
+        assert!(
+            matches!(&r, Err(VsError::Fault(f)) if f.type_name == "InvalidArgument" && f.message.contains("Bogus")),
+            "{r:?}"
+        );
+        let r = retrieve(
+            &s,
+            "VirtualMachine",
+            Some(&MoRef::new("Folder", "group-v9999")),
+            true,
+            &[],
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(VsError::Fault(f)) if f.type_name == "ManagedObjectNotFound"),
+            "{r:?}"
+        );
+        let r = retrieve(&s, "VirtualMachine", Some(&web01), true, &[]).await;
+        assert!(
+            matches!(&r, Err(VsError::Fault(f)) if f.type_name == "InvalidArgument"),
+            "{r:?}"
+        );
+        let r = retrieve(
+            &s,
+            "VirtualMachine",
+            Some(&MoRef::new("HostSystem", web01.value.clone())),
+            true,
+            &[],
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(VsError::Fault(f)) if f.type_name == "ManagedObjectNotFound"),
+            "wrong type: {r:?}"
+        );
     }
 }

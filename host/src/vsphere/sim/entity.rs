@@ -10,7 +10,7 @@ use super::args::Args;
 use super::build::{self, FolderKind};
 use super::faults;
 use super::model::{Model, escape_name, fmt_time, reference};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// Check a name for a new or renamed entity under `parent`; returns it
@@ -186,5 +186,49 @@ pub(super) fn invoke_service(
             Ok(Value::from(fmt_time(now)))
         }
         _ => Err(faults::method_not_found(target, method, SERVICE_METHODS)),
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::json;
+
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn folders_and_pools() {
+        let s = sim();
+        let vmf = find(&s, "DC0/vm");
+        let r = ok(&s, &vmf, "CreateFolder", json!({"name": "ops"})).await;
+        let ops = MoRef::from_json(&r).unwrap_or_else(|| panic!("folder ref"));
+        assert_eq!(s.inventory_path(&ops).as_deref(), Some("DC0/vm/ops"));
+        fails_unchanged(
+            &s,
+            &vmf,
+            "CreateFolder",
+            json!({"name": "ops"}),
+            "DuplicateName",
+        )
+        .await;
+        fails_unchanged(
+            &s,
+            &find(&s, "DC0/vm/web"),
+            "Destroy_Task",
+            json!({}),
+            "NotSupported",
+        )
+        .await;
+        ok(&s, &ops, "Destroy_Task", json!({})).await;
+        assert!(s.find_by_path("DC0/vm/ops").is_none());
+        // Destroying a pool moves its VMs to the parent pool.
+        let tier = find(&s, "DC0/host/prod/Resources/web-tier");
+        let vms = ref_values(read(&s, &tier, "vm").await);
+        ok(&s, &tier, "Destroy_Task", json!({})).await;
+        let root = find(&s, "DC0/host/prod/Resources");
+        let now = ref_values(read(&s, &root, "vm").await);
+        assert!(vms.iter().all(|v| now.contains(v)));
     }
 }

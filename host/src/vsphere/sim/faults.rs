@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{Fault, VsError};
+use crate::vocabulary::{Fault, VsError};
 use crate::vsphere::MoRef;
 
 /// A fault of `type_name` whose detail carries `fields` beside `_typeName` and `msg`.

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 use super::args::Args;
 use super::derive::{host_effective, vm_host_mem, vm_memory_mb};
 use super::model::{Meta, Model, Object, Power, reference};
-use super::{entity, faults, vm};
-use crate::error::VsError;
+use super::{entity, faults, vm_state};
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// The methods of `HostSystem` the simulator implements.
@@ -160,7 +160,7 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
             let need = vm_memory_mb(v) + 64;
             let best = candidates
                 .iter()
-                .filter(|c| vm::host_serves(m, v, &c.id))
+                .filter(|c| vm_state::host_serves(m, v, &c.id))
                 .filter(|c| free.get(&c.id).copied().unwrap_or(0) >= need)
                 .max_by_key(|c| {
                     (
@@ -187,7 +187,7 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
             for v in &parked {
                 let best = candidates
                     .iter()
-                    .filter(|c| vm::host_serves(m, v, &c.id))
+                    .filter(|c| vm_state::host_serves(m, v, &c.id))
                     .max_by_key(|c| {
                         (
                             free.get(&c.id).copied().unwrap_or(0),
@@ -222,4 +222,197 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     m.expect_mut(id)?
         .set("runtime.inMaintenanceMode", Value::Bool(true));
     Ok(Value::Null)
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use crate::vocabulary::VsError;
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn maintenance_in_a_drs_cluster_migrates_running_vms() {
+        let s = sim();
+        let esx01 = find(&s, "DC0/host/prod/esx-01.lab.local");
+        let before = ref_values(read(&s, &esx01, "vm").await);
+        let running: Vec<String> = {
+            let m = s.lock();
+            before
+                .iter()
+                .filter(|v| m.get(v).is_some_and(|o| o.power() == model::Power::On))
+                .cloned()
+                .collect()
+        };
+        assert!(running.len() >= 2, "esx-01 runs VMs: {running:?}");
+        ok(
+            &s,
+            &esx01,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 0}),
+        )
+        .await;
+        assert_eq!(
+            read(&s, &esx01, "runtime.inMaintenanceMode").await,
+            Some(json!(true))
+        );
+        let after = ref_values(read(&s, &esx01, "vm").await);
+        for v in &running {
+            assert!(!after.contains(v), "{v} left esx-01");
+            let vm = MoRef::new("VirtualMachine", v.clone());
+            let h = MoRef::from_json(&read(&s, &vm, "runtime.host").await.unwrap_or_default())
+                .unwrap_or_else(|| panic!("host"));
+            assert_ne!(h, esx01);
+            assert!(ref_values(read(&s, &h, "vm").await).contains(v));
+            assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOn");
+        }
+        // The powered-off template stays without evacuatePoweredOffVms.
+        let tpl = find(&s, "DC0/vm/templates/tpl-win2022");
+        assert!(after.contains(&tpl.value));
+        let prod = find(&s, "DC0/host/prod");
+        assert_eq!(
+            read(&s, &prod, "summary.numEffectiveHosts").await,
+            Some(json!(2))
+        );
+        assert_eq!(
+            read(&s, &prod, "summary.numVmotions").await,
+            Some(json!(running.len()))
+        );
+
+        fails_unchanged(
+            &s,
+            &esx01,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 0}),
+            "InvalidState",
+        )
+        .await;
+        ok(
+            &s,
+            &esx01,
+            "ExitMaintenanceMode_Task",
+            json!({"timeout": 0}),
+        )
+        .await;
+        assert_eq!(
+            read(&s, &esx01, "runtime.inMaintenanceMode").await,
+            Some(json!(false))
+        );
+        fails_unchanged(
+            &s,
+            &esx01,
+            "ExitMaintenanceMode_Task",
+            json!({"timeout": 0}),
+            "InvalidState",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn maintenance_evacuates_powered_off_vms_on_request() {
+        let s = sim();
+        let esx03 = find(&s, "DC0/host/prod/esx-03.lab.local");
+        ok(
+            &s,
+            &esx03,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 60, "evacuatePoweredOffVms": true}),
+        )
+        .await;
+        assert_eq!(
+            ref_values(read(&s, &esx03, "vm").await),
+            Vec::<String>::new()
+        );
+    }
+
+    #[tokio::test]
+    async fn maintenance_fails_when_vms_cannot_leave() {
+        let s = sim();
+        // A standalone host with a running VM.
+        let esx05 = find(&s, "DC0/host/esx-05.lab.local/esx-05.lab.local");
+        let e = fails_unchanged(
+            &s,
+            &esx05,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 0}),
+            "Timedout",
+        )
+        .await;
+        assert!(e.to_string().contains("legacy-01"), "{e}");
+        // A cluster without DRS.
+        let esx04 = find(&s, "DC0/host/dev/esx-04.lab.local");
+        fails_unchanged(
+            &s,
+            &esx04,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 0}),
+            "Timedout",
+        )
+        .await;
+        // Once the VM is off the standalone host can enter; then the VM cannot start there.
+        let legacy = find(&s, "DC0/vm/infra/legacy-01");
+        ok(&s, &legacy, "PowerOffVM_Task", json!({})).await;
+        ok(
+            &s,
+            &esx05,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 0}),
+        )
+        .await;
+        let e = fails_unchanged(&s, &legacy, "PowerOnVM_Task", json!({}), "InvalidHostState").await;
+        if let VsError::Fault(f) = e {
+            assert_eq!(f.detail["host"]["value"], esx05.value);
+        }
+        // esx-06 is in maintenance mode in the fixture.
+        let esx06 = find(&s, "DC0/host/dev/esx-06.lab.local");
+        assert_eq!(
+            read(&s, &esx06, "runtime.inMaintenanceMode").await,
+            Some(json!(true))
+        );
+        fails_unchanged(
+            &s,
+            &esx06,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 0}),
+            "InvalidState",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn drs_cannot_evacuate_vms_on_local_storage() {
+        let fixture = r#"{"datacenters": [{"name": "DC", "datastores": [{"name": "shared"}, {"name": "local-a"}],
+            "networks": ["net"],
+            "clusters": [{"name": "c", "drs": true, "hosts": [
+                {"name": "a", "datastores": ["shared", "local-a"]}, {"name": "b", "datastores": ["shared"]}]}],
+            "vms": [{"name": "pinned", "host": "a", "datastore": "local-a", "power": "poweredOn"},
+                    {"name": "mobile", "host": "a", "datastore": "shared", "power": "poweredOn"}]}]}"#;
+        let s = SimBackend::from_fixture_json(fixture)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_task_delay(Duration::ZERO);
+        let a = find(&s, "DC/host/c/a");
+        let e = fails_unchanged(
+            &s,
+            &a,
+            "EnterMaintenanceMode_Task",
+            json!({"timeout": 30}),
+            "Timedout",
+        )
+        .await;
+        assert!(e.to_string().contains("pinned"), "{e}");
+        ok(&s, &find(&s, "DC/vm/pinned"), "PowerOffVM_Task", json!({})).await;
+        ok(&s, &a, "EnterMaintenanceMode_Task", json!({"timeout": 30})).await;
+        let mobile = find(&s, "DC/vm/mobile");
+        assert_eq!(
+            read(&s, &mobile, "runtime.host")
+                .await
+                .and_then(|v| MoRef::from_json(&v)),
+            Some(find(&s, "DC/host/c/b"))
+        );
+    }
 }

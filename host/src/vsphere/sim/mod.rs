@@ -29,12 +29,12 @@ mod props;
 mod schema;
 mod search;
 mod snapshot;
-mod vim_types;
 mod vm;
+mod vm_state;
 mod watch;
 
 #[cfg(test)]
-mod tests;
+mod test_support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,7 +48,7 @@ pub use fixture::{Fixture, FixtureError};
 
 use self::model::Model;
 use super::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, UpdateFeed, WatchSpec};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// The demo inventory's fixture text, built into the binary so `--demo` needs no files.
 pub const DEMO_FIXTURE: &str = include_str!("../../../fixtures/demo-inventory.json");
@@ -61,6 +61,8 @@ pub struct SimBackend {
     task_delay: Duration,
     /// Bumped after every successful change, waking update feeds.
     changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Tasks started so far, numbering the next one.
+    tasks_started: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for SimBackend {
@@ -77,6 +79,7 @@ impl SimBackend {
             model: Arc::new(Mutex::new(model)),
             task_delay: Duration::from_millis(3),
             changes: Arc::new(tokio::sync::watch::Sender::new(0)),
+            tasks_started: Arc::default(),
         }
     }
 
@@ -224,7 +227,11 @@ impl Backend for SimBackend {
     }
 
     async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError> {
-        Ok(Box::new(watch::SimFeed::new(self.clone(), spec.clone())))
+        Ok(Box::new(watch::SimFeed::new(
+            self.model.clone(),
+            self.changes.subscribe(),
+            spec.clone(),
+        )))
     }
 
     async fn invoke(
@@ -234,11 +241,13 @@ impl Backend for SimBackend {
         method: &str,
         args: &Map<String, Value>,
     ) -> Result<Value, VsError> {
-        let task = method.ends_with("_Task");
+        let task = schema::returns_task(&target.kind, method);
         if task {
-            static TASKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-            let n = TASKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            super::task_id::report(&MoRef::new("Task", format!("task-{n}")));
+            let n = self
+                .tasks_started
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            ctx.report_task(&MoRef::new("Task", format!("task-{n}")));
             ctx.report_progress(0, format!("{method} on {target} started"));
             if !self.task_delay.is_zero() {
                 tokio::time::sleep(self.task_delay).await;
@@ -263,5 +272,165 @@ impl Backend for SimBackend {
             }
         }
         result
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn demo_inventory_has_the_promised_shape() {
+        let s = sim();
+        assert!(s.is_simulated());
+        assert_eq!(all(&s, "Datacenter", &[]).await.len(), 1);
+        let clusters = all(
+            &s,
+            "ClusterComputeResource",
+            &["name", "host", "configurationEx"],
+        )
+        .await;
+        assert_eq!(clusters.len(), 2);
+        let computes = all(&s, "ComputeResource", &[]).await;
+        assert_eq!(computes.len(), 3, "two clusters and one standalone host");
+        let hosts = all(&s, "HostSystem", &["name"]).await;
+        assert!(hosts.len() >= 5, "{} hosts", hosts.len());
+        let vms = all(
+            &s,
+            "VirtualMachine",
+            &["name", "config.template", "runtime.powerState"],
+        )
+        .await;
+        assert!(vms.len() >= 15, "{} VMs", vms.len());
+        let states: Vec<String> = vms
+            .iter()
+            .filter_map(|o| o.properties.iter().find(|(p, _)| p == "runtime.powerState"))
+            .map(|(_, v)| v.to_string())
+            .collect();
+        for st in ["poweredOn", "poweredOff", "suspended"] {
+            assert!(states.iter().any(|x| x.contains(st)), "some VM is {st}");
+        }
+        // The prod cluster has DRS and three hosts.
+        let prod = find(&s, "DC0/host/prod");
+        assert_eq!(ref_values(read(&s, &prod, "host").await).len(), 3);
+        assert_eq!(
+            read(&s, &prod, "configurationEx.drsConfig.enabled").await,
+            Some(json!(true))
+        );
+        // Folders, the ambiguous name, nested snapshot trees.
+        for p in [
+            "DC0/vm/web/web-01",
+            "DC0/vm/db/db-01",
+            "DC0/vm/dev/dev-app-01",
+            "DC0/vm/dev/team-a/team-a-build-01",
+        ] {
+            find(&s, p);
+        }
+        let a = find(&s, "DC0/vm/web/app-01");
+        let b = find(&s, "DC0/vm/dev/app-01");
+        assert_ne!(a, b);
+        let names: Vec<&ObjectContent> = vms
+            .iter()
+            .filter(|o| {
+                o.properties
+                    .iter()
+                    .any(|(p, v)| p == "name" && v == "app-01")
+            })
+            .collect();
+        assert_eq!(names.len(), 2);
+        let db1 = find(&s, "DC0/vm/db/db-01");
+        let tree = read(&s, &db1, "snapshot").await.unwrap_or_default();
+        assert_eq!(tree["rootSnapshotList"][0]["name"], "base");
+        assert_eq!(
+            tree["rootSnapshotList"][0]["childSnapshotList"][0]["childSnapshotList"][0]["name"],
+            "post-upgrade"
+        );
+        // Service content.
+        let sc = s.service_content(&ctx()).await.unwrap_or_default();
+        assert_eq!(sc["rootFolder"]["value"], "group-d1");
+        assert_eq!(sc["about"]["apiType"], "VirtualCenter");
+        assert_eq!(sc["about"]["apiVersion"], "8.0.3.0");
+        assert_eq!(sc["searchIndex"]["type"], "SearchIndex");
+    }
+
+    #[tokio::test]
+    async fn inverse_links_are_consistent() {
+        let s = sim();
+        let vms = all(
+            &s,
+            "VirtualMachine",
+            &[
+                "runtime.host",
+                "resourcePool",
+                "datastore",
+                "parent",
+                "summary.vm",
+            ],
+        )
+        .await;
+        for vm in &vms {
+            let get = |p: &str| {
+                vm.properties
+                    .iter()
+                    .find(|(k, _)| k == p)
+                    .map(|(_, v)| v.clone())
+            };
+            assert_eq!(
+                get("summary.vm")
+                    .and_then(|v| MoRef::from_json(&v))
+                    .as_ref(),
+                Some(&vm.reference)
+            );
+            let host = get("runtime.host")
+                .and_then(|v| MoRef::from_json(&v))
+                .unwrap_or_else(|| panic!("{} has a host", vm.reference));
+            assert!(ref_values(read(&s, &host, "vm").await).contains(&vm.reference.value));
+            if let Some(pool) = get("resourcePool").and_then(|v| MoRef::from_json(&v)) {
+                assert!(ref_values(read(&s, &pool, "vm").await).contains(&vm.reference.value));
+            }
+            let parent = get("parent")
+                .and_then(|v| MoRef::from_json(&v))
+                .unwrap_or_else(|| panic!("{} has a parent", vm.reference));
+            assert!(
+                ref_values(read(&s, &parent, "childEntity").await).contains(&vm.reference.value)
+            );
+            for ds in ref_values(get("datastore")) {
+                assert!(
+                    ref_values(read(&s, &MoRef::new("Datastore", ds), "vm").await)
+                        .contains(&vm.reference.value)
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn service_instance_and_shared_handles() {
+        let s = sim();
+        let si = MoRef::new("ServiceInstance", "ServiceInstance");
+        let content = ok(&s, &si, "RetrieveServiceContent", json!({})).await;
+        assert_eq!(content["rootFolder"], root_folder().to_json());
+        let t = ok(&s, &si, "CurrentTime", json!({})).await;
+        assert!(t.as_str().is_some_and(|x| x.contains('T')));
+        // A clone of the backend is another session to the same vCenter.
+        let other = s.clone();
+        let vm = find(&s, "DC0/vm/web/web-01");
+        ok(&other, &vm, "PowerOffVM_Task", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOff");
+    }
+
+    #[tokio::test]
+    async fn tasks_take_a_little_time() {
+        let s = SimBackend::demo().with_task_delay(Duration::from_millis(20));
+        let vm = find(&s, "DC0/vm/web/web-03");
+        let start = std::time::Instant::now();
+        ok(&s, &vm, "PowerOnVM_Task", json!({})).await;
+        assert!(start.elapsed() >= Duration::from_millis(20));
     }
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::faults;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// A VM's power state, as the vim25 enum `VirtualMachinePowerState`.

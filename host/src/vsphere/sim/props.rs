@@ -9,14 +9,14 @@ use serde_json::Value;
 use super::faults;
 use super::model::Object;
 use super::schema::{self, Field, FieldKind};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// The value at `path`, `None` when unset, or `InvalidProperty`.
 pub(super) fn read(o: &Object, path: &str) -> Result<Option<Value>, VsError> {
     let invalid = || faults::invalid_property(&o.kind, path);
     let mut parts = path.split('.');
     let first = parts.next().filter(|p| !p.is_empty()).ok_or_else(invalid)?;
-    let mut field: Option<&'static Field> = if schema::managed_type_known(&o.kind) {
+    let mut field: Option<Field> = if schema::managed_type_known(&o.kind) {
         Some(schema::managed_field(&o.kind, first).ok_or_else(invalid)?)
     } else {
         None
@@ -46,7 +46,7 @@ pub(super) fn read(o: &Object, path: &str) -> Result<Option<Value>, VsError> {
         let actual = value
             .and_then(|v| v.get("_typeName"))
             .and_then(Value::as_str);
-        let mut next: Option<&'static Field> = None;
+        let mut next: Option<Field> = None;
         let mut known_type = false;
         for t in [actual, declared].into_iter().flatten() {
             if schema::data_type_known(t) {
@@ -146,5 +146,209 @@ mod tests {
         assert_eq!(fault_type(read(&o, "name.first")), "InvalidProperty");
         assert_eq!(fault_type(read(&o, "")), "InvalidProperty");
         assert_eq!(fault_type(read(&o, "runtime.")), "InvalidProperty");
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::json;
+
+    use crate::vocabulary::VsError;
+    use crate::vsphere::sim::test_support::*;
+
+    #[tokio::test]
+    async fn retrieve_reads_paths_in_order_and_omits_unset() {
+        let s = sim();
+        let web01 = find(&s, "DC0/vm/web/web-01");
+        let props = [
+            "runtime.powerState",
+            "config.hardware.numCPU",
+            "name",
+            "guest.ipAddress",
+            "snapshot",
+            "summary.quickStats.overallCpuUsage",
+        ];
+        let got = retrieve(
+            &s,
+            "VirtualMachine",
+            Some(&find(&s, "DC0/vm/web")),
+            false,
+            &props,
+        )
+        .await
+        .unwrap_or_default();
+        let o = got
+            .iter()
+            .find(|o| o.reference == web01)
+            .unwrap_or_else(|| panic!("web-01 in its folder"));
+        let keys: Vec<&str> = o.properties.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "runtime.powerState",
+                "config.hardware.numCPU",
+                "name",
+                "guest.ipAddress",
+                "summary.quickStats.overallCpuUsage"
+            ]
+        );
+        assert_eq!(o.properties[0].1, json!("poweredOn"));
+        assert_eq!(o.properties[1].1, json!(2));
+        assert_eq!(o.properties[3].1, json!("10.10.1.11"));
+        assert!(o.properties[4].1.as_i64().unwrap_or(0) > 0);
+
+        // A powered-off VM reports no guest IP and no boot time.
+        let web03 = find(&s, "DC0/vm/web/web-03");
+        assert_eq!(read(&s, &web03, "guest.ipAddress").await, None);
+        assert_eq!(read(&s, &web03, "runtime.bootTime").await, None);
+        assert_eq!(
+            read_str(&s, &web03, "guest.toolsRunningStatus").await,
+            "guestToolsNotRunning"
+        );
+        assert_eq!(
+            read_str(&s, &web01, "guest.toolsRunningStatus").await,
+            "guestToolsRunning"
+        );
+        assert_eq!(read_str(&s, &web01, "guest.guestState").await, "running");
+
+        // Devices: a controller, a disk and a NIC with vSphere's shapes.
+        let devices = read(&s, &web01, "config.hardware.device")
+            .await
+            .unwrap_or_default();
+        let types: Vec<&str> = devices
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["_typeName"].as_str())
+            .collect();
+        assert!(
+            types.contains(&"VirtualDisk") && types.contains(&"VirtualVmxnet3"),
+            "{types:?}"
+        );
+        let disk = devices
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|d| d["_typeName"] == "VirtualDisk")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(disk["capacityInKB"], json!(40 * 1024 * 1024));
+        assert_eq!(
+            disk["backing"]["fileName"],
+            "[ds-prod-01] web-01/web-01.vmdk"
+        );
+        let net = read(&s, &web01, "guest.net").await.unwrap_or_default();
+        assert_eq!(net[0]["ipAddress"][0], "10.10.1.11");
+        assert_eq!(net[0]["network"], "prod-web");
+
+        // Summaries mirror their sources.
+        assert_eq!(
+            read_str(&s, &web01, "summary.runtime.powerState").await,
+            "poweredOn"
+        );
+        assert_eq!(
+            read(&s, &web01, "summary.config.numCpu").await,
+            Some(json!(2))
+        );
+        assert_eq!(
+            read(&s, &web01, "summary.config.memorySizeMB").await,
+            Some(json!(4096))
+        );
+        assert_eq!(
+            read_str(&s, &web01, "summary.config.vmPathName").await,
+            "[ds-prod-01] web-01/web-01.vmx"
+        );
+        assert_eq!(
+            read_str(&s, &web01, "config.guestFullName").await,
+            "Ubuntu Linux (64-bit)"
+        );
+        assert!(
+            read(&s, &web01, "summary.storage.committed")
+                .await
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0)
+                > 40 * 1024 * 1024 * 1024
+        );
+
+        // Hosts, clusters, datastores.
+        let esx01 = find(&s, "DC0/host/prod/esx-01.lab.local");
+        assert_eq!(
+            read(&s, &esx01, "summary.hardware.numCpuCores").await,
+            Some(json!(64))
+        );
+        assert_eq!(
+            read(&s, &esx01, "hardware.memorySize").await,
+            Some(json!(512i64 * 1024 * 1024 * 1024))
+        );
+        assert_eq!(
+            read_str(&s, &esx01, "summary.config.product.version").await,
+            "8.0.3"
+        );
+        assert_eq!(
+            read(&s, &esx01, "runtime.inMaintenanceMode").await,
+            Some(json!(false))
+        );
+        assert!(
+            read(&s, &esx01, "summary.quickStats.overallCpuUsage")
+                .await
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0)
+                > 0
+        );
+        let prod = find(&s, "DC0/host/prod");
+        assert_eq!(read(&s, &prod, "summary.numHosts").await, Some(json!(3)));
+        assert_eq!(
+            read(&s, &prod, "summary.numEffectiveHosts").await,
+            Some(json!(3))
+        );
+        let ds = find(&s, "DC0/datastore/ds-prod-01");
+        assert_eq!(read_str(&s, &ds, "summary.type").await, "VMFS");
+        let free = read(&s, &ds, "summary.freeSpace")
+            .await
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        assert!(
+            (free - 2200 * (1 << 30)).abs() < 1 << 20,
+            "free space as in the fixture: {free}"
+        );
+        assert_eq!(
+            read(&s, &ds, "host")
+                .await
+                .and_then(|h| h.as_array().map(Vec::len)),
+            Some(3)
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_property_paths_are_invalid_property() {
+        let s = sim();
+        for p in [
+            "bogus",
+            "runtime.bogus",
+            "config.hardware.device.key",
+            "runtime.host.name",
+            "snapshot.nope",
+        ] {
+            let r = retrieve(&s, "VirtualMachine", None, true, &["name", p]).await;
+            match r {
+                Err(VsError::Fault(f)) => {
+                    assert_eq!(f.type_name, "InvalidProperty", "{p}");
+                    assert_eq!(f.detail["name"], p);
+                }
+                other => panic!("{p}: {other:?}"),
+            }
+        }
+        // A real property that is unset is not an error.
+        let r = retrieve(
+            &s,
+            "HostSystem",
+            None,
+            true,
+            &["name", "runtime.bootTime", "summary.managementServerIp"],
+        )
+        .await;
+        assert!(r.is_ok(), "{r:?}");
     }
 }

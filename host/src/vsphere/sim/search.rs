@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::args::Args;
 use super::faults;
 use super::model::{Model, Object};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// The methods of `SearchIndex` the simulator implements.
@@ -213,5 +213,166 @@ pub(super) fn invoke(
             Ok(answer(m, found))
         }
         _ => Err(faults::method_not_found(target, method, METHODS)),
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::{Value, json};
+
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn search_index_finds_by_path_and_more() {
+        let s = sim();
+        let si = search_index();
+        let r = ok(
+            &s,
+            &si,
+            "FindByInventoryPath",
+            json!({"inventoryPath": "DC0/vm/web/web-01"}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&r), Some(find(&s, "DC0/vm/web/web-01")));
+        assert_eq!(
+            MoRef::from_json(&r).map(|x| x.kind),
+            Some("VirtualMachine".into())
+        );
+        let a = ok(
+            &s,
+            &si,
+            "FindByInventoryPath",
+            json!({"inventoryPath": "DC0/vm/web/app-01"}),
+        )
+        .await;
+        let b = ok(
+            &s,
+            &si,
+            "FindByInventoryPath",
+            json!({"inventoryPath": "DC0/vm/dev/app-01"}),
+        )
+        .await;
+        assert_ne!(a, b);
+        assert_eq!(
+            ok(
+                &s,
+                &si,
+                "FindByInventoryPath",
+                json!({"inventoryPath": "DC0/vm/web/nope"})
+            )
+            .await,
+            Value::Null
+        );
+        assert_eq!(
+            ok(&s, &si, "FindByInventoryPath", json!({"inventoryPath": ""})).await,
+            Value::Null
+        );
+        let dc = ok(
+            &s,
+            &si,
+            "FindByInventoryPath",
+            json!({"inventoryPath": "DC0"}),
+        )
+        .await;
+        assert_eq!(dc["type"], "Datacenter");
+        let h = ok(
+            &s,
+            &si,
+            "FindByInventoryPath",
+            json!({"inventoryPath": "DC0/host/prod/esx-02.lab.local"}),
+        )
+        .await;
+        assert_eq!(h["type"], "HostSystem");
+        let pool = ok(
+            &s,
+            &si,
+            "FindByInventoryPath",
+            json!({"inventoryPath": "DC0/host/prod/Resources/db-tier"}),
+        )
+        .await;
+        assert_eq!(pool["type"], "ResourcePool");
+
+        let web = find(&s, "DC0/vm/web");
+        let c = ok(
+            &s,
+            &si,
+            "FindChild",
+            json!({"entity": web.to_json(), "name": "web-02"}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&c), Some(find(&s, "DC0/vm/web/web-02")));
+        assert_eq!(
+            ok(
+                &s,
+                &si,
+                "FindChild",
+                json!({"entity": web.to_json(), "name": "db-01"})
+            )
+            .await,
+            Value::Null
+        );
+        fails_unchanged(
+            &s,
+            &si,
+            "FindChild",
+            json!({"entity": {"type": "Folder", "value": "group-v999"}, "name": "x"}),
+            "ManagedObjectNotFound",
+        )
+        .await;
+
+        let web01 = find(&s, "DC0/vm/web/web-01");
+        let uuid = read_str(&s, &web01, "config.uuid").await;
+        let r = ok(
+            &s,
+            &si,
+            "FindByUuid",
+            json!({"uuid": uuid, "vmSearch": true}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&r), Some(web01.clone()));
+        let iuuid = read_str(&s, &web01, "config.instanceUuid").await;
+        let r = ok(
+            &s,
+            &si,
+            "FindByUuid",
+            json!({"uuid": iuuid, "vmSearch": true, "instanceUuid": true}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&r), Some(web01.clone()));
+        let r = ok(
+            &s,
+            &si,
+            "FindByIp",
+            json!({"ip": "10.10.1.11", "vmSearch": true}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&r), Some(web01.clone()));
+        let r = ok(
+            &s,
+            &si,
+            "FindByDnsName",
+            json!({"dnsName": "web-01.lab.local", "vmSearch": true}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&r), Some(web01.clone()));
+        let r = ok(
+            &s,
+            &si,
+            "FindAllByDnsName",
+            json!({"dnsName": "esx-01.lab.local", "vmSearch": false}),
+        )
+        .await;
+        assert_eq!(r.as_array().map(Vec::len), Some(1));
+        let r = ok(
+            &s,
+            &si,
+            "FindByDatastorePath",
+            json!({"datacenter": find(&s, "DC0").to_json(), "path": "[ds-prod-01] web-01/web-01.vmx"}),
+        )
+        .await;
+        assert_eq!(MoRef::from_json(&r), Some(web01));
     }
 }

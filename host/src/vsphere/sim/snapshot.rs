@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use super::args::Args;
 use super::faults;
 use super::model::{Meta, Model, Power, fmt_time, reference};
-use super::vm;
-use crate::error::VsError;
+use super::vm_state;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// The deepest snapshot tree vSphere allows.
@@ -244,7 +244,7 @@ pub(super) fn create(
     let memory = a.boolean("memory")?;
     let quiesce = a.boolean("quiesce")?;
     let o = m.expect(vm_id)?;
-    vm::require_connected(m, vm_id)?;
+    vm_state::require_connected(m, vm_id)?;
     if o.flag("config.template") {
         return Err(faults::not_supported(
             "a template cannot have snapshots taken",
@@ -287,7 +287,7 @@ fn revert(
     suppress_power_on: bool,
     now: OffsetDateTime,
 ) -> Result<(), VsError> {
-    vm::require_connected(m, vm_id)?;
+    vm_state::require_connected(m, vm_id)?;
     let o = m.expect(vm_id)?;
     if o.flag("config.template") {
         return Err(faults::not_supported(
@@ -306,11 +306,11 @@ fn revert(
     if target == Power::On {
         if let Some(h) = &host {
             m.resolve(h)?;
-            vm::check_same_compute(m, vm_id, &h.value, "host")?;
+            vm_state::check_same_compute(m, vm_id, &h.value, "host")?;
             run_on = Some(h.value.clone());
         }
         if let Some(h) = &run_on {
-            vm::check_host_can_run(m, h)?;
+            vm_state::check_host_can_run(m, h)?;
         }
     }
     let hardware = m.get(snap).and_then(|s| s.get("config.hardware")).cloned();
@@ -318,11 +318,11 @@ fn revert(
     if let Some(hw) = hardware {
         o.set("config.hardware", hw);
     }
-    vm::set_power(o, target, now, true);
+    vm_state::set_power(o, target, now, true);
     if let Some(h) = run_on.filter(|_| target == Power::On) {
         o.set("runtime.host", reference("HostSystem", &h));
     }
-    vm::sync_networks(o);
+    vm_state::sync_networks(o);
     set_current(m, vm_id, Some(snap))
 }
 
@@ -345,7 +345,7 @@ pub(super) fn revert_current(
 pub(super) fn remove_all(m: &mut Model, vm_id: &str, a: &Args) -> Result<Value, VsError> {
     a.opt_boolean("consolidate")?;
     a.opt_data("spec", "SnapshotSelectionSpec")?;
-    vm::require_connected(m, vm_id)?;
+    vm_state::require_connected(m, vm_id)?;
     let mut ids = Vec::new();
     all_ids(&roots(m, vm_id), &mut ids);
     for id in ids {
@@ -396,7 +396,7 @@ pub(super) fn invoke(
             let a = Args::new(method, args, &["removeChildren", "consolidate"])?;
             let remove_children = a.boolean("removeChildren")?;
             a.opt_boolean("consolidate")?;
-            vm::require_connected(m, &vm_id)?;
+            vm_state::require_connected(m, &vm_id)?;
             let mut list = roots(m, &vm_id);
             let parent = parent_of(&list, snap, None)
                 .ok_or_else(|| faults::not_found(&format!("snapshot {snap}")))?;
@@ -469,5 +469,259 @@ mod tests {
         );
         assert_eq!(depth_of(&list, "a", 1), Some(1));
         assert_eq!(find(&list, "c"), None);
+    }
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::json;
+
+    use crate::vocabulary::VsError;
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn nested_snapshots_create_revert_remove() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/dev/dev-app-02");
+        assert_eq!(read(&s, &vm, "snapshot").await, None);
+
+        let s1 = ok(
+            &s,
+            &vm,
+            "CreateSnapshot_Task",
+            json!({"name": "s1", "description": "first", "memory": false, "quiesce": false}),
+        )
+        .await;
+        let s1 = MoRef::from_json(&s1).unwrap_or_else(|| panic!("a snapshot reference"));
+        assert_eq!(s1.kind, "VirtualMachineSnapshot");
+        let s2 = MoRef::from_json(
+            &ok(
+                &s,
+                &vm,
+                "CreateSnapshot_Task",
+                json!({"name": "s2", "memory": false, "quiesce": false}),
+            )
+            .await,
+        )
+        .unwrap_or_else(|| panic!("ref"));
+        let t = tree(&s, &vm).await;
+        assert_eq!(t["currentSnapshot"]["value"], s2.value);
+        assert_eq!(names_at(&t["rootSnapshotList"]), ["s1"]);
+        assert_eq!(
+            names_at(&t["rootSnapshotList"][0]["childSnapshotList"]),
+            ["s2"]
+        );
+        assert_eq!(t["rootSnapshotList"][0]["description"], "first");
+        assert_eq!(t["rootSnapshotList"][0]["state"], "poweredOff");
+        assert_eq!(
+            ref_values(read(&s, &vm, "rootSnapshot").await),
+            vec![s1.value.clone()]
+        );
+
+        // Revert to s1, then a new snapshot becomes a second child of s1.
+        ok(&s, &s1, "RevertToSnapshot_Task", json!({})).await;
+        assert_eq!(tree(&s, &vm).await["currentSnapshot"]["value"], s1.value);
+        let s3 = MoRef::from_json(
+            &ok(
+                &s,
+                &vm,
+                "CreateSnapshot_Task",
+                json!({"name": "s3", "memory": false, "quiesce": false}),
+            )
+            .await,
+        )
+        .unwrap_or_else(|| panic!("ref"));
+        let t = tree(&s, &vm).await;
+        assert_eq!(
+            names_at(&t["rootSnapshotList"][0]["childSnapshotList"]),
+            ["s2", "s3"]
+        );
+
+        // Remove s1 alone: its children move up.
+        ok(
+            &s,
+            &s1,
+            "RemoveSnapshot_Task",
+            json!({"removeChildren": false}),
+        )
+        .await;
+        let t = tree(&s, &vm).await;
+        assert_eq!(names_at(&t["rootSnapshotList"]), ["s2", "s3"]);
+        assert_eq!(t["currentSnapshot"]["value"], s3.value);
+        assert_eq!(
+            fault_type(&call(&s, &s1, "RevertToSnapshot_Task", json!({})).await),
+            "ManagedObjectNotFound"
+        );
+        assert_eq!(
+            ref_values(read(&s, &vm, "rootSnapshot").await),
+            vec![s2.value.clone(), s3.value.clone()]
+        );
+
+        // Removing the current snapshot at the top level leaves no current one.
+        ok(
+            &s,
+            &s3,
+            "RemoveSnapshot_Task",
+            json!({"removeChildren": true}),
+        )
+        .await;
+        let t = tree(&s, &vm).await;
+        assert_eq!(names_at(&t["rootSnapshotList"]), ["s2"]);
+        assert!(t.get("currentSnapshot").is_none(), "{t}");
+        fails_unchanged(
+            &s,
+            &vm,
+            "RevertToCurrentSnapshot_Task",
+            json!({}),
+            "NotFound",
+        )
+        .await;
+
+        ok(&s, &vm, "RemoveAllSnapshots_Task", json!({})).await;
+        assert_eq!(read(&s, &vm, "snapshot").await, None);
+        assert_eq!(
+            ref_values(read(&s, &vm, "rootSnapshot").await),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            fault_type(
+                &call(
+                    &s,
+                    &s2,
+                    "RemoveSnapshot_Task",
+                    json!({"removeChildren": true})
+                )
+                .await
+            ),
+            "ManagedObjectNotFound"
+        );
+    }
+
+    #[tokio::test]
+    async fn snapshot_objects_link_to_their_children() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/db/db-01");
+        let t = tree(&s, &vm).await;
+        let pre = MoRef::from_json(&t["rootSnapshotList"][0]["childSnapshotList"][0]["snapshot"])
+            .unwrap_or_else(|| panic!("pre-upgrade"));
+        let post =
+            t["rootSnapshotList"][0]["childSnapshotList"][0]["childSnapshotList"][0]["snapshot"]
+                .clone();
+        assert_eq!(t["currentSnapshot"], post);
+        let base = MoRef::from_json(&t["rootSnapshotList"][0]["snapshot"])
+            .unwrap_or_else(|| panic!("base"));
+        // The snapshot object knows its VM and children.
+        let kids = {
+            let m = s.lock();
+            m.get(&base.value)
+                .map(|o| o.ref_ids("childSnapshot"))
+                .unwrap_or_default()
+        };
+        assert_eq!(kids, vec![pre.value.clone()]);
+
+        let before = snapshot_of(&s);
+        let r = call(&s, &pre, "RemoveSnapshot_Task", json!({})).await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`removeChildren`")),
+            "{r:?}"
+        );
+        assert!(snapshot_of(&s) == before);
+    }
+
+    #[tokio::test]
+    async fn removing_a_middle_snapshot_keeps_the_rest() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/db/db-01");
+        let t = tree(&s, &vm).await;
+        let pre = MoRef::from_json(&t["rootSnapshotList"][0]["childSnapshotList"][0]["snapshot"])
+            .unwrap_or_else(|| panic!("pre-upgrade"));
+        ok(
+            &s,
+            &pre,
+            "RemoveSnapshot_Task",
+            json!({"removeChildren": false, "consolidate": true}),
+        )
+        .await;
+        let t = tree(&s, &vm).await;
+        assert_eq!(names_at(&t["rootSnapshotList"]), ["base"]);
+        assert_eq!(
+            names_at(&t["rootSnapshotList"][0]["childSnapshotList"]),
+            ["post-upgrade"]
+        );
+        assert_eq!(
+            t["currentSnapshot"], t["rootSnapshotList"][0]["childSnapshotList"][0]["snapshot"],
+            "current unchanged"
+        );
+    }
+
+    #[tokio::test]
+    async fn revert_follows_the_snapshot_power_state() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-02");
+        // Taken while on without memory: reverting powers the VM off.
+        let cold = MoRef::from_json(
+            &ok(
+                &s,
+                &vm,
+                "CreateSnapshot_Task",
+                json!({"name": "cold", "memory": false, "quiesce": true}),
+            )
+            .await,
+        )
+        .unwrap_or_else(|| panic!("ref"));
+        assert_eq!(tree(&s, &vm).await["rootSnapshotList"][0]["quiesced"], true);
+        // Taken while on with memory: reverting leaves it on.
+        let warm = MoRef::from_json(
+            &ok(
+                &s,
+                &vm,
+                "CreateSnapshot_Task",
+                json!({"name": "warm", "memory": true, "quiesce": false}),
+            )
+            .await,
+        )
+        .unwrap_or_else(|| panic!("ref"));
+        assert_eq!(
+            tree(&s, &vm).await["rootSnapshotList"][0]["childSnapshotList"][0]["state"],
+            "poweredOn"
+        );
+
+        ok(&s, &cold, "RevertToSnapshot_Task", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOff");
+        ok(&s, &warm, "RevertToSnapshot_Task", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOn");
+        ok(&s, &vm, "PowerOffVM_Task", json!({})).await;
+        ok(
+            &s,
+            &vm,
+            "RevertToCurrentSnapshot_Task",
+            json!({"suppressPowerOn": true}),
+        )
+        .await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "suspended");
+
+        // Quiescing needs tools.
+        let dev_db = find(&s, "DC0/vm/dev/dev-db-01");
+        fails_unchanged(
+            &s,
+            &dev_db,
+            "CreateSnapshot_Task",
+            json!({"name": "q", "memory": false, "quiesce": true}),
+            "ToolsUnavailable",
+        )
+        .await;
+        // Templates take no snapshots.
+        let tpl = find(&s, "DC0/vm/templates/tpl-win2022");
+        fails_unchanged(
+            &s,
+            &tpl,
+            "CreateSnapshot_Task",
+            json!({"name": "x", "memory": false, "quiesce": false}),
+            "NotSupported",
+        )
+        .await;
     }
 }

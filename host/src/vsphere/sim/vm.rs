@@ -8,9 +8,13 @@ use time::OffsetDateTime;
 
 use super::args::Args;
 use super::build::{self, FolderKind, VmParams};
-use super::model::{Meta, Model, Object, Power, fmt_time, reference};
+use super::model::{Meta, Model, Power, fmt_time, reference};
+use super::vm_state::{
+    check_host_can_run, check_same_compute, host_serves, require_connected, require_power,
+    set_power,
+};
 use super::{derive, entity, faults, snapshot};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
 /// The methods of `VirtualMachine` the simulator implements.
@@ -31,130 +35,6 @@ pub(super) const METHODS: &[&str] = &[
     "Rename_Task",
     "Destroy_Task",
 ];
-
-/// The VM's host must be connected for anything but renaming.
-pub(super) fn require_connected(m: &Model, vm_id: &str) -> Result<(), VsError> {
-    let o = m.expect(vm_id)?;
-    let connected = o
-        .ref_id("runtime.host")
-        .and_then(|h| m.get(&h))
-        .is_some_and(|h| h.str("runtime.connectionState") == Some("connected"));
-    if connected {
-        Ok(())
-    } else {
-        Err(faults::fault(
-            "InvalidState",
-            "The operation is not allowed in the current connection state of the virtual machine.",
-            serde_json::json!({}),
-        ))
-    }
-}
-
-/// A host can run (or receive) a VM only when connected, powered on and not in maintenance mode.
-pub(super) fn check_host_can_run(m: &Model, host_id: &str) -> Result<(), VsError> {
-    let h = m.expect(host_id)?;
-    let r = h.moref();
-    if h.str("runtime.connectionState") != Some("connected") {
-        return Err(faults::invalid_host_state(
-            &r,
-            &format!("host {} is not connected", h.name()),
-        ));
-    }
-    if h.str("runtime.powerState") != Some("poweredOn") {
-        return Err(faults::invalid_host_state(
-            &r,
-            &format!("host {} is not powered on", h.name()),
-        ));
-    }
-    if h.flag("runtime.inMaintenanceMode") {
-        return Err(faults::invalid_host_state(
-            &r,
-            &format!("host {} is in maintenance mode", h.name()),
-        ));
-    }
-    Ok(())
-}
-
-/// `host_id` must be in the compute resource the VM's host is in.
-pub(super) fn check_same_compute(
-    m: &Model,
-    vm_id: &str,
-    host_id: &str,
-    param: &str,
-) -> Result<(), VsError> {
-    let current = m
-        .expect(vm_id)?
-        .ref_id("runtime.host")
-        .and_then(|h| m.compute_of_host(&h));
-    if current.is_some() && current == m.compute_of_host(host_id) {
-        Ok(())
-    } else {
-        Err(faults::invalid_argument(
-            param,
-            "the host is not in the virtual machine's cluster or compute resource",
-        ))
-    }
-}
-
-/// True when `host` mounts every datastore and has every network the VM uses.
-pub(super) fn host_serves(m: &Model, vm: &Object, host_id: &str) -> bool {
-    let Some(h) = m.get(host_id) else {
-        return false;
-    };
-    let ds = h.ref_ids("datastore");
-    let nets = h.ref_ids("network");
-    vm.ref_ids("datastore").iter().all(|d| ds.contains(d))
-        && vm.ref_ids("network").iter().all(|n| nets.contains(n))
-}
-
-/// Change the power state with its side effects on `runtime`: the boot time
-/// is set on a fresh boot, the suspend time while suspended.
-pub(super) fn set_power(o: &mut Object, p: Power, now: OffsetDateTime, fresh_boot: bool) {
-    let was = o.power();
-    o.set("runtime.powerState", Value::from(p.as_str()));
-    match p {
-        Power::On => {
-            if fresh_boot || was == Power::Off || o.get("runtime.bootTime").is_none() {
-                o.set("runtime.bootTime", Value::from(fmt_time(now)));
-            }
-            o.unset("runtime.suspendTime");
-        }
-        Power::Off => {
-            o.unset("runtime.bootTime");
-            o.unset("runtime.suspendTime");
-        }
-        Power::Suspended => {
-            if o.get("runtime.bootTime").is_none() {
-                o.set("runtime.bootTime", Value::from(fmt_time(now)));
-            }
-            o.set("runtime.suspendTime", Value::from(fmt_time(now)));
-        }
-    }
-}
-
-/// Make `network` list the networks the NICs are backed by.
-pub(super) fn sync_networks(o: &mut Object) {
-    let mut nets: Vec<Value> = Vec::new();
-    if let Some(Value::Array(devs)) = o.get("config.hardware.device") {
-        for d in devs {
-            if let Some(n) = d.get("backing").and_then(|b| b.get("network"))
-                && !nets.contains(n)
-            {
-                nets.push(n.clone());
-            }
-        }
-    }
-    o.set("network", Value::Array(nets));
-}
-
-fn require_power(o: &Object, needed: Power) -> Result<(), VsError> {
-    let p = o.power();
-    if p == needed {
-        Ok(())
-    } else {
-        Err(faults::invalid_power_state(needed.as_str(), p.as_str()))
-    }
-}
 
 /// Call a `VirtualMachine` method.
 pub(super) fn invoke(
@@ -626,4 +506,333 @@ fn clone_vm(m: &mut Model, id: &str, a: &Args, now: OffsetDateTime) -> Result<Va
     };
     let new_id = build::vm(m, &params);
     Ok(reference("VirtualMachine", &new_id))
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
+/// was.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::{Value, json};
+
+    use crate::vocabulary::VsError;
+    use crate::vsphere::sim::test_support::*;
+    use crate::vsphere::sim::*;
+
+    #[tokio::test]
+    async fn power_operations_change_state_and_guest_info() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-01");
+        let host = MoRef::from_json(&read(&s, &vm, "runtime.host").await.unwrap_or_default())
+            .unwrap_or_else(|| panic!("host"));
+        let cpu_before = read(&s, &host, "summary.quickStats.overallCpuUsage")
+            .await
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+
+        assert_eq!(ok(&s, &vm, "PowerOffVM_Task", json!({})).await, Value::Null);
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOff");
+        assert_eq!(
+            read_str(&s, &vm, "summary.runtime.powerState").await,
+            "poweredOff"
+        );
+        assert_eq!(read(&s, &vm, "guest.ipAddress").await, None);
+        assert_eq!(
+            read(&s, &vm, "summary.quickStats.overallCpuUsage").await,
+            Some(json!(0))
+        );
+        let cpu_after = read(&s, &host, "summary.quickStats.overallCpuUsage")
+            .await
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        assert!(
+            cpu_after < cpu_before,
+            "host load drops: {cpu_before} → {cpu_after}"
+        );
+        let e = fails_unchanged(&s, &vm, "PowerOffVM_Task", json!({}), "InvalidPowerState").await;
+        if let VsError::Fault(f) = e {
+            assert_eq!(f.detail["existingState"], "poweredOff");
+            assert!(f.message.contains("Powered off"), "{}", f.message);
+        }
+        fails_unchanged(&s, &vm, "SuspendVM_Task", json!({}), "InvalidPowerState").await;
+        fails_unchanged(&s, &vm, "ResetVM_Task", json!({}), "InvalidPowerState").await;
+        fails_unchanged(&s, &vm, "RebootGuest", json!({}), "InvalidPowerState").await;
+        fails_unchanged(&s, &vm, "ShutdownGuest", json!({}), "InvalidPowerState").await;
+
+        ok(&s, &vm, "PowerOnVM_Task", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOn");
+        assert_eq!(read_str(&s, &vm, "guest.ipAddress").await, "10.10.1.11");
+        assert!(read(&s, &vm, "runtime.bootTime").await.is_some());
+        fails_unchanged(&s, &vm, "PowerOnVM_Task", json!({}), "InvalidPowerState").await;
+
+        ok(&s, &vm, "SuspendVM_Task", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "suspended");
+        assert!(read(&s, &vm, "runtime.suspendTime").await.is_some());
+        fails_unchanged(&s, &vm, "SuspendVM_Task", json!({}), "InvalidPowerState").await;
+        ok(&s, &vm, "PowerOnVM_Task", json!({})).await;
+        assert_eq!(read(&s, &vm, "runtime.suspendTime").await, None);
+
+        ok(&s, &vm, "ResetVM_Task", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOn");
+        ok(&s, &vm, "ShutdownGuest", json!({})).await;
+        assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOff");
+    }
+
+    #[tokio::test]
+    async fn guest_operations_need_running_tools() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/dev/dev-db-01");
+        assert_eq!(
+            read_str(&s, &vm, "guest.toolsStatus").await,
+            "toolsNotRunning"
+        );
+        fails_unchanged(&s, &vm, "RebootGuest", json!({}), "ToolsUnavailable").await;
+        fails_unchanged(&s, &vm, "ShutdownGuest", json!({}), "ToolsUnavailable").await;
+
+        let web = find(&s, "DC0/vm/web/web-02");
+        let boot = read_str(&s, &web, "runtime.bootTime").await;
+        ok(&s, &web, "RebootGuest", json!({})).await;
+        assert_eq!(read_str(&s, &web, "runtime.powerState").await, "poweredOn");
+        assert_ne!(
+            read_str(&s, &web, "runtime.bootTime").await,
+            boot,
+            "a reboot sets a new boot time"
+        );
+    }
+
+    #[tokio::test]
+    async fn templates_cannot_power_on() {
+        let s = sim();
+        let tpl = find(&s, "DC0/vm/templates/tpl-ubuntu-22.04");
+        assert_eq!(read(&s, &tpl, "config.template").await, Some(json!(true)));
+        assert_eq!(read(&s, &tpl, "resourcePool").await, None);
+        fails_unchanged(&s, &tpl, "PowerOnVM_Task", json!({}), "InvalidState").await;
+    }
+
+    #[tokio::test]
+    async fn clone_into_a_folder() {
+        let s = sim();
+        let src = find(&s, "DC0/vm/web/web-04");
+        let dev = find(&s, "DC0/vm/dev");
+        let spec = json!({"_typeName": "VirtualMachineCloneSpec", "location": {"_typeName": "VirtualMachineRelocateSpec"}, "powerOn": false, "template": false});
+        let r = ok(
+            &s,
+            &src,
+            "CloneVM_Task",
+            json!({"folder": dev.to_json(), "name": "web-04-copy", "spec": spec}),
+        )
+        .await;
+        let copy = MoRef::from_json(&r).unwrap_or_else(|| panic!("a VM reference"));
+        assert_eq!(copy.kind, "VirtualMachine");
+        assert_eq!(
+            s.inventory_path(&copy).as_deref(),
+            Some("DC0/vm/dev/web-04-copy")
+        );
+        assert_eq!(
+            read_str(&s, &copy, "runtime.powerState").await,
+            "poweredOff"
+        );
+        assert_eq!(
+            read(&s, &copy, "config.hardware.numCPU").await,
+            Some(json!(4))
+        );
+        assert_eq!(
+            read(&s, &copy, "config.hardware.memoryMB").await,
+            Some(json!(8192))
+        );
+        assert_ne!(
+            read_str(&s, &copy, "config.uuid").await,
+            read_str(&s, &src, "config.uuid").await
+        );
+        let devs = read(&s, &copy, "config.hardware.device")
+            .await
+            .unwrap_or_default();
+        let disks = devs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["_typeName"] == "VirtualDisk")
+            .count();
+        assert_eq!(disks, 2);
+        assert_eq!(
+            read(&s, &copy, "network").await,
+            read(&s, &src, "network").await
+        );
+        assert!(ref_values(read(&s, &dev, "childEntity").await).contains(&copy.value));
+        let host = MoRef::from_json(&read(&s, &copy, "runtime.host").await.unwrap_or_default())
+            .unwrap_or_else(|| panic!("host"));
+        assert!(ref_values(read(&s, &host, "vm").await).contains(&copy.value));
+        assert_eq!(
+            read(&s, &copy, "resourcePool").await,
+            read(&s, &src, "resourcePool").await
+        );
+
+        // Same name in the same folder.
+        let e = fails_unchanged(
+            &s,
+            &src,
+            "CloneVM_Task",
+            json!({"folder": dev.to_json(), "name": "web-04-copy", "spec": {"location": {}, "powerOn": false, "template": false}}),
+            "DuplicateName",
+        )
+        .await;
+        if let VsError::Fault(f) = e {
+            assert_eq!(f.detail["object"]["value"], copy.value);
+        }
+        // Not a VM folder.
+        let hostf = find(&s, "DC0/host");
+        fails_unchanged(&s, &src, "CloneVM_Task", json!({"folder": hostf.to_json(), "name": "x", "spec": {"location": {}, "powerOn": false, "template": false}}), "NotSupported").await;
+        // A template needs a pool to become a VM; with one, powerOn works.
+        let tpl = find(&s, "DC0/vm/templates/tpl-ubuntu-22.04");
+        fails_unchanged(&s, &tpl, "CloneVM_Task", json!({"folder": dev.to_json(), "name": "from-tpl", "spec": {"location": {}, "powerOn": true, "template": false}}), "InvalidArgument").await;
+        let pool = find(&s, "DC0/host/prod/Resources/web-tier");
+        let r = ok(&s, &tpl, "CloneVM_Task", json!({"folder": dev.to_json(), "name": "from-tpl", "spec": {"location": {"pool": pool.to_json()}, "powerOn": true, "template": false}})).await;
+        let from_tpl = MoRef::from_json(&r).unwrap_or_else(|| panic!("ref"));
+        assert_eq!(
+            read_str(&s, &from_tpl, "runtime.powerState").await,
+            "poweredOn"
+        );
+        assert_eq!(
+            read(&s, &from_tpl, "config.template").await,
+            Some(json!(false))
+        );
+        assert!(ref_values(read(&s, &pool, "vm").await).contains(&from_tpl.value));
+        // Misspelt spec fields are reported.
+        let r = call(&s, &src, "CloneVM_Task", json!({"folder": dev.to_json(), "name": "y", "spec": {"locaton": {}, "powerOn": false, "template": false}})).await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("spec.locaton")),
+            "{r:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn destroy_requires_power_off() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-02");
+        let host = MoRef::from_json(&read(&s, &vm, "runtime.host").await.unwrap_or_default())
+            .unwrap_or_else(|| panic!("host"));
+        fails_unchanged(&s, &vm, "Destroy_Task", json!({}), "InvalidPowerState").await;
+        ok(&s, &vm, "PowerOffVM_Task", json!({})).await;
+        ok(&s, &vm, "Destroy_Task", json!({})).await;
+        assert!(s.find_by_path("DC0/vm/web/web-02").is_none());
+        assert!(!ref_values(read(&s, &host, "vm").await).contains(&vm.value));
+        assert!(
+            !ref_values(read(&s, &find(&s, "DC0/vm/web"), "childEntity").await).contains(&vm.value)
+        );
+        assert_eq!(
+            fault_type(&call(&s, &vm, "PowerOnVM_Task", json!({})).await),
+            "ManagedObjectNotFound"
+        );
+
+        // A snapshotted VM takes its snapshots with it.
+        let db2 = find(&s, "DC0/vm/db/db-02");
+        let snap = MoRef::from_json(&tree(&s, &db2).await["rootSnapshotList"][0]["snapshot"])
+            .unwrap_or_else(|| panic!("snapshot"));
+        ok(&s, &db2, "PowerOffVM_Task", json!({})).await;
+        ok(&s, &db2, "Destroy_Task", json!({})).await;
+        assert_eq!(
+            fault_type(&call(&s, &snap, "RevertToSnapshot_Task", json!({})).await),
+            "ManagedObjectNotFound"
+        );
+    }
+
+    #[tokio::test]
+    async fn rename_checks_names() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-03");
+        ok(&s, &vm, "Rename_Task", json!({"newName": "web-03-old"})).await;
+        assert_eq!(read_str(&s, &vm, "name").await, "web-03-old");
+        assert_eq!(read_str(&s, &vm, "config.name").await, "web-03-old");
+        assert_eq!(read_str(&s, &vm, "summary.config.name").await, "web-03-old");
+        fails_unchanged(
+            &s,
+            &vm,
+            "Rename_Task",
+            json!({"newName": "web-01"}),
+            "DuplicateName",
+        )
+        .await;
+        fails_unchanged(
+            &s,
+            &vm,
+            "Rename_Task",
+            json!({"newName": ""}),
+            "InvalidName",
+        )
+        .await;
+        ok(&s, &vm, "Rename_Task", json!({"newName": "a/b"})).await;
+        assert_eq!(read_str(&s, &vm, "name").await, "a%2fb");
+        assert_eq!(s.find_by_path("DC0/vm/web/a%2fb"), Some(vm.clone()));
+        let r = call(&s, &vm, "Rename_Task", json!({})).await;
+        assert!(
+            matches!(&r, Err(VsError::InvalidArgument(m)) if m.contains("`newName`")),
+            "{r:?}"
+        );
+        // Folders rename too; a datacenter's own folders do not.
+        let web = find(&s, "DC0/vm/web");
+        ok(&s, &web, "Rename_Task", json!({"newName": "frontend"})).await;
+        assert!(s.find_by_path("DC0/vm/frontend/web-01").is_some());
+        fails_unchanged(
+            &s,
+            &find(&s, "DC0/vm"),
+            "Rename_Task",
+            json!({"newName": "x"}),
+            "NotSupported",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn power_on_with_a_host_moves_the_vm_within_its_cluster() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-03");
+        let esx02 = find(&s, "DC0/host/prod/esx-02.lab.local");
+        ok(&s, &vm, "PowerOnVM_Task", json!({"host": esx02.to_json()})).await;
+        assert_eq!(
+            read(&s, &vm, "runtime.host")
+                .await
+                .and_then(|v| MoRef::from_json(&v)),
+            Some(esx02)
+        );
+        // A host of another cluster is refused.
+        let other = find(&s, "DC0/vm/web/web-01");
+        ok(&s, &other, "PowerOffVM_Task", json!({})).await;
+        let esx04 = find(&s, "DC0/host/dev/esx-04.lab.local");
+        fails_unchanged(
+            &s,
+            &other,
+            "PowerOnVM_Task",
+            json!({"host": esx04.to_json()}),
+            "InvalidArgument",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn migrate_moves_a_running_vm() {
+        let s = sim();
+        let vm = find(&s, "DC0/vm/web/web-01");
+        let esx03 = find(&s, "DC0/host/prod/esx-03.lab.local");
+        ok(
+            &s,
+            &vm,
+            "MigrateVM_Task",
+            json!({"host": esx03.to_json(), "priority": "defaultPriority"}),
+        )
+        .await;
+        assert_eq!(
+            read(&s, &vm, "runtime.host")
+                .await
+                .and_then(|v| MoRef::from_json(&v)),
+            Some(esx03)
+        );
+        let esx05 = find(&s, "DC0/host/esx-05.lab.local/esx-05.lab.local");
+        fails_unchanged(
+            &s,
+            &vm,
+            "MigrateVM_Task",
+            json!({"host": esx05.to_json(), "priority": "defaultPriority"}),
+            "InvalidArgument",
+        )
+        .await;
+    }
 }

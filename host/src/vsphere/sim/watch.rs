@@ -5,16 +5,16 @@
 //! of the watched properties is cheap), or an empty batch after the wait.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::SimBackend;
 use super::model::Model;
 use super::props;
 use super::schema;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::{MoRef, ObjectContent, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
 
 /// What the feed last sent: each watched object's set properties.
@@ -90,17 +90,22 @@ fn diff(before: &Sent, after: &Sent) -> Vec<ObjectUpdate> {
 
 /// A feed over the simulated inventory.
 pub(super) struct SimFeed {
-    sim: SimBackend,
+    model: Arc<Mutex<Model>>,
     spec: WatchSpec,
     changes: tokio::sync::watch::Receiver<u64>,
     sent: Option<Sent>,
 }
 
 impl SimFeed {
-    pub(super) fn new(sim: SimBackend, spec: WatchSpec) -> Self {
-        let changes = sim.changes.subscribe();
+    /// A feed of `spec` over `model`, woken by `changes` (bumped after
+    /// every change the simulator makes).
+    pub(super) fn new(
+        model: Arc<Mutex<Model>>,
+        changes: tokio::sync::watch::Receiver<u64>,
+        spec: WatchSpec,
+    ) -> Self {
         SimFeed {
-            sim,
+            model,
             spec,
             changes,
             sent: None,
@@ -119,7 +124,11 @@ impl UpdateFeed for SimFeed {
             return Ok(Vec::new());
         }
         self.changes.borrow_and_update();
-        let now = watched_state(&self.sim.lock(), &self.spec);
+        let now = {
+            // Methods check before they write, so a poisoned lock is still consistent.
+            let model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+            watched_state(&model, &self.spec)
+        };
         let updates = diff(self.sent.as_ref().unwrap_or(&Sent::new()), &now);
         self.sent = Some(now);
         Ok(updates)

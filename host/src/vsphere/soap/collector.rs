@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Inner;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::{CallContext, MoRef};
 
 /// The ObjectSpec that walks a container view to the objects in it.

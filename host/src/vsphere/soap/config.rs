@@ -1,65 +1,13 @@
-//! How to reach and log in to vCenter: [`SoapConfig`] and the [`Password`]
-//! wrapper that keeps the secret out of logs and errors.
+//! What the SOAP client needs to reach and log in to vCenter, built from the
+//! server's configuration ([`VcenterArgs`]) or field by field in tests.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::error::VsError;
+use crate::config::{Secret, VcenterArgs};
+use crate::vocabulary::VsError;
 
-/// A password. Its `Debug` and `Display` print `***`, so a config or an error
-/// that holds one can be logged without leaking it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// Wrap a password.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Password(secret.into())
-    }
-
-    /// Read a password from a secret file (e.g. a mounted Kubernetes secret),
-    /// trimming one trailing newline (`\n` or `\r\n`), as editors and
-    /// `echo` add one. The error names the file, never its content.
-    pub fn from_file(path: &Path) -> Result<Self, VsError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            VsError::InvalidArgument(format!(
-                "cannot read the password file {}: {e}",
-                path.display()
-            ))
-        })?;
-        let text = text
-            .strip_suffix('\n')
-            .map(|t| t.strip_suffix('\r').unwrap_or(t))
-            .unwrap_or(&text);
-        if text.is_empty() {
-            return Err(VsError::InvalidArgument(format!(
-                "the password file {} is empty",
-                path.display()
-            )));
-        }
-        Ok(Password(text.to_string()))
-    }
-
-    /// The secret itself, for the one place that sends it (Login).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl std::fmt::Display for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// Everything [`super::SoapBackend::connect`] needs. Built from the
-/// environment by [`SoapConfig::from_env`], or field by field in tests.
+/// Everything [`super::SoapBackend::connect`] needs.
 #[derive(Debug, Clone)]
 pub struct SoapConfig {
     /// `VCENTER_HOST`: `host`, `host:port` or `https://host[:port][/sdk]`
@@ -68,7 +16,7 @@ pub struct SoapConfig {
     /// `VCENTER_USER`, e.g. `administrator@vsphere.local`.
     pub user: String,
     /// The password, read from `VCENTER_PASSWORD_SECRET_PATH`.
-    pub password: Password,
+    pub password: Secret,
     /// `VCENTER_IGNORE_SSL=true`: skip certificate verification (insecure; logged as a warning).
     pub ignore_ssl: bool,
     /// `VCENTER_CA_FILE`: a PEM bundle trusted in addition to the system roots.
@@ -89,7 +37,7 @@ pub struct SoapConfig {
 impl SoapConfig {
     /// A config with the default timeouts (connect 10 s, request 30 s,
     /// task 30 min), verification on, and pages of 1,000 objects.
-    pub fn new(host: impl Into<String>, user: impl Into<String>, password: Password) -> Self {
+    pub fn new(host: impl Into<String>, user: impl Into<String>, password: Secret) -> Self {
         SoapConfig {
             host: host.into(),
             user: user.into(),
@@ -103,169 +51,85 @@ impl SoapConfig {
         }
     }
 
-    /// Read `VCENTER_HOST`, `VCENTER_USER`, `VCENTER_PASSWORD_SECRET_PATH`,
-    /// `VCENTER_IGNORE_SSL`, `VCENTER_CA_FILE` and the three
-    /// `VCENTER_*_TIMEOUT_SECS`.
-    pub fn from_env() -> Result<Self, VsError> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// [`SoapConfig::from_env`] over any variable source (for tests).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, VsError> {
-        let need = |k: &str| {
-            get(k)
+    /// The client settings for the configured vCenter: every required
+    /// setting present, the password read from its secret file.
+    pub fn from_args(args: &VcenterArgs) -> Result<Self, VsError> {
+        fn need<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, VsError> {
+            value
+                .as_deref()
                 .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| VsError::InvalidArgument(format!("{k} is not set")))
-        };
-        let host = need("VCENTER_HOST")?;
-        let user = need("VCENTER_USER")?;
-        let password = Password::from_file(Path::new(&need("VCENTER_PASSWORD_SECRET_PATH")?))?;
-        let mut cfg = SoapConfig::new(host, user, password);
-        cfg.ignore_ssl = match get("VCENTER_IGNORE_SSL").map(|v| v.trim().to_ascii_lowercase()) {
-            None => false,
-            Some(v) => match v.as_str() {
-                "" | "0" | "false" | "no" | "off" => false,
-                "1" | "true" | "yes" | "on" => true,
-                _ => {
-                    return Err(VsError::InvalidArgument(format!(
-                        "VCENTER_IGNORE_SSL must be true or false, not '{v}'"
-                    )));
-                }
-            },
-        };
-        cfg.ca_file = get("VCENTER_CA_FILE")
-            .filter(|v| !v.trim().is_empty())
-            .map(PathBuf::from);
-        for (name, slot, max) in [
-            (
-                "VCENTER_CONNECT_TIMEOUT_SECS",
-                &mut cfg.connect_timeout,
-                600,
-            ),
-            (
-                "VCENTER_REQUEST_TIMEOUT_SECS",
-                &mut cfg.request_timeout,
-                3600,
-            ),
-            ("VCENTER_TASK_TIMEOUT_SECS", &mut cfg.task_timeout, 86_400),
-        ] {
-            if let Some(secs) = seconds(&get, name, max)? {
-                *slot = Duration::from_secs(secs);
-            }
+                .ok_or_else(|| VsError::InvalidArgument(format!("{name} is not set")))
         }
+        let host = need(&args.host, "VCENTER_HOST")?;
+        let user = need(&args.user, "VCENTER_USER")?;
+        let password_file = args.password_file.as_deref().ok_or_else(|| {
+            VsError::InvalidArgument("VCENTER_PASSWORD_SECRET_PATH is not set".into())
+        })?;
+        let password = Secret::from_file("VCENTER_PASSWORD_SECRET_PATH", password_file)
+            .map_err(|e| VsError::InvalidArgument(e.to_string()))?;
+        let mut cfg = SoapConfig::new(host, user, password);
+        cfg.ignore_ssl = args.ignore_ssl;
+        cfg.ca_file = args.ca_file.clone();
+        cfg.connect_timeout = Duration::from_secs(args.connect_timeout_secs);
+        cfg.request_timeout = Duration::from_secs(args.request_timeout_secs);
+        cfg.task_timeout = Duration::from_secs(args.task_timeout_secs);
         Ok(cfg)
-    }
-}
-
-/// A whole number of seconds from 1 to `max`, if the variable is set.
-fn seconds(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    max: u64,
-) -> Result<Option<u64>, VsError> {
-    let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {
-        return Ok(None);
-    };
-    match raw.trim().parse::<u64>() {
-        Ok(secs) if (1..=max).contains(&secs) => Ok(Some(secs)),
-        _ => Err(VsError::InvalidArgument(format!(
-            "{name} must be a whole number of seconds from 1 to {max}, not '{}'",
-            raw.chars().take(32).collect::<String>()
-        ))),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     #[test]
     fn password_never_prints() {
-        let p = Password::new("hunter2");
-        assert_eq!(format!("{p:?} {p}"), "*** ***");
+        let p = Secret::new("hunter2");
+        assert_eq!(format!("{p:?} {p}"), "Secret(***) ***");
         let cfg = SoapConfig::new("vc", "u", p);
         assert!(!format!("{cfg:?}").contains("hunter2"));
     }
 
     #[test]
-    fn from_env_reads_the_secret_file() {
+    fn from_args_reads_the_secret_file_and_names_what_is_missing() {
+        use clap::Parser;
         let dir = std::env::temp_dir().join(format!("soap-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("pw");
         std::fs::write(&file, "s3cret\r\n").unwrap();
-        let vars: HashMap<&str, String> = HashMap::from([
-            ("VCENTER_HOST", "vc01".to_string()),
-            ("VCENTER_USER", "admin".to_string()),
-            ("VCENTER_PASSWORD_SECRET_PATH", file.display().to_string()),
-            ("VCENTER_IGNORE_SSL", "TRUE".to_string()),
-            ("VCENTER_CA_FILE", "/etc/ca.pem".to_string()),
-        ]);
-        let cfg = SoapConfig::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        let file_arg = file.display().to_string();
+        let cli = crate::config::Cli::try_parse_from([
+            "vmware-mcp",
+            "--vcenter-host",
+            "vc01",
+            "--vcenter-user",
+            "admin",
+            "--vcenter-password-secret-path",
+            &file_arg,
+            "--vcenter-ignore-ssl",
+            "--vcenter-ca-file",
+            "/etc/ca.pem",
+            "--vcenter-task-timeout-secs",
+            "90",
+        ])
+        .unwrap();
+        let cfg = SoapConfig::from_args(&cli.vcenter).unwrap();
         assert_eq!(cfg.password.expose(), "s3cret");
         assert!(cfg.ignore_ssl);
-        assert_eq!(cfg.ca_file.as_deref(), Some(Path::new("/etc/ca.pem")));
-        let missing = SoapConfig::from_lookup(|k| {
-            (k != "VCENTER_USER")
-                .then(|| vars.get(k).cloned())
-                .flatten()
-        })
-        .unwrap_err();
-        assert!(missing.to_string().contains("VCENTER_USER"));
-        std::fs::write(&file, "s3cret").unwrap();
-        assert_eq!(Password::from_file(&file).unwrap().expose(), "s3cret");
-        std::fs::write(&file, "\n").unwrap();
-        let empty = Password::from_file(&file).unwrap_err();
-        assert!(empty.to_string().contains("empty"));
-        std::fs::remove_dir_all(&dir).ok();
-    }
-
-    #[test]
-    fn timeouts_come_from_the_environment_and_bad_ones_are_refused() {
-        let dir = std::env::temp_dir().join(format!("soap-timeouts-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("pw");
-        std::fs::write(&file, "pw\n").unwrap();
-        let vars = |extra: &[(&str, &str)]| {
-            let mut m: HashMap<String, String> = HashMap::from([
-                ("VCENTER_HOST".to_string(), "vc01".to_string()),
-                ("VCENTER_USER".to_string(), "u".to_string()),
-                (
-                    "VCENTER_PASSWORD_SECRET_PATH".to_string(),
-                    file.display().to_string(),
-                ),
-            ]);
-            for (k, v) in extra {
-                m.insert(k.to_string(), v.to_string());
-            }
-            m
-        };
-        let defaults = SoapConfig::from_lookup(|k| vars(&[]).get(k).cloned()).unwrap();
-        assert_eq!(defaults.connect_timeout, Duration::from_secs(10));
-        assert_eq!(defaults.request_timeout, Duration::from_secs(30));
-        let set = vars(&[
-            ("VCENTER_CONNECT_TIMEOUT_SECS", "3"),
-            ("VCENTER_REQUEST_TIMEOUT_SECS", "7"),
-            ("VCENTER_TASK_TIMEOUT_SECS", "90"),
-        ]);
-        let cfg = SoapConfig::from_lookup(|k| set.get(k).cloned()).unwrap();
         assert_eq!(
-            (cfg.connect_timeout, cfg.request_timeout, cfg.task_timeout),
-            (
-                Duration::from_secs(3),
-                Duration::from_secs(7),
-                Duration::from_secs(90)
-            )
+            cfg.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
         );
-        for bad in ["0", "-1", "soon", "99999999"] {
-            let v = vars(&[("VCENTER_REQUEST_TIMEOUT_SECS", bad)]);
-            let e = SoapConfig::from_lookup(|k| v.get(k).cloned()).unwrap_err();
-            assert!(
-                e.to_string()
-                    .contains("VCENTER_REQUEST_TIMEOUT_SECS must be a whole number"),
-                "{e}"
-            );
-        }
+        assert_eq!(cfg.task_timeout, Duration::from_secs(90));
+        let mut no_user = cli.vcenter.clone();
+        no_user.user = None;
+        let missing = SoapConfig::from_args(&no_user).unwrap_err();
+        assert!(missing.to_string().contains("VCENTER_USER"), "{missing}");
+        std::fs::write(&file, "\n").unwrap();
+        let empty = SoapConfig::from_args(&cli.vcenter).unwrap_err().to_string();
+        assert!(
+            empty.contains("VCENTER_PASSWORD_SECRET_PATH=") && empty.contains("empty"),
+            "{empty}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -15,7 +15,7 @@
 use serde_json::{Map, Value};
 
 use super::xml::{escape_into, escape_lossy};
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 use crate::vsphere::schema::{Kind, MOREF, Method, Schema, TypeRef};
 

@@ -6,7 +6,7 @@
 
 use reqwest::Url;
 
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// Where the SOAP endpoint is.
 #[derive(Debug, Clone, PartialEq, Eq)]

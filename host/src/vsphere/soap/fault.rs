@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::decode::Decoder;
 use super::xml::Element;
-use crate::error::{Fault, VsError};
+use crate::vocabulary::{Fault, VsError};
 use crate::vsphere::schema::{Kind, Schema};
 
 /// The fault type vCenter uses when a session is missing or has expired.

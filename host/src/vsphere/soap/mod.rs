@@ -17,7 +17,9 @@ mod config;
 pub mod decode;
 pub mod encode;
 mod endpoint;
+mod exchange;
 pub mod fault;
+mod response;
 mod retrieve;
 
 mod session;
@@ -32,15 +34,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-pub use config::{Password, SoapConfig};
+pub use config::SoapConfig;
 pub use endpoint::{Endpoint, parse_endpoint};
 
-use self::decode::{decode_response, fault_in};
-use self::encode::{encode_call, envelope};
+use self::exchange::send_raw;
 use self::fault::is_not_authenticated;
 use self::session::Session;
 use self::transport::Transport;
-use crate::error::{Fault, VsError};
+use crate::vocabulary::{Fault, VsError};
 use crate::vsphere::schema::{self, Schema};
 use crate::vsphere::{
     Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, UpdateFeed, WatchSpec,
@@ -206,7 +207,7 @@ impl SoapBackend {
             refs,
             api_version,
         };
-        inner.login(&ctx).await?;
+        inner.session.login(&inner.login_target(), &ctx).await?;
         let product = inner
             .content
             .pointer("/about/fullName")
@@ -227,7 +228,7 @@ impl SoapBackend {
 
     /// Log out of vCenter, releasing the session (call at shutdown).
     pub async fn logout(&self) -> Result<(), VsError> {
-        self.inner.logout().await
+        self.inner.session.logout(&self.inner.login_target()).await
     }
 
     /// HTTP requests sent so far, for tests and metrics.
@@ -272,40 +273,18 @@ async fn service_content(
     Ok(content)
 }
 
-/// Encode, send and decode one call with an explicit cookie. Returns the
-/// decoded result and the session cookie the server set, if any.
-#[allow(clippy::too_many_arguments)]
-async fn send_raw(
-    schema: &Schema,
-    transport: &Transport,
-    ctx: &CallContext,
-    this: &MoRef,
-    method: &str,
-    args: &Map<String, Value>,
-    cookie: Option<&str>,
-    timeout: Option<Duration>,
-) -> Result<(Value, Option<String>), VsError> {
-    let (body, m) = encode_call(schema, this, method, args)?;
-    tracing::trace!(method, target = %this, correlation_id = %ctx.correlation_id, "SOAP request");
-    let reply = transport
-        .post(envelope(&ctx.correlation_id, &body), cookie, timeout)
-        .await?;
-    if (200..300).contains(&reply.status) {
-        return decode_response(schema, &reply.body, m).map(|v| (v, reply.session_cookie));
-    }
-    if let Some(fault) = fault_in(schema, &reply.body) {
-        return Err(fault);
-    }
-    let snippet: String = reply.body.chars().take(200).collect();
-    Err(VsError::Internal(format!(
-        "{method}: HTTP {} from {}: {}",
-        reply.status,
-        transport.endpoint(),
-        snippet.trim()
-    )))
-}
-
 impl Inner {
+    /// What the session needs to log in, log in again or out.
+    fn login_target(&self) -> session::LoginTarget<'_> {
+        session::LoginTarget {
+            schema: self.schema,
+            transport: &self.transport,
+            session_manager: &self.refs.session_manager,
+            user: &self.config.user,
+            password: &self.config.password,
+        }
+    }
+
     /// One call in the current session, without session-expiry handling.
     async fn send(
         &self,
@@ -354,7 +333,9 @@ impl Inner {
         let generation = self.session.generation();
         match self.send(ctx, this, method, args, timeout).await {
             Err(e) if is_not_authenticated(&e) => {
-                self.relogin(ctx, generation).await?;
+                self.session
+                    .relogin(&self.login_target(), ctx, generation)
+                    .await?;
                 if self.is_read_only(this, method) {
                     self.send(ctx, this, method, args, timeout).await
                 } else {
@@ -403,7 +384,7 @@ impl Inner {
             ))
         })?;
         // Name the task in the audit trail (a no-op outside the gateway's audited calls).
-        crate::vsphere::task_id::report(&task);
+        ctx.report_task(&task);
         self.await_task(ctx, &task, method, target).await
     }
 }
@@ -443,7 +424,7 @@ impl Backend for SoapBackend {
     }
 
     async fn shutdown(&self) {
-        match self.logout().await {
+        match self.inner.session.logout(&self.inner.login_target()).await {
             Ok(()) => tracing::info!(endpoint = %self.endpoint(), "logged out of vCenter"),
             Err(e) => tracing::warn!(error = %e, "logging out of vCenter failed"),
         }

@@ -16,7 +16,7 @@ use super::Inner;
 use super::collector::view_object_spec;
 use super::decode::unbox;
 use super::fault::from_localized;
-use crate::error::{Fault, VsError};
+use crate::vocabulary::{Fault, VsError};
 use crate::vsphere::schema::Kind;
 use crate::vsphere::{CallContext, MoRef, ObjectContent, RetrieveSpec};
 

@@ -10,9 +10,27 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
-use super::{Inner, send_raw};
-use crate::error::VsError;
+use super::exchange::send_raw;
+use super::fault::is_not_authenticated;
+use super::transport::{SESSION_COOKIE, Transport};
+use crate::config::Secret;
+use crate::vocabulary::{MoRef, VsError};
 use crate::vsphere::CallContext;
+use crate::vsphere::schema::Schema;
+
+/// Where and as whom to log in: the parts of the client a login needs.
+pub(super) struct LoginTarget<'a> {
+    /// The vim25 schema, to encode the calls.
+    pub schema: &'a Schema,
+    /// The connection to vCenter.
+    pub transport: &'a Transport,
+    /// The `SessionManager` of the service content.
+    pub session_manager: &'a MoRef,
+    /// The configured user.
+    pub user: &'a str,
+    /// The configured password.
+    pub password: &'a Secret,
+}
 
 /// The session cookie and bookkeeping.
 #[derive(Debug, Default)]
@@ -48,22 +66,26 @@ impl Session {
     }
 }
 
-impl Inner {
+impl Session {
     /// Log in with the configured user and password and keep the cookie.
     /// The request is sent without a cookie so the server starts a fresh
     /// session and sets one. Errors never contain the password.
-    pub(super) async fn login(&self, ctx: &CallContext) -> Result<(), VsError> {
+    pub(super) async fn login(
+        &self,
+        to: &LoginTarget<'_>,
+        ctx: &CallContext,
+    ) -> Result<(), VsError> {
         let mut args = Map::new();
-        args.insert("userName".into(), Value::String(self.config.user.clone()));
+        args.insert("userName".into(), Value::String(to.user.to_string()));
         args.insert(
             "password".into(),
-            Value::String(self.config.password.expose().to_string()),
+            Value::String(to.password.expose().to_string()),
         );
         let result = send_raw(
-            self.schema,
-            &self.transport,
+            to.schema,
+            to.transport,
             ctx,
-            &self.refs.session_manager,
+            to.session_manager,
             "Login",
             &args,
             None,
@@ -75,8 +97,8 @@ impl Inner {
             VsError::Fault(mut f) => {
                 f.message = format!(
                     "login to {} as {} failed: {}",
-                    self.transport.endpoint(),
-                    self.config.user,
+                    to.transport.endpoint(),
+                    to.user,
                     f.message
                 );
                 VsError::Fault(f)
@@ -86,11 +108,11 @@ impl Inner {
         let cookie = cookie.ok_or_else(|| {
             VsError::Internal(format!(
                 "{} accepted the login but set no {} cookie",
-                self.transport.endpoint(),
-                super::transport::SESSION_COOKIE
+                to.transport.endpoint(),
+                SESSION_COOKIE
             ))
         })?;
-        self.session.set(Some(cookie));
+        self.set(Some(cookie));
         Ok(())
     }
 
@@ -98,22 +120,23 @@ impl Inner {
     /// since `seen_generation`.
     pub(super) async fn relogin(
         &self,
+        to: &LoginTarget<'_>,
         ctx: &CallContext,
         seen_generation: u64,
     ) -> Result<(), VsError> {
-        let _guard = self.session.relogin_lock.lock().await;
-        if self.session.generation() != seen_generation {
+        let _guard = self.relogin_lock.lock().await;
+        if self.generation() != seen_generation {
             return Ok(());
         }
-        tracing::warn!(url = %self.transport.endpoint(), correlation_id = %ctx.correlation_id, "vCenter session expired; logging in again");
-        self.login(ctx).await?;
-        self.session.relogins.fetch_add(1, Ordering::SeqCst);
+        tracing::warn!(url = %to.transport.endpoint(), correlation_id = %ctx.correlation_id, "vCenter session expired; logging in again");
+        self.login(to, ctx).await?;
+        self.relogins.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
     /// End the session. A session that has already expired counts as ended.
-    pub(super) async fn logout(&self) -> Result<(), VsError> {
-        let Some(cookie) = self.session.cookie() else {
+    pub(super) async fn logout(&self, to: &LoginTarget<'_>) -> Result<(), VsError> {
+        let Some(cookie) = self.cookie() else {
             return Ok(());
         };
         let ctx = CallContext {
@@ -121,20 +144,20 @@ impl Inner {
             ..Default::default()
         };
         let result = send_raw(
-            self.schema,
-            &self.transport,
+            to.schema,
+            to.transport,
             &ctx,
-            &self.refs.session_manager,
+            to.session_manager,
             "Logout",
             &Map::new(),
             Some(&cookie),
             None,
         )
         .await;
-        self.session.set(None);
+        self.set(None);
         match result {
             Ok(_) => Ok(()),
-            Err(e) if super::fault::is_not_authenticated(&e) => Ok(()),
+            Err(e) if is_not_authenticated(&e) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::Inner;
 use super::decode::unbox;
 use super::fault::from_localized;
-use crate::error::{Fault, VsError};
+use crate::vocabulary::{Fault, VsError};
 use crate::vsphere::{CallContext, MoRef};
 
 /// The task properties followed.
@@ -308,6 +308,7 @@ mod tests {
             progress: Some(ProgressHook::new(move |p, m| {
                 sink.lock().unwrap().push((p, m))
             })),
+            ..Default::default()
         };
         let mut s = TaskState::default();
         s.apply(

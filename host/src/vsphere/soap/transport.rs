@@ -12,7 +12,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 
 use super::config::SoapConfig;
 use super::endpoint::Endpoint;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 
 /// The cookie vCenter keeps a SOAP session in.
 pub const SESSION_COOKIE: &str = "vmware_soap_session";

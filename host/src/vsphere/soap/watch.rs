@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::Inner;
 use super::collector::view_object_spec;
 use super::decode::unbox;
-use crate::error::VsError;
+use crate::vocabulary::VsError;
 use crate::vsphere::{CallContext, MoRef, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
 
 /// How long a wait's HTTP request may run past its `maxWaitSeconds`: room

@@ -1,11 +1,11 @@
-//! The MCP tool registry: every plugin tool under `infra.vmware.<group>.<tool>`,
-//! plus the host's own tools. Name clashes are refused here, at start.
+//! The tool registry: every plugin tool under `infra.vmware.<group>.<tool>`,
+//! plus the host's own tools. Name clashes are refused here, at start. It
+//! speaks no transport: the MCP layer renders its entries as MCP tools.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rmcp::model::{Tool, ToolAnnotations};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::runtime::LoadedPlugin;
 
@@ -29,15 +29,32 @@ pub enum ToolTarget {
     Metrics,
 }
 
+/// Behaviour hints a client may use to decide how careful to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToolHints {
+    /// The tool only reads.
+    pub read_only: bool,
+    /// The tool may destroy or lose something.
+    pub destructive: bool,
+    /// A repeat with the same arguments has no further effect.
+    pub idempotent: bool,
+    /// The tool reaches beyond the server (vSphere); the host's own do not.
+    pub open_world: bool,
+}
+
 /// One registered tool.
 #[derive(Clone)]
 pub struct ToolEntry {
-    /// The MCP description.
-    pub tool: Tool,
-    /// The input schema as JSON, for argument checks.
+    /// The full name, e.g. `infra.vmware.vms.listVMs`.
+    pub name: String,
+    /// What it does, for the model.
+    pub description: String,
+    /// The input schema, for listing and for argument checks.
     pub input_schema: Value,
-    /// Whether a structured result is declared.
-    pub has_output_schema: bool,
+    /// The result schema, when the result is structured.
+    pub output_schema: Option<Value>,
+    /// Behaviour hints.
+    pub hints: ToolHints,
     /// Who serves it.
     pub target: ToolTarget,
 }
@@ -53,14 +70,19 @@ impl ToolRegistry {
     pub fn new() -> Self {
         let mut r = ToolRegistry::default();
         let schema = json!({"type": "object", "properties": {}, "additionalProperties": false});
-        let tool = Tool::new(METRICS_TOOL, "Server metrics: tool calls by tool and outcome with latencies, vSphere calls by method, approvals, plugin failures, re-logins, uptime and loaded plugins. Read-only.", as_object(&schema))
-            .with_annotations(ToolAnnotations::new().read_only(true).destructive(false).idempotent(true).open_world(false));
         r.entries.insert(
             METRICS_TOOL.to_string(),
             ToolEntry {
-                tool,
+                name: METRICS_TOOL.to_string(),
+                description: "Server metrics: tool calls by tool and outcome with latencies, vSphere calls by method, approvals, plugin failures, re-logins, uptime and loaded plugins. Read-only.".into(),
                 input_schema: schema,
-                has_output_schema: false,
+                output_schema: None,
+                hints: ToolHints {
+                    read_only: true,
+                    destructive: false,
+                    idempotent: true,
+                    open_world: false,
+                },
                 target: ToolTarget::Metrics,
             },
         );
@@ -90,34 +112,30 @@ impl ToolRegistry {
                     plugin.identity.source, t.name
                 )
             })?;
-            let annotations = ToolAnnotations::new()
-                .read_only(t.annotations.read_only)
-                .destructive(t.annotations.destructive)
-                .idempotent(t.annotations.idempotent)
-                .open_world(true);
-            let mut tool = Tool::new(
-                full.clone(),
-                t.description.clone(),
-                as_object(&input_schema),
-            )
-            .with_annotations(annotations);
-            let mut has_output_schema = false;
-            if let Some(out) = &t.output_schema {
-                let out: Value = serde_json::from_str(out).map_err(|e| {
+            let output_schema = t
+                .output_schema
+                .as_deref()
+                .map(serde_json::from_str::<Value>)
+                .transpose()
+                .map_err(|e| {
                     format!(
                         "{}: tool `{}` output schema: {e}",
                         plugin.identity.source, t.name
                     )
                 })?;
-                tool = tool.with_raw_output_schema(Arc::new(as_object(&out)));
-                has_output_schema = true;
-            }
             new_entries.push((
-                full,
+                full.clone(),
                 ToolEntry {
-                    tool,
+                    name: full,
+                    description: t.description.clone(),
                     input_schema,
-                    has_output_schema,
+                    output_schema,
+                    hints: ToolHints {
+                        read_only: t.annotations.read_only,
+                        destructive: t.annotations.destructive,
+                        idempotent: t.annotations.idempotent,
+                        open_world: true,
+                    },
                     target: ToolTarget::Plugin {
                         plugin: plugin.clone(),
                         name: t.name.clone(),
@@ -136,8 +154,8 @@ impl ToolRegistry {
     }
 
     /// Every tool, sorted by name.
-    pub fn tools(&self) -> Vec<Tool> {
-        self.entries.values().map(|e| e.tool.clone()).collect()
+    pub fn entries(&self) -> impl Iterator<Item = &ToolEntry> {
+        self.entries.values()
     }
 
     /// How many distinct plugins serve tools.
@@ -159,8 +177,4 @@ impl ToolRegistry {
     pub fn names(&self) -> Vec<&str> {
         self.entries.keys().map(String::as_str).collect()
     }
-}
-
-fn as_object(v: &Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::vsphere::MoRef;
+use super::moref::MoRef;
 
 /// One object a name could mean.
 #[derive(Debug, Clone, PartialEq, Serialize)]

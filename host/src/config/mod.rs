@@ -1,9 +1,17 @@
 //! Configuration from flags and environment variables, in one place so the
 //! README's table and the code cannot drift apart.
 
+mod approvals;
+mod secret;
+mod vcenter;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+pub use approvals::{ApprovalsAction, ApprovalsArgs};
+pub use secret::{Secret, SecretFileError};
+pub use vcenter::VcenterArgs;
 
 /// vmware-mcp: an MCP server for VMware vSphere with sandboxed wasm tool groups.
 #[derive(Debug, Parser)]
@@ -90,6 +98,11 @@ pub struct Cli {
         global = true
     )]
     pub admin_token_file: Option<PathBuf>,
+    /// Whether the admin API runs: `auto` (when an admin token file is
+    /// given, and under `--demo` also without one, with a token generated
+    /// for the run) or `off` (never; operators cannot approve).
+    #[arg(long, env = "ADMIN_API", value_enum, default_value_t = AdminApi::Auto)]
+    pub admin_api: AdminApi,
     /// Allow the admin API on a non-loopback address.
     #[arg(long, env = "ADMIN_ALLOW_REMOTE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub admin_allow_remote: bool,
@@ -108,9 +121,21 @@ pub struct Cli {
     /// Guest CPU time limit per tool call, in milliseconds.
     #[arg(long, env = "PLUGIN_CPU_MS", default_value_t = 5000)]
     pub plugin_cpu_ms: u64,
+    /// The vCenter to serve (not needed with `--demo`).
+    #[command(flatten)]
+    pub vcenter: VcenterArgs,
     /// An operator command instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// When the admin API (operator approvals) runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdminApi {
+    /// With an admin token file; in the demo, with a generated token.
+    Auto,
+    /// Never.
+    Off,
 }
 
 /// Commands other than serving.
@@ -119,12 +144,86 @@ pub enum Command {
     /// Print the tool list as JSON and exit (useful to check plugins load).
     Tools,
     /// List, show, approve or deny pending approvals on a running server (via its admin API).
-    Approvals(crate::cli::approvals::ApprovalsArgs),
+    Approvals(ApprovalsArgs),
 }
 
 impl Cli {
+    /// Where compiled plugins are cached: `PLUGIN_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/vmware-mcp`, else `$HOME/.cache/vmware-mcp`, else
+    /// the system temp dir.
+    pub fn plugin_cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.plugin_cache_dir {
+            return dir.clone();
+        }
+        if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+            return PathBuf::from(d).join("vmware-mcp");
+        }
+        if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            return PathBuf::from(h).join(".cache").join("vmware-mcp");
+        }
+        std::env::temp_dir().join("vmware-mcp-cache")
+    }
+
     /// Whether the simulated inventory is to be served.
     pub fn wants_demo(&self) -> bool {
         self.demo || self.inventory.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("vmware-mcp").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_are_the_documented_timeouts() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.vcenter.connect_timeout_secs, 10);
+        assert_eq!(cli.vcenter.request_timeout_secs, 30);
+        assert_eq!(cli.vcenter.task_timeout_secs, 1800);
+        assert!(!cli.vcenter.ignore_ssl);
+    }
+
+    #[test]
+    fn out_of_range_timeouts_and_non_booleans_are_refused_with_the_range() {
+        let e = parse(&["--vcenter-task-timeout-secs", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1..=86400"), "{e}");
+        let e = parse(&["--vcenter-connect-timeout-secs", "ten"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ten"), "{e}");
+        let e = parse(&["--vcenter-ignore-ssl", "maybe"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("maybe"), "{e}");
+        assert!(
+            parse(&["--vcenter-ignore-ssl", "yes"])
+                .unwrap()
+                .vcenter
+                .ignore_ssl
+        );
+    }
+
+    #[test]
+    fn a_blank_host_is_not_a_vcenter() {
+        assert!(
+            !parse(&["--vcenter-host", " "])
+                .unwrap()
+                .vcenter
+                .is_configured()
+        );
+        assert!(
+            parse(&["--vcenter-host", "vc1"])
+                .unwrap()
+                .vcenter
+                .is_configured()
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! Which vSphere methods change state and therefore need a grant, decided by
-//! the vim25 schema (see [`crate::vsphere::schema`]): only methods whose
+//! the vim25 schema (see [`super::schema`]): only methods whose
 //! required privilege (and every parameter's) is `System.Anonymous`,
 //! `System.View` or `System.Read`, and whose name says it reads, are
 //! read-only. Anything else, including a method or type the schema does not
 //! know, needs a grant: forgetting a read-only method costs an approval,
 //! forgetting a state-changing one would bypass it.
 
-use crate::vsphere::schema::{Method, schema};
+use super::schema::{Method, schema};
 
 /// Whether calling `method` on a `managed_type` object only reads, so
 /// `invoke` may run it without a grant.

@@ -1,0 +1,13 @@
+//! The host's shared vocabulary: how an object is named ([`MoRef`]), how a
+//! call fails ([`VsError`]), and how secrets are hidden ([`redact`]). Every
+//! other module depends on these and they depend on no other module, so the
+//! layers above (backends, index, approval, MCP) never need each other to
+//! speak about an object or an error.
+
+mod error;
+mod moref;
+mod redact;
+
+pub use error::{Candidate, Fault, VsError};
+pub use moref::MoRef;
+pub use redact::redact;

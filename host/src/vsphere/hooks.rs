@@ -1,0 +1,49 @@
+//! The policy hooks of the vSphere gateway, modelled on wasi-http's hooks
+//! trait: the gateway owns the mechanics of a call (dispatch, log line,
+//! metrics) and asks an injected policy whether a state change may go, then
+//! tells an injected recorder how it ended. The approval domain implements
+//! both, so this layer never depends on it and a test can inject its own.
+
+use serde_json::Value;
+
+use crate::vocabulary::{MoRef, VsError};
+
+/// Decides, per tool call, whether a state-changing method may run.
+pub trait StateChangeGate: Send + Sync {
+    /// Authorize `method` on `target` once: the id of the grant that covers
+    /// it (logged and audited), or the refusal the plugin sees.
+    fn authorize(&self, method: &str, target: &MoRef) -> Result<String, VsError>;
+}
+
+/// Hears every state-changing call once it has run or been refused, before
+/// the call returns (the audit trail writes and flushes it there).
+pub trait StateChangeRecorder: Send + Sync {
+    /// Record one call. A recorder cannot undo the change, so it reports its
+    /// own failures itself rather than failing the call.
+    fn record(&self, call: &StateChangeRecord);
+}
+
+/// One state-changing call as the gateway saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChangeRecord {
+    /// The tool call's correlation id.
+    pub correlation_id: String,
+    /// The vim25 method.
+    pub method: String,
+    /// The object it was called on.
+    pub target: MoRef,
+    /// `ok`, or the error kind.
+    pub outcome: String,
+    /// The vSphere fault type, when vSphere refused it.
+    pub fault_type: Option<String>,
+    /// The error message, when it failed.
+    pub error: Option<String>,
+    /// How long the call took.
+    pub duration_ms: u64,
+    /// The grant that allowed it (`None`: refused before dispatch).
+    pub grant_id: Option<String>,
+    /// The vSphere task it started, if any.
+    pub task_id: Option<String>,
+    /// The arguments, already redacted.
+    pub arguments: Value,
+}
