@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod conformance;
 pub mod helpers;
+pub mod podman;
 pub mod server;
 pub mod vcsim;
 

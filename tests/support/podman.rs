@@ -1,0 +1,263 @@
+//! podman as the container tests use it: builds and runs the repo's
+//! `Dockerfile` on machines without a Docker engine or a registry.
+//!
+//! Why these settings (Debian's podman 4.3 on the CI machines):
+//! - storage is private to this checkout (`target/podman/storage`, driver
+//!   `vfs`, which needs no kernel overlay support), so test images never mix
+//!   with the machine's own and two checkouts do not share state;
+//! - `runc` with cgroupfs, and no default ulimits: crun and the default
+//!   ulimits fail in these (nested) containers;
+//! - base images cannot be pulled, so `debian:bookworm-slim` is built from
+//!   Debian's packages with `mmdebstrap` and imported (the tarball is cached in
+//!   `target/podman/`, so this happens once per checkout);
+//! - builds never pull (`--pull=never`): a missing image is an error, not a
+//!   download.
+
+use std::collections::hash_map::DefaultHasher;
+use std::ffi::OsStr;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::server::workspace_root;
+
+/// The Debian packages the container tests need (for error messages and docs).
+pub const PACKAGES: &str = "podman mmdebstrap runc uidmap";
+
+/// The image name the Dockerfile's runtime stage starts `FROM`.
+pub const DEBIAN_BASE: &str = "debian:bookworm-slim";
+
+/// Where the tools may live: PATH, plus the sbin directories a non-login
+/// shell's PATH may lack (runc is in /usr/sbin on Debian).
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A podman with this checkout's private storage and settings.
+#[derive(Debug, Clone)]
+pub struct Podman {
+    /// `target/podman`: the storage, the config and the base tarball.
+    state: PathBuf,
+    /// Short per-checkout dir under /tmp for podman's run-time state
+    /// (podman refuses a run root longer than 50 characters).
+    run_root: PathBuf,
+}
+
+impl Podman {
+    /// Check that podman, mmdebstrap and runc are installed (failing with
+    /// what to install otherwise), and write the private configuration.
+    pub fn for_tests() -> Podman {
+        let missing: Vec<&str> = ["podman", "mmdebstrap", "runc"]
+            .into_iter()
+            .filter(|tool| find_tool(tool).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the container image test needs {} (not found on PATH, /usr/sbin or /sbin); \
+             install them with `apt-get install -y {PACKAGES}` (Debian/Ubuntu), \
+             which .ci/run does on a fresh machine",
+            missing.join(", ")
+        );
+        let state = workspace_root().join("target").join("podman");
+        std::fs::create_dir_all(&state).expect("creating target/podman");
+        let mut hasher = DefaultHasher::new();
+        state.hash(&mut hasher);
+        let run_root = PathBuf::from(format!("/tmp/vmware-mcp-podman-{:016x}", hasher.finish()));
+        std::fs::create_dir_all(&run_root).expect("creating podman's run root");
+        let podman = Podman { state, run_root };
+        std::fs::write(podman.config_path(), podman.config())
+            .expect("writing target/podman/containers.conf");
+        podman
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.state.join("containers.conf")
+    }
+
+    /// containers.conf: see the module comment for why each setting.
+    fn config(&self) -> String {
+        format!(
+            "# Written by tests/support/podman.rs for the container tests.\n\
+             [containers]\n\
+             default_ulimits = []\n\
+             [engine]\n\
+             runtime = \"runc\"\n\
+             cgroup_manager = \"cgroupfs\"\n\
+             events_logger = \"file\"\n\
+             tmp_dir = \"{}\"\n",
+            self.run_root.join("libpod").display()
+        )
+    }
+
+    /// `podman` with the private storage and config; add arguments and run.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new("podman");
+        cmd.env("CONTAINERS_CONF", self.config_path())
+            .arg("--root")
+            .arg(self.state.join("storage"))
+            .arg("--runroot")
+            .arg(&self.run_root)
+            .args(["--storage-driver", "vfs"]);
+        cmd
+    }
+
+    /// Run `podman ARGS` and return its output, whatever the exit status.
+    pub fn output<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        self.command()
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run podman {args:?}: {e}"))
+    }
+
+    /// Run `podman ARGS`; fail with its output unless it exits 0. Returns stdout.
+    pub fn run<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        let out = self.output(&args);
+        assert!(
+            out.status.success(),
+            "podman {args:?} failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Whether an image of that name is in the private storage.
+    pub fn image_exists(&self, name: &str) -> bool {
+        self.output(["image", "exists", name]).status.success()
+    }
+
+    /// Make sure [`DEBIAN_BASE`] exists: import the cached mmdebstrap tarball,
+    /// building it first if needed (about a minute, network to Debian's mirror).
+    pub fn ensure_debian_base(&self) {
+        if self.image_exists(DEBIAN_BASE) {
+            return;
+        }
+        let tarball = self.state.join("debian-bookworm-slim.tar");
+        if !tarball.is_file() {
+            build_debian_rootfs(&tarball);
+        }
+        // The same defaults as Docker's official image.
+        self.run([
+            OsStr::new("import"),
+            OsStr::new("--quiet"),
+            OsStr::new("--change"),
+            OsStr::new("CMD [\"bash\"]"),
+            OsStr::new("--change"),
+            OsStr::new("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            tarball.as_os_str(),
+            OsStr::new(DEBIAN_BASE),
+        ]);
+    }
+}
+
+/// `mmdebstrap --variant=minbase bookworm`, with the documentation, manual
+/// pages and locales left out as Docker's `-slim` images do. Written to a
+/// temporary name first, so an interrupted run leaves no half tarball.
+fn build_debian_rootfs(tarball: &Path) {
+    let partial = tarball.with_extension("tar.partial");
+    let slim = [
+        "path-exclude=/usr/share/doc/*",
+        "path-include=/usr/share/doc/*/copyright",
+        "path-exclude=/usr/share/man/*",
+        "path-exclude=/usr/share/info/*",
+        "path-exclude=/usr/share/lintian/*",
+        "path-exclude=/usr/share/locale/*",
+        "path-include=/usr/share/locale/locale.alias",
+    ];
+    let mut cmd = Command::new("mmdebstrap");
+    cmd.args(["--quiet", "--variant=minbase", "--format=tar"]);
+    for option in slim {
+        cmd.arg(format!("--dpkgopt={option}"));
+    }
+    let out = cmd
+        .arg("bookworm")
+        .arg(&partial)
+        .output()
+        .expect("running mmdebstrap");
+    assert!(
+        out.status.success(),
+        "mmdebstrap could not build the Debian bookworm base (is deb.debian.org reachable?): {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::rename(&partial, tarball).expect("moving the finished tarball in place");
+}
+
+/// Containers and images a test made; removed on drop, also when the test
+/// fails, so nothing is left behind in the private storage.
+#[derive(Debug)]
+pub struct Cleanup {
+    podman: Podman,
+    containers: Vec<String>,
+    images: Vec<String>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Cleanup {
+    /// Nothing to remove yet.
+    pub fn new(podman: &Podman) -> Cleanup {
+        Cleanup {
+            podman: podman.clone(),
+            containers: Vec::new(),
+            images: Vec::new(),
+            dirs: Vec::new(),
+        }
+    }
+
+    /// Remove this container (by name) at the end.
+    pub fn container(&mut self, name: &str) {
+        self.containers.push(name.to_string());
+    }
+
+    /// Remove this image (by tag) at the end.
+    pub fn image(&mut self, tag: &str) {
+        self.images.push(tag.to_string());
+    }
+
+    /// Remove this directory at the end.
+    pub fn dir(&mut self, dir: &Path) {
+        self.dirs.push(dir.to_path_buf());
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if !self.containers.is_empty() {
+            let mut args = vec!["rm", "--force", "--ignore", "--time", "0"];
+            args.extend(self.containers.iter().map(String::as_str));
+            let _ = self.podman.output(args);
+        }
+        if !self.images.is_empty() {
+            let mut args = vec!["rmi", "--force", "--ignore"];
+            args.extend(self.images.iter().map(String::as_str));
+            let _ = self.podman.output(args);
+            // The build's intermediate layers, now untagged (the storage is
+            // private to this checkout, so only test leftovers are pruned).
+            let _ = self.podman.output(["image", "prune", "--force"]);
+        }
+        for dir in &self.dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
