@@ -18,6 +18,7 @@ use std::ffi::OsStr;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::server::workspace_root;
 
@@ -26,6 +27,28 @@ pub const PACKAGES: &str = "podman mmdebstrap runc uidmap";
 
 /// The image name the Dockerfile's runtime stage starts `FROM`.
 pub const DEBIAN_BASE: &str = "debian:bookworm-slim";
+
+/// The prefix of every container and image name the tests make.
+const NAME_PREFIX: &str = "vmware-mcp-test-";
+
+/// A name no other run uses, for a container, an image or a scratch dir:
+/// `vmware-mcp-test-WHAT-PID-NANOS`. The process id lets a later run tell
+/// the leftovers of a killed run (see [`Podman::remove_leftovers`]).
+pub fn unique_name(what: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{NAME_PREFIX}{what}-{}-{nanos:08x}", std::process::id())
+}
+
+/// The process id in a [`unique_name`], if `name` is one.
+fn creator_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(NAME_PREFIX)?;
+    let mut parts = rest.rsplit('-');
+    let _nanos = parts.next()?;
+    parts.next()?.parse().ok()
+}
 
 /// Where the tools may live: PATH, plus the sbin directories a non-login
 /// shell's PATH may lack (runc is in /usr/sbin on Debian).
@@ -140,6 +163,48 @@ impl Podman {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Remove the containers and images of earlier test runs whose process
+    /// is gone (killed before its [`Cleanup`] ran), so they neither keep
+    /// running nor fill the disk. Runs still in progress are left alone.
+    pub fn remove_leftovers(&self) {
+        let dead = |name: &&str| {
+            creator_pid(name).is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+        };
+        let containers = self.run(["ps", "--all", "--format", "{{.Names}}"]);
+        let containers: Vec<&str> = containers.lines().filter(dead).collect();
+        if !containers.is_empty() {
+            let mut args = vec!["rm", "--force", "--ignore", "--time", "0"];
+            args.extend(containers);
+            self.run(args);
+        }
+        let images = self.run(["images", "--format", "{{.Repository}}"]);
+        let images: Vec<&str> = images
+            .lines()
+            .map(|r| r.strip_prefix("localhost/").unwrap_or(r))
+            .filter(dead)
+            .collect();
+        if !images.is_empty() {
+            let mut args = vec!["rmi", "--force", "--ignore"];
+            args.extend(images);
+            self.run(args);
+        }
+        if let Ok(entries) = std::fs::read_dir(self.state.join("scratch")) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_str().is_some_and(|n| dead(&n)) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
+
+    /// A new, empty directory `target/podman/scratch/<unique name>` for a
+    /// test's files; [`Podman::remove_leftovers`] removes those of killed runs.
+    pub fn scratch_dir(&self, what: &str) -> PathBuf {
+        let dir = self.state.join("scratch").join(unique_name(what));
+        std::fs::create_dir_all(&dir).expect("creating a scratch dir");
+        dir
     }
 
     /// Whether an image of that name is in the private storage.

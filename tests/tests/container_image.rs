@@ -17,13 +17,13 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rmcp::ServiceExt;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
-use vmware_mcp_e2e::podman::{Cleanup, Podman};
+use vmware_mcp_e2e::podman::{Cleanup, Podman, unique_name};
 use vmware_mcp_e2e::server::binary;
 use vmware_mcp_e2e::{call, workspace_root};
 
@@ -37,23 +37,6 @@ const PASSWORD: &str = "container-test-vcenter-password";
 /// Where the secrets are mounted, as docker compose's `secrets:` does.
 const PASSWORD_IN_CONTAINER: &str = "/run/secrets/vcenter_password";
 const TOKEN_IN_CONTAINER: &str = "/run/secrets/mcp_token";
-
-/// A name no other run uses (containers, images, scratch dirs).
-fn unique(what: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("vmware-mcp-test-{what}-{}-{nanos:08x}", std::process::id())
-}
-
-/// A scratch directory under target/podman, removed by `cleanup`.
-fn scratch(cleanup: &mut Cleanup, name: &str) -> PathBuf {
-    let dir = workspace_root().join("target/podman/scratch").join(name);
-    std::fs::create_dir_all(&dir).expect("creating a scratch dir");
-    cleanup.dir(&dir);
-    dir
-}
 
 /// The named build context that stands in for the Dockerfile's builder stage:
 /// DIR/out/vmware-mcp is this test run's binary, without its debug sections
@@ -154,7 +137,7 @@ async fn start(
     image: &str,
     secrets: &(PathBuf, PathBuf),
 ) -> Running {
-    let name = unique("run");
+    let name = unique_name("run");
     cleanup.container(&name);
     podman.run([
         "run",
@@ -284,13 +267,15 @@ async fn image_builds_runs_and_serves_mcp_as_uid_10001() {
     let mark = |what: &str| println!("[{:>6.1?}] {what}", began.elapsed());
     let podman = Podman::for_tests();
     let mut cleanup = Cleanup::new(&podman);
+    podman.remove_leftovers();
     podman.ensure_debian_base();
     mark("debian:bookworm-slim is there");
 
-    let dir = scratch(&mut cleanup, &unique("files"));
+    let dir = podman.scratch_dir("files");
+    cleanup.dir(&dir);
     let builder = builder_context(&dir);
     let secrets = secret_files(&dir);
-    let image = unique("image");
+    let image = unique_name("image");
     cleanup.image(&image);
     let build_log = build(
         &podman,
@@ -393,7 +378,7 @@ async fn image_builds_runs_and_serves_mcp_as_uid_10001() {
 
     // 4. entrypoint.sh refuses a missing secret: a vCenter configuration
     //    whose password file is not mounted.
-    let refused_name = unique("refused");
+    let refused_name = unique_name("refused");
     cleanup.container(&refused_name);
     let refused = podman.output([
         "run",
@@ -445,7 +430,7 @@ async fn image_builds_runs_and_serves_mcp_as_uid_10001() {
     let as_root = dir.join("Dockerfile.user-root");
     std::fs::write(&as_root, dockerfile.replace(&user_line, "\nUSER root\n"))
         .expect("writing the root variant");
-    let root_image = unique("image-root");
+    let root_image = unique_name("image-root");
     cleanup.image(&root_image);
     build(&podman, &as_root, &builder, &root_image);
     let root_server = start(&podman, &mut cleanup, &root_image, &secrets).await;
