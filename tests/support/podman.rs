@@ -10,6 +10,9 @@
 //! - base images cannot be pulled, so `debian:bookworm-slim` is built from
 //!   Debian's packages with `mmdebstrap` and imported (the tarball is cached in
 //!   `target/podman/`, so this happens once per checkout);
+//! - podman's run-time state (run root, `tmp_dir`) sits in a short per-checkout
+//!   dir under /tmp, apart from the machine's `/run/libpod`, and events go to
+//!   a file (there is no journald);
 //! - builds never pull (`--pull=never`): a missing image is an error, not a
 //!   download.
 
@@ -50,14 +53,34 @@ fn creator_pid(name: &str) -> Option<u32> {
     parts.next()?.parse().ok()
 }
 
+/// The programs the container tests run (runc through podman).
+const TOOLS: [&str; 3] = ["podman", "mmdebstrap", "runc"];
+
 /// Where the tools may live: PATH, plus the sbin directories a non-login
 /// shell's PATH may lack (runc is in /usr/sbin on Debian).
-fn find_tool(name: &str) -> Option<PathBuf> {
+fn tool_dirs() -> Vec<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin", "/usr/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+        .collect()
+}
+
+/// The [`TOOLS`] found in none of `dirs`.
+fn missing_tools(dirs: &[PathBuf]) -> Vec<&'static str> {
+    TOOLS
+        .into_iter()
+        .filter(|tool| !dirs.iter().any(|dir| dir.join(tool).is_file()))
+        .collect()
+}
+
+/// What to tell the user when tools are missing: which, and what to install.
+fn install_advice(missing: &[&str]) -> String {
+    format!(
+        "the container image test needs {} (not found on PATH, /usr/sbin or /sbin); \
+         install them with `apt-get install -y {PACKAGES}` (Debian/Ubuntu), \
+         which .ci/run does on a fresh machine",
+        missing.join(", ")
+    )
 }
 
 /// A podman with this checkout's private storage and settings.
@@ -74,17 +97,8 @@ impl Podman {
     /// Check that podman, mmdebstrap and runc are installed (failing with
     /// what to install otherwise), and write the private configuration.
     pub fn for_tests() -> Podman {
-        let missing: Vec<&str> = ["podman", "mmdebstrap", "runc"]
-            .into_iter()
-            .filter(|tool| find_tool(tool).is_none())
-            .collect();
-        assert!(
-            missing.is_empty(),
-            "the container image test needs {} (not found on PATH, /usr/sbin or /sbin); \
-             install them with `apt-get install -y {PACKAGES}` (Debian/Ubuntu), \
-             which .ci/run does on a fresh machine",
-            missing.join(", ")
-        );
+        let missing = missing_tools(&tool_dirs());
+        assert!(missing.is_empty(), "{}", install_advice(&missing));
         let state = workspace_root().join("target").join("podman");
         std::fs::create_dir_all(&state).expect("creating target/podman");
         let mut hasher = DefaultHasher::new();
@@ -324,5 +338,45 @@ impl Drop for Cleanup {
         for dir in &self.dirs {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A machine without the tools gets told which are missing and what to
+    /// install, rather than a skipped test.
+    #[test]
+    fn missing_tools_are_named_with_the_packages_to_install() {
+        let empty = workspace_root().join("target/podman-tool-check/empty");
+        let full = workspace_root().join("target/podman-tool-check/full");
+        std::fs::create_dir_all(&empty).unwrap();
+        std::fs::create_dir_all(&full).unwrap();
+        for tool in ["podman", "runc"] {
+            std::fs::write(full.join(tool), "").unwrap();
+        }
+        assert_eq!(
+            missing_tools(std::slice::from_ref(&empty)),
+            ["podman", "mmdebstrap", "runc"]
+        );
+        let missing = missing_tools(&[empty, full]);
+        assert_eq!(missing, ["mmdebstrap"]);
+        let advice = install_advice(&missing);
+        assert!(
+            advice.contains("needs mmdebstrap")
+                && advice.contains("apt-get install -y podman mmdebstrap runc uidmap"),
+            "{advice}"
+        );
+    }
+
+    /// Leftovers are recognised by the creator's process id in their name.
+    #[test]
+    fn unique_names_carry_the_creating_process() {
+        let name = unique_name("image-root");
+        assert!(name.starts_with("vmware-mcp-test-image-root-"), "{name}");
+        assert_eq!(creator_pid(&name), Some(std::process::id()));
+        assert_eq!(creator_pid("localhost/debian"), None);
+        assert_eq!(creator_pid("vmware-mcp-test-run-notapid-1f"), None);
     }
 }
