@@ -12,6 +12,9 @@
 
 # ---------------------------------------------------------------------------
 # Builder. wasmtime 48 needs rustc >= 1.95.
+# To package a binary built elsewhere (CI does), skip this stage with a named
+# build context of the same name holding out/vmware-mcp:
+#   --build-context builder=DIR   (see docs/container.md)
 FROM rust:1.95-slim-bookworm AS builder
 
 RUN rustup target add wasm32-wasip2
