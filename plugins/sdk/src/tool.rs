@@ -300,8 +300,10 @@ mod tests {
                 Ok("pong")
             })
             .tool(
-                ToolSpec::new("off", "Power off")
-                    .invokes(&["VirtualMachine.PowerOffVM_Task", "VirtualMachine.PowerOffVM_Task"]),
+                ToolSpec::new("off", "Power off").invokes(&[
+                    "VirtualMachine.PowerOffVM_Task",
+                    "VirtualMachine.PowerOffVM_Task",
+                ]),
                 |_: NoArgs| Ok("off"),
             )
     }
@@ -326,8 +328,14 @@ mod tests {
         assert_eq!(manifest.group, "vms");
         assert_eq!(manifest.tools.len(), 3);
         assert_eq!(manifest.capabilities.reads, ["VirtualMachine"]);
-        assert_eq!(manifest.capabilities.invokes, ["VirtualMachine.PowerOffVM_Task"]);
-        assert_eq!(manifest.tools[2].invokes, ["VirtualMachine.PowerOffVM_Task"]);
+        assert_eq!(
+            manifest.capabilities.invokes,
+            ["VirtualMachine.PowerOffVM_Task"]
+        );
+        assert_eq!(
+            manifest.tools[2].invokes,
+            ["VirtualMachine.PowerOffVM_Task"]
+        );
         assert!(manifest.tools[1].invokes.is_empty());
         assert!(
             manifest.tools[1].annotations.read_only && manifest.tools[1].annotations.idempotent
