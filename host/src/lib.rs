@@ -11,6 +11,8 @@ pub mod cli;
 pub mod config;
 pub mod inventory;
 pub mod mcp;
+pub mod plugins_file;
+pub mod privileges;
 pub mod process;
 pub mod registry;
 pub mod runtime;

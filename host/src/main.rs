@@ -24,6 +24,7 @@ async fn main() -> std::process::ExitCode {
     if let Some(Command::Approvals(args)) = &cli.command {
         return vmware_mcp::cli::approvals::run(args, cli.admin_token_file.as_deref()).await;
     }
+
     let format = match cli.log_format.parse() {
         Ok(f) => f,
         Err(e) => {
@@ -31,12 +32,20 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    // stdout carries the MCP protocol under --stdio, and the tool list under
-    // `tools`: logs go to stderr then.
-    let logs_to_stderr = cli.stdio || matches!(cli.command, Some(Command::Tools));
+    // stdout carries the MCP protocol under --stdio, the tool list under
+    // `tools` and the report under `privileges`: logs go to stderr then.
+    let logs_to_stderr = cli.stdio
+        || matches!(
+            cli.command,
+            Some(Command::Tools) | Some(Command::Privileges(_))
+        );
     if let Err(e) = logging::init(&cli.log_level, format, logs_to_stderr) {
         eprintln!("vmware-mcp: {e:#}");
         return std::process::ExitCode::from(2);
+    }
+    // Loads the groups only: no vCenter, no server.
+    if let Some(Command::Privileges(args)) = &cli.command {
+        return vmware_mcp::privileges::run(&cli, args);
     }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

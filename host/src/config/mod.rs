@@ -2,6 +2,7 @@
 //! README's table and the code cannot drift apart.
 
 mod approvals;
+mod privileges;
 mod secret;
 mod vcenter;
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use approvals::{ApprovalsAction, ApprovalsArgs};
+pub use privileges::PrivilegesArgs;
 pub use secret::{Secret, SecretFileError};
 pub use vcenter::VcenterArgs;
 
@@ -35,6 +37,16 @@ pub struct Cli {
         global = true
     )]
     pub plugins_dir: Option<PathBuf>,
+    /// Load the components this TOML file lists, each pinned by its sha256
+    /// digest and optionally narrowed to fewer methods (instead of `--plugins`).
+    #[arg(
+        long = "plugins-file",
+        env = "PLUGINS_FILE",
+        value_name = "FILE",
+        global = true,
+        conflicts_with = "plugins_dir"
+    )]
+    pub plugins_file: Option<PathBuf>,
     /// Address to bind the HTTP server to.
     #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1")]
     pub bind: String,
@@ -145,6 +157,8 @@ pub enum Command {
     Tools,
     /// List, show, approve or deny pending approvals on a running server (via its admin API).
     Approvals(ApprovalsArgs),
+    /// Print the vSphere privileges the loaded groups need, and a role definition, and exit.
+    Privileges(PrivilegesArgs),
 }
 
 impl Cli {

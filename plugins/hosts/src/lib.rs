@@ -44,6 +44,15 @@ struct HostArgs {
 fn toolbox() -> Toolbox {
     let host_only = schema::object().string("hostName", HOST_ARG).build();
     Toolbox::new("hosts", env!("CARGO_PKG_VERSION"))
+        // Exactly the types the tools read; each tool declares the methods it
+        // invokes. The host refuses anything else and derives the vSphere
+        // role from these lists.
+        .reads(&[
+            "HostSystem",
+            "ClusterComputeResource",
+            "VirtualMachine",
+            "Datastore",
+        ])
         .tool(
             ToolSpec::new(
                 "listHosts",
@@ -80,6 +89,7 @@ fn toolbox() -> Toolbox {
                 "Put an ESXi host into maintenance mode (after approval). Running VMs must be migrated (e.g. by DRS) or \
                  powered off before the host gets there; powered-off VMs stay. Fails with invalid-state if it is already in maintenance mode.",
             )
+            .invokes(&["HostSystem.EnterMaintenanceMode_Task"])
             .input(host_only.clone())
             .output(maintenance::output_schema())
             .destructive()
@@ -91,6 +101,7 @@ fn toolbox() -> Toolbox {
                 "exitMaintenanceMode",
                 "Take an ESXi host out of maintenance mode (after approval). Fails with invalid-state if it is not in maintenance mode.",
             )
+            .invokes(&["HostSystem.ExitMaintenanceMode_Task"])
             .input(host_only)
             .output(maintenance::output_schema())
             .idempotent(),

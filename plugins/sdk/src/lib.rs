@@ -8,6 +8,8 @@
 //! - [`tool`]: declare tools ([`ToolSpec`]) with typed handlers in a
 //!   [`Toolbox`], which answers `describe` and dispatches `call` with
 //!   serde-checked arguments; [`export_tool_group!`] exports it.
+//! - [`capabilities`]: the types the group reads and the methods it
+//!   invokes, declared on the [`Toolbox`]; the host refuses anything else.
 //! - [`vsphere`]: targeted `read`s, `retrieve`, `invoke` and the service
 //!   content, with collected objects as [`Obj`] values that have typed getters.
 //! - [`inventory`]: the host's inventory index: resolve a name, inventory
@@ -28,7 +30,7 @@
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.2.0",
+        path: "../../wit/since_v0.3.0",
         world: "tool-group-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_tool_group_bindings",
@@ -36,6 +38,7 @@ pub mod bindings {
 }
 
 pub mod approval;
+pub mod capabilities;
 pub mod error;
 pub mod inventory;
 pub mod json;
@@ -49,6 +52,7 @@ pub use vmware_names as suggest;
 pub mod tool;
 pub mod vsphere;
 
+pub use capabilities::Capabilities;
 pub use error::{Error, Result};
 pub use inventory::{Kind, Resolved};
 pub use moref::MoRef;

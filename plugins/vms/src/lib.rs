@@ -92,6 +92,18 @@ struct CloneArgs {
 fn toolbox() -> Toolbox {
     let vm_only = schema::object().string("vmName", VM_ARG).build();
     Toolbox::new("vms", env!("CARGO_PKG_VERSION"))
+        // Exactly the types the tools read; each tool declares the methods it
+        // invokes. The host refuses anything else and derives the vSphere
+        // role from these lists.
+        .reads(&[
+            "VirtualMachine",
+            "Folder",
+            "Datacenter",
+            "HostSystem",
+            "ClusterComputeResource",
+            "Datastore",
+            "ResourcePool",
+        ])
         .tool(
             ToolSpec::new(
                 "listVMs",
@@ -131,6 +143,7 @@ fn toolbox() -> Toolbox {
                 "powerOnVm",
                 "Power on a virtual machine (after approval). Fails with invalid-state if it is already powered on.",
             )
+            .invokes(&["VirtualMachine.PowerOnVM_Task"])
             .input(vm_only.clone())
             .output(power::output_schema())
             .idempotent(),
@@ -142,6 +155,7 @@ fn toolbox() -> Toolbox {
                 "Power off a virtual machine immediately, like pulling the plug (after approval). \
                  Fails with invalid-state if it is already powered off.",
             )
+            .invokes(&["VirtualMachine.PowerOffVM_Task"])
             .input(vm_only.clone())
             .output(power::output_schema())
             .destructive()
@@ -154,6 +168,7 @@ fn toolbox() -> Toolbox {
                 "Restart a powered-on virtual machine (after approval): a clean guest reboot when VMware Tools is running, \
                  otherwise a hard reset. The result says which was used.",
             )
+            .invokes(&["VirtualMachine.RebootGuest", "VirtualMachine.ResetVM_Task"])
             .input(vm_only)
             .output(power::output_schema())
             .destructive(),
@@ -164,6 +179,7 @@ fn toolbox() -> Toolbox {
                 "createSnapshot",
                 "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval.",
             )
+            .invokes(&["VirtualMachine.CreateSnapshot_Task"])
             .input(
                 schema::object()
                     .string("vmName", VM_ARG)
@@ -181,6 +197,7 @@ fn toolbox() -> Toolbox {
                 "Revert a virtual machine to one of its snapshots (after approval); changes since the snapshot are lost. \
                  If several snapshots share the name, the error lists them: pass a tree path or id instead.",
             )
+            .invokes(&["VirtualMachineSnapshot.RevertToSnapshot_Task"])
             .input(schema::object().string("vmName", VM_ARG).string("snapshotName", SNAPSHOT_ARG).build())
             .destructive(),
             |args: SnapshotArgs| snapshot::revert(&args.vm_name, &args.snapshot_name),
@@ -191,6 +208,7 @@ fn toolbox() -> Toolbox {
                 "Delete one snapshot of a virtual machine, keeping its child snapshots (after approval). \
                  If several snapshots share the name, the error lists them: pass a tree path or id instead.",
             )
+            .invokes(&["VirtualMachineSnapshot.RemoveSnapshot_Task"])
             .input(schema::object().string("vmName", VM_ARG).string("snapshotName", SNAPSHOT_ARG).build())
             .destructive(),
             |args: SnapshotArgs| snapshot::delete(&args.vm_name, &args.snapshot_name),
@@ -201,6 +219,7 @@ fn toolbox() -> Toolbox {
                 "Clone a virtual machine or template into a VM folder under a new name (after approval). \
                  The clone stays powered off and is placed with the source's resource pool and datastore.",
             )
+            .invokes(&["VirtualMachine.CloneVM_Task"])
             .input(
                 schema::object()
                     .string("sourceVmName", "The VM or template to copy: a name, an inventory path or an id.")
