@@ -4,9 +4,11 @@
 pub mod admin;
 pub mod conformance;
 pub mod helpers;
+pub mod plugins;
 pub mod server;
 pub mod vcsim;
 
+pub use plugins::{TestPlugin, plugin_dir};
 pub use server::{
     CallOutcome, Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root,
 };
