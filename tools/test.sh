@@ -10,7 +10,7 @@
 #    - Python packages: mcp>=2, prometheus-client, pyvmomi (real Python clients);
 #    - playwright-core into target/npm (drives Debian's Chromium; never
 #      `playwright install`);
-# 2. builds the server and the vcsim harness;
+# 2. builds the workspace (the server included) and the vcsim harness;
 # 3. runs every test.
 #
 # Debian packages need root (or sudo). Usage: tools/test.sh   (from anywhere)
@@ -67,7 +67,9 @@ if [ ! -f target/npm/node_modules/playwright-core/package.json ]; then
 fi
 
 step "build"
-cargo build -p vmware-mcp
+# Every crate natively (the server the e2e tests start is target/debug/vmware-mcp;
+# the plugin crates build too, with nothing exported), then the vcsim harness.
+cargo build --workspace
 tests/vcsim/build.sh
 
 step "test"

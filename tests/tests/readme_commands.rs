@@ -80,11 +80,11 @@ fn readme_test_command_is_the_script_ci_runs() {
 }
 
 #[test]
-fn the_test_script_builds_the_server_and_runs_every_test() {
+fn the_test_script_builds_the_workspace_and_runs_every_test() {
     let script = read("tools/test.sh");
     let commands = commands(&script);
     for needed in [
-        "cargo build -p vmware-mcp",
+        "cargo build --workspace",
         "tests/vcsim/build.sh",
         "cargo test --workspace",
     ] {
