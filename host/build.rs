@@ -1,5 +1,10 @@
-//! Builds the built-in tool groups (and the hostile test plugin) for
-//! `wasm32-wasip2` so the host binary can embed them and run from anywhere.
+//! Builds the built-in tool groups for `wasm32-wasip2` so the host binary can
+//! embed them and run from anywhere.
+//!
+//! Only the embedded groups are built here, so a production build (the
+//! container's included) compiles nothing else. The test and example
+//! components (`plugins/testing/*`, `plugins/examples/*`) are built by the
+//! tests themselves (`tests/support/plugins.rs`).
 //!
 //! A nested cargo cannot share the outer build's target dir (its lock is held
 //! for the whole build), so the plugins build in `target/plugins`.
@@ -7,13 +12,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PLUGIN_PACKAGES: &[&str] = &[
-    "vmware-plugin-vms",
-    "vmware-plugin-hosts",
-    // Built for the tests only, never embedded:
-    "vmware-plugin-hostile",
-    "vmware-plugin-datastores",
-    "vmware-plugin-legacy",
+/// The embedded groups: `(cargo package, env name for include_bytes!, component file)`.
+const EMBEDDED: &[(&str, &str, &str)] = &[
+    ("vmware-plugin-vms", "VMS", "vmware_plugin_vms.wasm"),
+    ("vmware-plugin-hosts", "HOSTS", "vmware_plugin_hosts.wasm"),
+];
+
+/// What the embedded groups are built from; a change to any of these rebuilds them.
+const SOURCES: &[&str] = &[
+    "plugins/sdk",
+    "plugins/vms",
+    "plugins/hosts",
+    "wit",
+    "crates",
+    "Cargo.lock",
 ];
 
 fn main() {
@@ -23,7 +35,7 @@ fn main() {
         .parent()
         .expect("host/ sits in the workspace")
         .to_path_buf();
-    for watched in ["plugins", "wit"] {
+    for watched in SOURCES {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.join(watched).display()
@@ -36,11 +48,7 @@ fn main() {
         Ok(dir) => PathBuf::from(dir),
         Err(_) => build_plugins(&workspace),
     };
-    for (name, file) in [
-        ("VMS", "vmware_plugin_vms.wasm"),
-        ("HOSTS", "vmware_plugin_hosts.wasm"),
-        ("HOSTILE", "vmware_plugin_hostile.wasm"),
-    ] {
+    for (_, name, file) in EMBEDDED {
         let path = out.join(file);
         if !path.is_file() {
             panic!(
@@ -68,8 +76,8 @@ fn build_plugins(workspace: &Path) -> PathBuf {
             "--target-dir",
         ])
         .arg(&target_dir);
-    for p in PLUGIN_PACKAGES {
-        cmd.args(["-p", p]);
+    for (package, _, _) in EMBEDDED {
+        cmd.args(["-p", package]);
     }
     // The outer build's flags are for the host, not for wasm.
     for var in [

@@ -5,10 +5,12 @@ pub mod admin;
 pub mod conformance;
 pub mod helpers;
 pub mod module_graph;
+pub mod plugins;
 pub mod podman;
 pub mod server;
 pub mod vcsim;
 
+pub use plugins::{TestPlugin, plugin_dir};
 pub use server::{
     CallOutcome, Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root,
 };

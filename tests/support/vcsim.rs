@@ -2,8 +2,10 @@
 //! `vmware-mcp` pointed at it, as an operator would configure a real vCenter.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -22,6 +24,14 @@ pub struct VcsimEndpoint {
     pub cert: String,
 }
 
+/// What to install when the harness cannot be built or started.
+const INSTALL_HINT: &str = "install Go and govmomi (apt-get install golang-go golang-github-vmware-govmomi-dev), or run tools/test.sh";
+
+/// How long the harness may take to print its ready line: generous, because
+/// the scale benchmark's 20,000-VM inventory takes minutes to build; the wait
+/// only ends early if the harness hangs without exiting.
+const READY_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// A running simulator; stopped on drop.
 pub struct Vcsim {
     child: Child,
@@ -29,6 +39,7 @@ pub struct Vcsim {
     /// Where and how to reach it.
     pub endpoint: VcsimEndpoint,
     name: String,
+    dir: PathBuf,
 }
 
 impl Drop for Vcsim {
@@ -38,33 +49,44 @@ impl Drop for Vcsim {
     }
 }
 
-/// The harness binary, built by `tests/vcsim/build.sh` (CI runs it before the tests).
+/// The harness binary, built by `tests/vcsim/build.sh` once per test process
+/// (the script itself skips the build when the binary is up to date).
 pub fn harness() -> PathBuf {
-    let out = Command::new("sh")
-        .arg(workspace_root().join("tests/vcsim/build.sh"))
-        .output()
-        .expect("running tests/vcsim/build.sh");
-    assert!(
-        out.status.success(),
-        "building the vcsim harness failed (apt-get install golang-go golang-github-vmware-govmomi-dev): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .lines()
-            .last()
-            .expect("build.sh prints the binary path"),
-    )
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let script = workspace_root().join("tests/vcsim/build.sh");
+            let out = Command::new("sh")
+                .arg(&script)
+                .output()
+                .map_err(|e| format!("cannot run {}: {e}; {INSTALL_HINT}", script.display()))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "building the vcsim harness failed ({}): {}\n{INSTALL_HINT}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .map(|line| PathBuf::from(line.trim()))
+                .ok_or_else(|| format!("{} printed no binary path", script.display()))
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 impl Vcsim {
     /// Start a simulator with the given harness flags (e.g. `["-model", "esx"]`).
+    /// `name` is the test's scratch dir (`target/e2e/<name>`), which keeps the
+    /// CA certificate and the simulator's log (`vcsim.log`).
     pub fn start(name: &str, flags: &[&str]) -> Vcsim {
         let dir = scratch_dir(name);
         let cert = dir.join("vcsim-ca.pem");
         let log = std::fs::File::create(dir.join("vcsim.log")).expect("vcsim log");
-        let mut child = Command::new(harness())
+        let bin = harness();
+        let mut child = Command::new(&bin)
             .args(flags)
             .arg("-cert-out")
             .arg(&cert)
@@ -72,15 +94,21 @@ impl Vcsim {
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
-            .expect("starting the vcsim harness");
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL_HINT}", bin.display()));
         let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("reading the ready line");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(READY_TIMEOUT).unwrap_or_default();
         let endpoint: VcsimEndpoint = serde_json::from_str(line.trim()).unwrap_or_else(|e| {
+            let _ = child.kill();
             panic!(
-                "vcsim ready line {line:?}: {e}; see {}",
-                dir.join("vcsim.log").display()
+                "the vcsim harness did not print its ready line ({e}): {line:?}\n{}",
+                std::fs::read_to_string(dir.join("vcsim.log")).unwrap_or_default()
             )
         });
         Vcsim {
@@ -88,12 +116,23 @@ impl Vcsim {
             _stdin: stdin,
             endpoint,
             name: name.to_string(),
+            dir,
         }
     }
 
     /// The simulator's process id (to pause it with SIGSTOP, as a stalled vCenter).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The test's scratch dir, where the simulator keeps its files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What the simulator has logged so far (its `-trace` output goes here too).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("vcsim.log")).unwrap_or_default()
     }
 
     /// Server options for a `vmware-mcp` pointed at this simulator, trusting its CA.

@@ -13,8 +13,10 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 use vmware_mcp_e2e::admin::{self, Operator, TOKEN};
-use vmware_mcp_e2e::helpers::{ProgressRecorder, hostile_plugin_dir};
-use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_dir, scratch_file};
+use vmware_mcp_e2e::helpers::ProgressRecorder;
+use vmware_mcp_e2e::{
+    Server, ServerOptions, TestPlugin, call, plugin_dir, scratch_dir, scratch_file,
+};
 
 const OFF: &str = "infra.vmware.vms.powerOffVm";
 const ON: &str = "infra.vmware.vms.powerOnVm";
@@ -386,7 +388,7 @@ async fn operator_approved_grants_cannot_be_replayed_or_used_on_another_target()
         admin::options(name, 60)
             .arg("--plugins")
             .arg(
-                hostile_plugin_dir("appr-hostile-plugin-dir")
+                plugin_dir("appr-hostile-plugin-dir", &[TestPlugin::Hostile])
                     .display()
                     .to_string(),
             )

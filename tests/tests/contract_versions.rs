@@ -3,21 +3,13 @@
 //! beside the 0.2.0 built-in groups and works, on the simulator and on vcsim.
 
 use serde_json::json;
-use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, scratch_dir, workspace_root};
+use vmware_mcp_e2e::{Server, ServerOptions, TestPlugin, Vcsim, call, plugin_dir};
 
 /// A plugin directory holding only the 0.1.0 component.
 fn legacy_plugin_dir(name: &str) -> String {
-    let built =
-        workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_legacy.wasm");
-    assert!(
-        built.is_file(),
-        "{} is missing: `cargo build -p vmware-mcp` builds it",
-        built.display()
-    );
-    let dir = scratch_dir(name).join("plugins");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(&built, dir.join("legacy.wasm")).expect("copy the 0.1.0 component");
-    dir.display().to_string()
+    plugin_dir(name, &[TestPlugin::Legacy])
+        .display()
+        .to_string()
 }
 
 async fn check(server: &Server, what: &str) {

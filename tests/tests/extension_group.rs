@@ -3,19 +3,13 @@
 //! WIT contract's generic `retrieve` is all it needs.
 
 use serde_json::json;
-use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, scratch_dir, workspace_root};
+use vmware_mcp_e2e::{Server, ServerOptions, TestPlugin, Vcsim, call, plugin_dir};
 
+/// A plugin directory holding only the example group.
 fn datastores_plugin_dir(name: &str) -> String {
-    let built =
-        workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_datastores.wasm");
-    assert!(
-        built.is_file(),
-        "{} is built by host/build.rs",
-        built.display()
-    );
-    let dir = scratch_dir(name);
-    std::fs::copy(&built, dir.join("datastores.wasm")).expect("copy the example plugin");
-    dir.display().to_string()
+    plugin_dir(name, &[TestPlugin::Datastores])
+        .display()
+        .to_string()
 }
 
 async fn check_datastores(server: &Server, what: &str) {

@@ -5,8 +5,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::helpers::hostile_plugin_dir;
-use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root};
+use vmware_mcp_e2e::{Server, ServerOptions, TestPlugin, call, plugin_dir, scratch_file};
 
 fn start(name: &str) -> Server {
     let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
@@ -15,7 +14,7 @@ fn start(name: &str) -> Server {
         ServerOptions::demo()
             .arg("--plugins")
             .arg(
-                hostile_plugin_dir("hostile-plugin-dir")
+                plugin_dir("hostile-plugin-dir", &[TestPlugin::Hostile])
                     .display()
                     .to_string(),
             )
@@ -220,13 +219,9 @@ async fn plugins_get_no_environment_arguments_files_or_network() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn broken_and_clashing_components_are_reported_at_start_and_skipped() {
-    let dir = scratch_dir("plugin-load-errors");
-    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-        let _ = std::fs::remove_file(entry.path());
-    }
+    // The vms group a second time (its tool names clash) and a file that is no component.
+    let dir = plugin_dir("plugin-load-errors", &[TestPlugin::Vms]);
     std::fs::write(dir.join("garbage.wasm"), b"this is not a component").unwrap();
-    let vms = workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_vms.wasm");
-    std::fs::copy(&vms, dir.join("vms-again.wasm")).unwrap();
     let server = Server::start(
         "plugin-load-errors",
         ServerOptions::demo()
@@ -255,7 +250,7 @@ async fn broken_and_clashing_components_are_reported_at_start_and_skipped() {
             l["plugin"]
                 .as_str()
                 .unwrap_or("")
-                .ends_with("vms-again.wasm")
+                .ends_with(TestPlugin::Vms.file_name())
         })
         .unwrap_or_else(|| panic!("the clash is reported: {errors:?}"));
     assert!(

@@ -11,9 +11,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vmware_mcp_e2e::helpers::hostile_plugin_dir;
 use vmware_mcp_e2e::server::binary;
-use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_dir, scratch_file, workspace_root};
+use vmware_mcp_e2e::{
+    Server, ServerOptions, TestPlugin, call, plugin_dir, scratch_dir, scratch_file, workspace_root,
+};
 
 const ACCEPT: &str = "application/json, text/event-stream";
 
@@ -270,7 +271,11 @@ async fn calls_over_the_concurrency_cap_get_busy() {
         name,
         ServerOptions::demo()
             .arg("--plugins")
-            .arg(hostile_plugin_dir(name).display().to_string())
+            .arg(
+                plugin_dir(name, &[TestPlugin::Hostile])
+                    .display()
+                    .to_string(),
+            )
             .env("APPROVAL_POLICY_PATH", policy)
             .env("PLUGIN_CPU_MS", "4000")
             .env("MCP_MAX_CONCURRENT_CALLS", "1"),

@@ -76,10 +76,16 @@ pub mod prelude {
 /// `fn() -> Toolbox` path. It implements the WIT `tool-group` interface by
 /// building the toolbox and delegating `describe` and `call` to it, so a tool
 /// group never touches the generated bindings. Use it once per component.
+///
+/// Only a wasm build exports anything: the WIT export names (such as
+/// `infra:vmware/tool-group@0.2.0#call`) are not valid native symbol names, so
+/// a native build of the group (its unit tests, `cargo build --workspace`)
+/// compiles the same code with nothing exported, and links.
 #[macro_export]
 macro_rules! export_tool_group {
     ($toolbox:path) => {
         #[doc(hidden)]
+        #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
         struct __VmwareToolGroupExport;
 
         impl $crate::bindings::exports::infra::vmware::tool_group::Guest for __VmwareToolGroupExport {
@@ -97,6 +103,14 @@ macro_rules! export_tool_group {
             }
         }
 
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::__export_tool_group_bindings!(__VmwareToolGroupExport with_types_in $crate::bindings);
+
+        // Natively, this use keeps the tools live (no dead-code warnings).
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = {
+            let _ = <__VmwareToolGroupExport as $crate::bindings::exports::infra::vmware::tool_group::Guest>::describe;
+            let _ = <__VmwareToolGroupExport as $crate::bindings::exports::infra::vmware::tool_group::Guest>::call;
+        };
     };
 }

@@ -1,14 +1,11 @@
 //! The SOAP backend against govmomi's vSphere simulator (vcsim), through the
-//! harness in tests/vcsim (built by tests/vcsim/build.sh).
+//! shared launcher in `tests/support/vcsim.rs` (the harness in tests/vcsim,
+//! built by tests/vcsim/build.sh).
 //!
 //! Nothing is skipped: without Go and govmomi the tests fail, saying what to
 //! install. Each test starts its own simulator on a free port.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -16,129 +13,34 @@ use vmware_mcp::config::Secret;
 use vmware_mcp::vocabulary::VsError;
 use vmware_mcp::vsphere::soap::{SoapBackend, SoapConfig};
 use vmware_mcp::vsphere::{Backend, CallContext, MoRef, ObjectContent, ProgressHook, RetrieveSpec};
+use vmware_mcp_e2e::Vcsim;
 
-const INSTALL_HINT: &str =
-    "install Go and govmomi: apt-get install golang-go golang-github-vmware-govmomi-dev";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
+/// The SOAP client's view of a simulator: the backend's own configuration,
+/// as an operator would write it for a real vCenter.
+trait SoapSim {
+    /// A client configuration for this simulator, trusting its CA.
+    fn config(&self) -> SoapConfig;
+    /// A logged-in SOAP backend.
+    async fn connect(&self) -> SoapBackend;
 }
 
-/// Build the harness once per test binary.
-fn harness() -> PathBuf {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let script = repo_root().join("tests/vcsim/build.sh");
-            let out = Command::new("sh")
-                .arg(&script)
-                .output()
-                .map_err(|e| format!("cannot run {}: {e}; {INSTALL_HINT}", script.display()))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "building the vcsim harness failed ({}): {}\n{INSTALL_HINT}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-            let path = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            Ok(PathBuf::from(path))
-        })
-        .clone()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A running simulator; killed on drop.
-struct Vcsim {
-    child: Child,
-    url: String,
-    username: String,
-    password: String,
-    cert: Option<PathBuf>,
-    dir: PathBuf,
-}
-
-impl Vcsim {
-    fn start(args: &[&str]) -> Vcsim {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let bin = harness();
-        let dir = std::env::temp_dir().join(format!(
-            "soap-vcsim-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let cert = dir.join("ca.pem");
-        let log = std::fs::File::create(dir.join("vcsim.log")).unwrap();
-        let mut child = Command::new(&bin)
-            .args(args)
-            .arg("-cert-out")
-            .arg(&cert)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL_HINT}", bin.display()));
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(120))
-            .unwrap_or_default();
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            let log = std::fs::read_to_string(dir.join("vcsim.log")).unwrap_or_default();
-            panic!("the vcsim harness did not print its ready line ({e}): {line:?}\n{log}")
-        });
-        let s = |k: &str| ready[k].as_str().unwrap_or_default().to_string();
-        let cert = Some(PathBuf::from(s("cert"))).filter(|p| !p.as_os_str().is_empty());
-        Vcsim {
-            child,
-            url: s("url"),
-            username: s("username"),
-            password: s("password"),
-            cert,
-            dir,
-        }
-    }
-
+impl SoapSim for Vcsim {
     fn config(&self) -> SoapConfig {
         let mut cfg = SoapConfig::new(
-            self.url.clone(),
-            self.username.clone(),
-            Secret::new(self.password.clone()),
+            self.endpoint.url.clone(),
+            self.endpoint.username.clone(),
+            Secret::new(self.endpoint.password.clone()),
         );
-        cfg.ca_file = self.cert.clone();
+        cfg.ca_file = Some(self.endpoint.cert.clone())
+            .filter(|c| !c.is_empty())
+            .map(Into::into);
         cfg
     }
 
     async fn connect(&self) -> SoapBackend {
         SoapBackend::connect(self.config())
             .await
-            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.url))
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("vcsim.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Vcsim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.endpoint.url))
     }
 }
 
@@ -194,7 +96,10 @@ fn fault(e: VsError) -> vmware_mcp::vocabulary::Fault {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vpx_retrieves_vms_and_hosts_with_properties() {
-    let sim = Vcsim::start(&["-model", "vpx"]);
+    let sim = Vcsim::start(
+        "soap-vpx-retrieves-vms-and-hosts-with-properties",
+        &["-model", "vpx"],
+    );
     let b = sim.connect().await;
     let content = b.service_content(&ctx()).await.unwrap();
     assert_eq!(content["about"]["apiType"], "VirtualCenter");
@@ -302,7 +207,10 @@ async fn vpx_retrieves_vms_and_hosts_with_properties() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn esx_retrieves_its_vms_and_host() {
-    let sim = Vcsim::start(&["-model", "esx", "-vms", "3"]);
+    let sim = Vcsim::start(
+        "soap-esx-retrieves-its-vms-and-host",
+        &["-model", "esx", "-vms", "3"],
+    );
     let b = sim.connect().await;
     let content = b.service_content(&ctx()).await.unwrap();
     assert_eq!(content["about"]["apiType"], "HostAgent");
@@ -325,7 +233,10 @@ async fn esx_retrieves_its_vms_and_host() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn power_off_and_on_with_result_check_and_a_fault_in_a_task() {
-    let sim = Vcsim::start(&["-model", "vpx"]);
+    let sim = Vcsim::start(
+        "soap-power-off-and-on-with-result-check-and-a-fault-in-a-task",
+        &["-model", "vpx"],
+    );
     let b = sim.connect().await;
     let vm = first_vm(&b).await;
 
@@ -382,7 +293,7 @@ async fn power_off_and_on_with_result_check_and_a_fault_in_a_task() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_create_revert_remove() {
-    let sim = Vcsim::start(&["-model", "vpx"]);
+    let sim = Vcsim::start("soap-snapshot-create-revert-remove", &["-model", "vpx"]);
     let b = sim.connect().await;
     let vm = first_vm(&b).await;
     let snap = b
@@ -448,7 +359,7 @@ async fn vm_folder(b: &SoapBackend) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clone_works_on_vcenter() {
-    let sim = Vcsim::start(&["-model", "vpx"]);
+    let sim = Vcsim::start("soap-clone-works-on-vcenter", &["-model", "vpx"]);
     let b = sim.connect().await;
     let vm = first_vm(&b).await;
     let folder = vm_folder(&b).await;
@@ -473,7 +384,7 @@ async fn clone_works_on_vcenter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clone_is_not_supported_on_esx() {
-    let sim = Vcsim::start(&["-model", "esx"]);
+    let sim = Vcsim::start("soap-clone-is-not-supported-on-esx", &["-model", "esx"]);
     let b = sim.connect().await;
     let vm = first_vm(&b).await;
     let folder = vm_folder(&b).await;
@@ -491,7 +402,7 @@ async fn clone_is_not_supported_on_esx() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enter_and_exit_maintenance_mode() {
-    let sim = Vcsim::start(&["-model", "vpx"]);
+    let sim = Vcsim::start("soap-enter-and-exit-maintenance-mode", &["-model", "vpx"]);
     let b = sim.connect().await;
     let host = retrieve(&b, "HostSystem", &["name"])
         .await
@@ -529,7 +440,10 @@ async fn enter_and_exit_maintenance_mode() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_verification_ca_file_and_ignore_ssl() {
-    let sim = Vcsim::start(&["-model", "esx"]);
+    let sim = Vcsim::start(
+        "soap-tls-verification-ca-file-and-ignore-ssl",
+        &["-model", "esx"],
+    );
     // Verification on, simulator CA trusted through the CA file.
     let b = sim.connect().await;
     assert_eq!(b.endpoint().url.scheme(), "https");
@@ -555,7 +469,7 @@ async fn tls_verification_ca_file_and_ignore_ssl() {
     assert_eq!(retrieve(&b, "HostSystem", &["name"]).await.len(), 1);
 
     // A CA file that is not PEM is a configuration error.
-    let junk = sim.dir.join("junk.pem");
+    let junk = sim.dir().join("junk.pem");
     std::fs::write(&junk, "not a certificate").unwrap();
     let mut cfg = sim.config();
     cfg.ca_file = Some(junk);
@@ -567,8 +481,11 @@ async fn tls_verification_ca_file_and_ignore_ssl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_password_and_plain_http() {
-    let sim = Vcsim::start(&["-model", "esx", "-tls=false", "-password", "right-one"]);
-    assert!(sim.url.starts_with("http://"));
+    let sim = Vcsim::start(
+        "soap-bad-password-and-plain-http",
+        &["-model", "esx", "-tls=false", "-password", "right-one"],
+    );
+    assert!(sim.endpoint.url.starts_with("http://"));
     let mut cfg = sim.config();
     cfg.password = Secret::new("wrong-one");
     let f = fault(SoapBackend::connect(cfg).await.unwrap_err());
@@ -580,18 +497,21 @@ async fn bad_password_and_plain_http() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_grow_with_pages_not_with_vms() {
-    let sim = Vcsim::start(&[
-        "-model",
-        "vpx",
-        "-vms",
-        "1000",
-        "-clusters",
-        "1",
-        "-standalone",
-        "0",
-        "-hosts",
-        "1",
-    ]);
+    let sim = Vcsim::start(
+        "soap-requests-grow-with-pages-not-with-vms",
+        &[
+            "-model",
+            "vpx",
+            "-vms",
+            "1000",
+            "-clusters",
+            "1",
+            "-standalone",
+            "0",
+            "-hosts",
+            "1",
+        ],
+    );
     for page_size in [100u32, 1000] {
         let mut cfg = sim.config();
         cfg.page_size = page_size;
@@ -655,7 +575,10 @@ async fn session_key(b: &SoapBackend) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_session_logs_in_again_for_reads_only() {
-    let sim = Vcsim::start(&["-model", "vpx"]);
+    let sim = Vcsim::start(
+        "soap-expired-session-logs-in-again-for-reads-only",
+        &["-model", "vpx"],
+    );
     let a = sim.connect().await;
     let admin = sim.connect().await;
     let sm = MoRef::from_json(&a.service_content(&ctx()).await.unwrap()["sessionManager"]).unwrap();
@@ -720,7 +643,10 @@ async fn expired_session_logs_in_again_for_reads_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn correlation_id_is_sent_as_operation_id() {
-    let sim = Vcsim::start(&["-model", "esx", "-trace"]);
+    let sim = Vcsim::start(
+        "soap-correlation-id-is-sent-as-operation-id",
+        &["-model", "esx", "-trace"],
+    );
     let b = sim.connect().await;
     let c = CallContext {
         correlation_id: "corr-7f3a".into(),
@@ -744,7 +670,10 @@ async fn correlation_id_is_sent_as_operation_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_tasks_are_awaited_with_progress_without_polling() {
-    let sim = Vcsim::start(&["-model", "vpx", "-task-delay", "1500ms"]);
+    let sim = Vcsim::start(
+        "soap-slow-tasks-are-awaited-with-progress-without-polling",
+        &["-model", "vpx", "-task-delay", "1500ms"],
+    );
     let b = sim.connect().await;
     let vm = first_vm(&b).await;
     let seen = Arc::new(Mutex::new(Vec::<(u32, String)>::new()));
@@ -809,7 +738,10 @@ async fn slow_tasks_are_awaited_with_progress_without_polling() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_that_outlives_the_timeout_is_named() {
-    let sim = Vcsim::start(&["-model", "esx", "-task-delay", "4s"]);
+    let sim = Vcsim::start(
+        "soap-a-task-that-outlives-the-timeout-is-named",
+        &["-model", "esx", "-task-delay", "4s"],
+    );
     let mut cfg = sim.config();
     cfg.task_timeout = Duration::from_secs(1);
     let b = SoapBackend::connect(cfg).await.unwrap();
@@ -831,7 +763,10 @@ async fn a_task_that_outlives_the_timeout_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_lost_while_waiting_is_recovered() {
-    let sim = Vcsim::start(&["-model", "vpx", "-task-delay", "2s"]);
+    let sim = Vcsim::start(
+        "soap-a-session-lost-while-waiting-is-recovered",
+        &["-model", "vpx", "-task-delay", "2s"],
+    );
     let a = sim.connect().await;
     let admin = sim.connect().await;
     let key = session_key(&a).await;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The project's one test command (README "Run the tests"; .ci/run runs it too).
+#
+# 1. installs whatever this machine lacks, each step skipped when it is
+#    already satisfied (so a prepared machine goes straight to the build):
+#    - the wasm32-wasip2 target for the toolchain rust-toolchain.toml names;
+#    - Debian packages: Go and govmomi (the vcsim harness), Chromium (the
+#      approvals page test), npm if missing, podman, mmdebstrap, runc and
+#      uidmap (the container test);
+#    - Python packages: mcp>=2, prometheus-client, pyvmomi (real Python clients);
+#    - playwright-core into target/npm (drives Debian's Chromium; never
+#      `playwright install`);
+# 2. builds the workspace (the server included) and the vcsim harness;
+# 3. runs every test.
+#
+# Debian packages need root (or sudo). Usage: tools/test.sh   (from anywhere)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { echo "== $*"; }
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+step "Rust toolchain (rust-toolchain.toml)"
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup toolchain list | grep -q "^${toolchain}-"; then
+    # Reads rust-toolchain.toml: the channel with its targets and components.
+    rustup toolchain install
+fi
+if ! rustup target list --installed --toolchain "$toolchain" | grep -qx wasm32-wasip2; then
+    rustup target add --toolchain "$toolchain" wasm32-wasip2
+fi
+
+step "Debian packages"
+missing=()
+# The vcsim harness (tests/vcsim/build.sh) builds against Debian's govmomi sources.
+command -v go >/dev/null || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || missing+=(golang-github-vmware-govmomi-dev)
+# The approvals page is tested in Debian's headless Chromium.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# Node.js and npm usually come with the machine; Debian's npm only if missing.
+command -v npm >/dev/null || missing+=(npm)
+# The container test builds and runs the image with podman on an mmdebstrap base.
+command -v podman >/dev/null || missing+=(podman)
+command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+command -v runc >/dev/null || missing+=(runc)
+command -v newuidmap >/dev/null || missing+=(uidmap)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+step "Python packages"
+if ! python3 - <<'EOF' 2>/dev/null; then
+import importlib.metadata as meta
+import prometheus_client, pyVmomi  # noqa: F401
+assert int(meta.version("mcp").split(".")[0]) >= 2
+EOF
+    python3 -m pip install --quiet --disable-pip-version-check 'mcp>=2' prometheus-client pyvmomi
+fi
+
+step "playwright-core (target/npm)"
+if [ ! -f target/npm/node_modules/playwright-core/package.json ]; then
+    npm install --no-fund --no-audit --prefix target/npm playwright-core >/dev/null
+fi
+
+step "build"
+# Every crate natively (the server the e2e tests start is target/debug/vmware-mcp;
+# the plugin crates build too, with nothing exported), then the vcsim harness.
+cargo build --workspace
+tests/vcsim/build.sh
+
+step "test"
+cargo test --workspace
