@@ -120,6 +120,8 @@ pub enum Command {
     Tools,
     /// List, show, approve or deny pending approvals on a running server (via its admin API).
     Approvals(crate::cli::approvals::ApprovalsArgs),
+    /// Create a tool-group crate (`plugin new`) or test a component against the simulator (`plugin test`).
+    Plugin(crate::cli::plugin::PluginArgs),
 }
 
 impl Cli {

@@ -15,5 +15,6 @@ pub mod mcp;
 pub mod process;
 pub mod runtime;
 pub mod telemetry;
+pub mod testing;
 pub mod vsphere;
 pub mod wit_host;

@@ -1,21 +1,25 @@
 //! The SDK for vmware-mcp tool groups.
 //!
 //! A tool group is a WebAssembly component implementing the
-//! `infra:vmware/tool-group-plugin` world (see `wit/vmware.wit`). This crate
-//! generates the bindings for that world once and wraps them so that a tool
-//! group is small, typed code:
+//! `infra:vmware/tool-group-plugin` world. The crate carries its own copy of
+//! that contract (`wit/vmware.wit`, the newest version of the repository's
+//! `wit/since_v*/`), so it builds wherever it is fetched to. It generates the
+//! bindings for that world once and wraps them so that a tool group is
+//! small, typed code:
 //!
 //! - [`tool`]: declare tools ([`ToolSpec`]) with typed handlers in a
 //!   [`Toolbox`], which answers `describe` and dispatches `call` with
-//!   serde-checked arguments; [`export_tool_group!`] exports it.
+//!   checked arguments; each tool's input schema is derived from its
+//!   argument type (`#[derive(Deserialize, JsonSchema)]`), so the arguments
+//!   are declared once; [`export_tool_group!`] exports it.
 //! - [`vsphere`]: targeted `read`s, `retrieve`, `invoke` and the service
 //!   content, with collected objects as [`Obj`] values that have typed getters.
 //! - [`inventory`]: the host's inventory index: resolve a name, inventory
-//!   path or managed object id to one object (`ambiguous` and `not-found`
+//!   path or managed object id to one object (`ambiguous` and `not_found`
 //!   errors help the caller), name referenced objects, list a page.
 //! - [`approval`], [`log`]: ask for permission, write structured log lines.
 //! - [`paging`]: the `limit`/`cursor` arguments and paged results of list tools.
-//! - [`schema`], [`json`]: build JSON Schemas and results.
+//! - [`schema`], [`json`]: derive input schemas, build result schemas and results.
 //!
 //! Only the modules that call imports ([`vsphere`], [`inventory`],
 //! [`approval`], [`log`]) need a host; everything else is plain Rust and is
@@ -28,7 +32,7 @@
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.2.0",
+        path: "wit",
         world: "tool-group-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_tool_group_bindings",
@@ -46,6 +50,10 @@ pub mod paging;
 pub mod schema;
 /// Close-name suggestions and quoting names in messages (shared with the host).
 pub use vmware_names as suggest;
+/// Argument checks, error kinds and quoting, worded as the host words them.
+pub use vmware_vocabulary as vocabulary;
+/// Derive `JsonSchema` on argument types (`#[derive(Deserialize, JsonSchema)]`).
+pub use schemars::{self, JsonSchema};
 pub mod tool;
 pub mod vsphere;
 
@@ -65,6 +73,7 @@ pub mod prelude {
     pub use crate::object::Obj;
     pub use crate::schema;
     pub use crate::tool::{NoArgs, ToolSpec, Toolbox};
+    pub use schemars::JsonSchema;
     pub use crate::vsphere;
 }
 

@@ -10,20 +10,23 @@ use serde::Deserialize;
 use vmware_plugin_sdk::prelude::*;
 
 /// Arguments naming one VM by id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct VmIdArgs {
-    /// The VM's id, e.g. `vm-42`.
+    /// A VirtualMachine id, e.g. vm-42.
+    #[schemars(length(min = 1))]
     vm_id: String,
 }
 
 /// Arguments naming two VMs by id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TwoVmArgs {
-    /// The VM the grant is requested for.
+    /// The VM id the grant names.
+    #[schemars(length(min = 1))]
     vm_a: String,
-    /// The VM actually powered off.
+    /// The VM id actually powered off.
+    #[schemars(length(min = 1))]
     vm_b: String,
 }
 
@@ -117,9 +120,6 @@ fn probe_sandbox(_: NoArgs) -> Result<Value> {
 
 /// The group's tools.
 fn toolbox() -> Toolbox {
-    let vm_id = schema::object()
-        .string("vmId", "A VirtualMachine id, e.g. vm-42.")
-        .build();
     Toolbox::new("hostile", env!("CARGO_PKG_VERSION"))
         .tool(
             ToolSpec::new("spin", "Loop forever (tests the host's time limit)."),
@@ -144,7 +144,6 @@ fn toolbox() -> Toolbox {
                 "powerOffWithoutApproval",
                 "Power off a VM without asking for approval (must be refused).",
             )
-            .input(vm_id.clone())
             .destructive(),
             power_off_without_approval,
         )
@@ -152,12 +151,6 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "grantForAThenPowerOffB",
                 "Get approval to power off VM A, then power off VM B (B must be refused).",
-            )
-            .input(
-                schema::object()
-                    .string("vmA", "The VM id the grant names.")
-                    .string("vmB", "The VM id actually powered off.")
-                    .build(),
             )
             .destructive(),
             grant_for_a_then_power_off_b,
@@ -167,7 +160,6 @@ fn toolbox() -> Toolbox {
                 "replayGrant",
                 "Use one power-off grant twice (the second call must be refused).",
             )
-            .input(vm_id)
             .destructive(),
             replay_grant,
         )
@@ -184,7 +176,6 @@ fn toolbox() -> Toolbox {
                 "echo",
                 "Return the arguments unchanged (shows the host still serves).",
             )
-            .input(json!({"type": "object", "additionalProperties": true}))
             .read_only(),
             |args: Value| Ok(args),
         )
