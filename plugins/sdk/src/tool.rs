@@ -326,6 +326,7 @@ mod tests {
     fn what_only_the_type_refuses_is_reported_in_the_same_form() {
         #[derive(Deserialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
         struct Small {
             /// A byte.
             n: u8,
