@@ -1,7 +1,6 @@
 //! Assembles the server from configuration: backend, gateway, approvals,
 //! plugin runtime and tool registry, then serves HTTP or stdio.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,10 @@ use crate::mcp::registry::ToolRegistry;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::limits::PluginLimits;
 use crate::runtime::state::HostServices;
-use crate::runtime::{PluginRuntime, builtin};
+use crate::plugins_file::PluginsFile;
+use crate::privileges;
+use crate::privileges::requirements::{Requirements, requirements};
+use crate::runtime::{PluginRuntime, manifest, sources};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vsphere::Backend;
 use crate::vsphere::gateway::Gateway;
@@ -70,7 +72,17 @@ pub async fn build_with(
             .unwrap_or_else(ComponentCache::default_dir),
     ));
     let runtime = Arc::new(PluginRuntime::new(limits, cache)?);
-    let registry = load_plugins(&runtime, cli.plugins_dir.as_deref(), &metrics)?;
+    let (registry, needs) = load_plugins(&runtime, cli, &metrics)?;
+    if !demo {
+        // Against a real vCenter: does the session's role fit what the groups need?
+        let check = privileges::check::check_session(services.gateway.backend().as_ref(), &needs);
+        if tokio::time::timeout(PRIVILEGE_CHECK_TIMEOUT, check).await.is_err() {
+            tracing::warn!(
+                timeout_secs = PRIVILEGE_CHECK_TIMEOUT.as_secs(),
+                "the vCenter session's privilege check did not finish in time; skipped"
+            );
+        }
+    }
     Ok(Arc::new(App {
         registry,
         runtime,
@@ -79,6 +91,9 @@ pub async fn build_with(
         session_idle: session_idle(cli),
     }))
 }
+
+/// How long start-up waits for the session's privilege check.
+const PRIVILEGE_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long start-up waits for the inventory index's first full read, so
 /// that the first calls are served from it; after that the server starts
@@ -173,63 +188,62 @@ fn warn_demo(what: &str) {
     );
 }
 
-/// Load the built-in groups and every `*.wasm` in `dir`. A component that
-/// fails to load or clashes is reported and skipped; the others still serve.
+/// Load the built-in groups and the components of `--plugins DIR` or
+/// `--plugins-file FILE` (see [`sources`]), and register their tools. A
+/// directory component that fails to load or clashes is reported and
+/// skipped; a plugins-file component that fails stops the start. Returns
+/// the registry and the vSphere privileges the registered groups need.
 fn load_plugins(
     runtime: &PluginRuntime,
-    dir: Option<&Path>,
+    cli: &Cli,
     metrics: &Metrics,
-) -> anyhow::Result<ToolRegistry> {
+) -> anyhow::Result<(ToolRegistry, Requirements)> {
+    let file = cli.plugins_file.as_deref().map(PluginsFile::load).transpose()?;
     let mut registry = ToolRegistry::new();
-    let mut sources: Vec<(String, Vec<u8>)> = builtin::components()
-        .iter()
-        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
-        .collect();
-    if let Some(dir) = dir {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading the plugin directory {}", dir.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-            .collect();
-        files.sort();
-        for path in files {
-            match std::fs::read(&path) {
-                Ok(bytes) => sources.push((path.display().to_string(), bytes)),
-                Err(e) => {
-                    tracing::error!(plugin = %path.display(), error = %e, "cannot read plugin component; skipped")
-                }
+    let started = std::time::Instant::now();
+    let plugins = sources::load_all(
+        runtime,
+        sources::collect(cli.plugins_dir.as_deref(), file.as_ref())?,
+    )?;
+    let mut registered = Vec::new();
+    for plugin in plugins {
+        let plugin = Arc::new(plugin);
+        let identity = plugin.identity.clone();
+        let contract_version = plugin.contract_version();
+        let digest = plugin.digest.clone();
+        match registry.add_plugin(plugin.clone()) {
+            Ok(count) => {
+                registered.push(plugin);
+                metrics.set(
+                    names::PLUGINS,
+                    vec![
+                        ("plugin", identity.group.clone()),
+                        ("version", identity.version.clone()),
+                        ("source", identity.source.clone()),
+                    ],
+                    1.0,
+                );
+                let caps = &identity.capabilities;
+                tracing::info!(
+                    plugin = %identity.group,
+                    version = %identity.version,
+                    contract = contract_version,
+                    source = %identity.source,
+                    digest = %digest,
+                    declared = caps.is_declared(),
+                    reads = caps.reads().map(manifest::list).unwrap_or_else(|| "any (declares nothing)".into()),
+                    invokes = %manifest::list(&caps.invokes()),
+                    narrowed = caps.operator_invokes.is_some(),
+                    tools = count,
+                    "plugin loaded"
+                );
+            }
+            Err(clash) => {
+                tracing::error!(plugin = %identity.source, error = %clash, "plugin refused: tool name clash")
             }
         }
     }
-    for (source, bytes) in sources {
-        let started = std::time::Instant::now();
-        match runtime.load(&source, &bytes) {
-            Ok(plugin) => {
-                let identity = plugin.identity.clone();
-                let contract_version = plugin.contract_version();
-                match registry.add_plugin(Arc::new(plugin)) {
-                    Ok(count) => {
-                        metrics.set(
-                            names::PLUGINS,
-                            vec![
-                                ("plugin", identity.group.clone()),
-                                ("version", identity.version.clone()),
-                                ("source", identity.source.clone()),
-                            ],
-                            1.0,
-                        );
-                        tracing::info!(plugin = %identity.group, version = %identity.version, contract = contract_version, source = %identity.source, tools = count, load_ms = started.elapsed().as_millis() as u64, "plugin loaded");
-                    }
-                    Err(clash) => {
-                        tracing::error!(plugin = %source, error = %clash, "plugin refused: tool name clash")
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::error!(plugin = %source, error = format!("{e:#}"), "plugin failed to load; skipped")
-            }
-        }
-    }
-    Ok(registry)
+    tracing::debug!(load_ms = started.elapsed().as_millis() as u64, "plugins loaded");
+    let needs = requirements(registered.iter().map(|p| p.as_ref()));
+    Ok((registry, needs))
 }

@@ -27,6 +27,16 @@ pub struct Cli {
         global = true
     )]
     pub plugins_dir: Option<PathBuf>,
+    /// Load the components this TOML file lists, each pinned by its sha256
+    /// digest and optionally narrowed to fewer methods (instead of `--plugins`).
+    #[arg(
+        long = "plugins-file",
+        env = "PLUGINS_FILE",
+        value_name = "FILE",
+        global = true,
+        conflicts_with = "plugins_dir"
+    )]
+    pub plugins_file: Option<PathBuf>,
     /// Address to bind the HTTP server to.
     #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1")]
     pub bind: String,
@@ -122,6 +132,8 @@ pub enum Command {
     Approvals(crate::cli::approvals::ApprovalsArgs),
     /// Create a tool-group crate (`plugin new`) or test a component against the simulator (`plugin test`).
     Plugin(crate::cli::plugin::PluginArgs),
+    /// Print the vSphere privileges the loaded groups need, and a role definition, and exit.
+    Privileges(crate::privileges::PrivilegesArgs),
 }
 
 impl Cli {

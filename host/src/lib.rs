@@ -12,6 +12,8 @@ pub mod config;
 pub mod error;
 pub mod inventory;
 pub mod mcp;
+pub mod plugins_file;
+pub mod privileges;
 pub mod process;
 pub mod runtime;
 pub mod telemetry;

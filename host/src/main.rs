@@ -36,10 +36,18 @@ async fn main() -> std::process::ExitCode {
     };
     // stdout carries the MCP protocol under --stdio, and the tool list under
     // `tools`: logs go to stderr then.
-    let logs_to_stderr = cli.stdio || matches!(cli.command, Some(Command::Tools));
+    let logs_to_stderr = cli.stdio
+        || matches!(
+            cli.command,
+            Some(Command::Tools) | Some(Command::Privileges(_))
+        );
     if let Err(e) = logging::init(&cli.log_level, format, logs_to_stderr) {
         eprintln!("vmware-mcp: {e:#}");
         return std::process::ExitCode::from(2);
+    }
+    // Loads the groups only: no vCenter, no server.
+    if let Some(Command::Privileges(args)) = &cli.command {
+        return vmware_mcp::privileges::run(&cli, args);
     }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,7 +2,8 @@
 //! `vmware-mcp plugin new` in a temporary directory under the system temp
 //! dir, a `wasm32-wasip2` build of the new crate, `vmware-mcp plugin test`
 //! on its cases (they pass; a wrong expectation fails and is named), and
-//! the component served by the server. Also: the SDK carries the newest WIT
+//! the component served by the server from a plugins file pinning its
+//! sha256 digest. Also: the SDK carries the newest WIT
 //! contract inside its own crate, and packages it.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,16 @@ fn plugin_command(args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("running vmware-mcp plugin")
+}
+
+/// `sha256sum FILE`'s digest, as an operator pins it.
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_string()
 }
 
 fn text(out: &Output) -> String {
@@ -118,13 +129,30 @@ async fn a_new_group_builds_outside_the_repo_passes_its_cases_and_serves() {
     }
     assert!(report.contains("5 of 5 cases passed, 0 failed"), "{report}");
 
-    // TODO(lead): load it through --plugins-file with its sha256 pinned once
-    // i10-caps (the plugins file) is merged; until then, --plugins DIR.
-    let dir = vmware_mcp_e2e::scratch_dir("plugin-authoring-plugins");
+    // Deployed as an operator would: the component beside a plugins file
+    // that pins its digest.
+    let dir = vmware_mcp_e2e::scratch_dir("plugin-authoring-deploy");
     std::fs::copy(&built.component, dir.join("team_power.wasm")).unwrap();
+    let digest = sha256(&dir.join("team_power.wasm"));
+    let plugins_file = dir.join("plugins.toml");
+    std::fs::write(
+        &plugins_file,
+        format!("[[plugin]]\npath = \"team_power.wasm\"\nsha256 = \"{digest}\"\n"),
+    )
+    .unwrap();
     let server = Server::start(
         "plugin-authoring",
-        ServerOptions::demo().arg("--plugins").arg(dir.display().to_string()),
+        ServerOptions::demo().arg("--plugins-file").arg(plugins_file.display().to_string()),
+    );
+    let loaded = server
+        .log_lines()
+        .into_iter()
+        .find(|l| l["message"] == "plugin loaded" && l["plugin"] == GROUP)
+        .unwrap_or_else(|| panic!("the group's load is logged: {}", server.log_text()));
+    assert_eq!(loaded["digest"], digest, "{loaded}");
+    assert!(
+        loaded.to_string().contains("VirtualMachine.SuspendVM_Task"),
+        "the declared capabilities are shown: {loaded}"
     );
     let client = server.client().await;
     let tool = format!("infra.vmware.{GROUP}.vmSummary");

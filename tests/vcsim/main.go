@@ -21,6 +21,9 @@
 //	-username/-password  the only credentials Login accepts (default user/pass;
 //	                   vcsim on its own accepts any non-empty pair)
 //	-paging=true|false emulate vCenter's result paging (see below; default true)
+//	-role-privileges P1,P2,...  the privileges the session user's role holds
+//	                   (see "Privileges" below; default: every privilege, as
+//	                   vcsim's Admin role)
 //	-task-delay D      make every task take D (e.g. 2s) instead of finishing
 //	                   before its method returns: running at 0%, 50% at D/2,
 //	                   then its real outcome (vcsim runs tasks synchronously)
@@ -53,6 +56,12 @@
 //     and password; the harness sets explicit ones so a wrong password fails.
 //   - Tasks: vcsim finishes a task before the method that started it
 //     returns; -task-delay replays it as a running task (see above).
+//   - Privileges: vcsim's AuthorizationManager ignores roles and permissions
+//     when asked what a user holds: FetchUserPrivilegeOnEntities answers
+//     every Admin privilege for any user and HasPrivilegeOnEntities grants
+//     every privilege asked about (a simulator bug: vCenter answers from the
+//     user's role). With -role-privileges the harness answers both from that
+//     list, as vCenter would for a user whose role holds exactly those.
 //
 // Not fixed, but worth knowing: vcsim serves RetrieveProperties(Ex) without
 // a session (vCenter answers NotAuthenticated); task progress stays 0 on
@@ -95,6 +104,7 @@ import (
 	"os/signal"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -126,6 +136,7 @@ func main() {
 	password := flag.String("password", "pass", "the password Login accepts")
 	paging := flag.Bool("paging", true, "emulate RetrievePropertiesEx paging (maxObjects/token)")
 	taskDelay := flag.Duration("task-delay", 0, "make every task take this long (e.g. 2s)")
+	rolePrivileges := flag.String("role-privileges", "", "comma-separated privileges of the session user's role (default: all, as Admin)")
 	trace := flag.Bool("trace", false, "log SOAP traffic to stderr")
 	exitOnEOF := flag.Bool("exit-on-eof", true, "exit when stdin is closed")
 	flag.Parse()
@@ -165,6 +176,20 @@ func main() {
 			log.Fatalf("no PropertyCollector in the %s model", *model)
 		}
 		simulator.Map.Put(&pagingCollector{PropertyCollector: simulator.PropertyCollector{PropertyCollector: pc.(*simulator.PropertyCollector).PropertyCollector}})
+	}
+
+	if *rolePrivileges != "" {
+		am, ok := simulator.Map.Get(*m.ServiceContent.AuthorizationManager).(*simulator.AuthorizationManager)
+		if !ok {
+			log.Fatalf("no AuthorizationManager in the %s model", *model)
+		}
+		var held []string
+		for _, p := range strings.Split(*rolePrivileges, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				held = append(held, p)
+			}
+		}
+		simulator.Map.Put(&roleAuthorization{AuthorizationManager: am, held: held})
 	}
 
 	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
@@ -430,4 +455,43 @@ func replay(id string, delay time.Duration) {
 		}
 		simulator.Map.Update(task, changes)
 	}()
+}
+
+// roleAuthorization answers what a user holds from one role's privileges
+// (-role-privileges) instead of vcsim's "everything" (see "Privileges" in
+// the package comment); every other AuthorizationManager method is vcsim's.
+type roleAuthorization struct {
+	*simulator.AuthorizationManager
+
+	held []string
+}
+
+// FetchUserPrivilegeOnEntities reports the role's privileges on each entity.
+func (a *roleAuthorization) FetchUserPrivilegeOnEntities(req *types.FetchUserPrivilegeOnEntities) soap.HasFault {
+	var res []types.UserPrivilegeResult
+	for _, e := range req.Entities {
+		res = append(res, types.UserPrivilegeResult{Entity: e, Privileges: a.held})
+	}
+	return &methods.FetchUserPrivilegeOnEntitiesBody{
+		Res: &types.FetchUserPrivilegeOnEntitiesResponse{Returnval: res},
+	}
+}
+
+// HasPrivilegeOnEntities grants exactly the role's privileges.
+func (a *roleAuthorization) HasPrivilegeOnEntities(req *types.HasPrivilegeOnEntities) soap.HasFault {
+	held := make(map[string]bool, len(a.held))
+	for _, p := range a.held {
+		held[p] = true
+	}
+	var res []types.EntityPrivilege
+	for _, e := range req.Entity {
+		priv := types.EntityPrivilege{Entity: e}
+		for _, id := range req.PrivId {
+			priv.PrivAvailability = append(priv.PrivAvailability, types.PrivilegeAvailability{PrivId: id, IsGranted: held[id]})
+		}
+		res = append(res, priv)
+	}
+	return &methods.HasPrivilegeOnEntitiesBody{
+		Res: &types.HasPrivilegeOnEntitiesResponse{Returnval: res},
+	}
 }

@@ -1,12 +1,20 @@
 //! Host-side bindings generated from `wit/`, so the host and the plugins are
 //! compiled against the very same contract. Each contract version the host
-//! serves has its own module: `v0_2` (current) and the frozen `v0_1`. The
-//! generated items carry the WIT file's own doc comments where wasmtime
-//! emits them.
+//! serves has its own module: `v0_3` (current) and the frozen `v0_2` and
+//! `v0_1`. The generated items carry the WIT file's own doc comments where
+//! wasmtime emits them.
 
 #![allow(missing_docs)]
 
-/// `infra:vmware@0.2.0`, the current contract.
+/// `infra:vmware@0.3.0`, the current contract.
+pub mod v0_3 {
+    wasmtime::component::bindgen!({
+        world: "tool-group-plugin",
+        path: "../wit/since_v0.3.0",
+    });
+}
+
+/// `infra:vmware@0.2.0`, frozen: components built against it keep loading.
 pub mod v0_2 {
     wasmtime::component::bindgen!({
         world: "tool-group-plugin",
@@ -22,6 +30,6 @@ pub mod v0_1 {
     });
 }
 
-pub use v0_2::exports::infra::vmware::tool_group;
-pub use v0_2::infra::vmware::{approval, inventory, log, types, vsphere};
-pub use v0_2::{ToolGroupPlugin, ToolGroupPluginPre};
+pub use v0_3::exports::infra::vmware::tool_group;
+pub use v0_3::infra::vmware::{approval, inventory, log, types, vsphere};
+pub use v0_3::{ToolGroupPlugin, ToolGroupPluginPre};

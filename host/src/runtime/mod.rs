@@ -7,6 +7,8 @@ pub mod builtin;
 pub mod cache;
 pub mod limiter;
 pub mod limits;
+pub mod manifest;
+pub mod sources;
 pub mod state;
 
 use std::sync::Arc;
@@ -21,10 +23,11 @@ use wasmtime::{
 
 use crate::error::VsError;
 use bindings::tool_group::{Annotations, Manifest, Tool};
-use bindings::{v0_1, v0_2};
+use bindings::{v0_1, v0_2, v0_3};
 use cache::ComponentCache;
 use limiter::MemoryCap;
 use limits::{EPOCH_TICK, PluginLimits};
+use manifest::Capabilities;
 use state::{CallEnv, PluginIdentity, PluginState};
 
 /// Plugin calls that may run at once; matches the pooling allocator's slots.
@@ -57,16 +60,51 @@ impl CallError {
 /// A component pre-linked against the contract version it was built for.
 #[derive(Clone)]
 enum Contract {
-    /// `infra:vmware@0.2.0`.
+    /// `infra:vmware@0.3.0`.
+    V0_3(v0_3::ToolGroupPluginPre<PluginState>),
+    /// `infra:vmware@0.2.0`, served through the translation in `wit_host::v0_2`.
     V0_2(v0_2::ToolGroupPluginPre<PluginState>),
     /// `infra:vmware@0.1.0`, served through the translation in `wit_host::v0_1`.
     V0_1(v0_1::ToolGroupPluginPre<PluginState>),
+}
+
+/// A manifest of a contract before 0.3.0 in the current contract's record,
+/// with empty capabilities (the caller treats the group as legacy).
+macro_rules! legacy_manifest {
+    ($m:expr) => {{
+        let m = $m;
+        Manifest {
+            group: m.group,
+            version: m.version,
+            tools: m
+                .tools
+                .into_iter()
+                .map(|t| Tool {
+                    name: t.name,
+                    description: t.description,
+                    input_schema: t.input_schema,
+                    output_schema: t.output_schema,
+                    annotations: Annotations {
+                        read_only: t.annotations.read_only,
+                        destructive: t.annotations.destructive,
+                        idempotent: t.annotations.idempotent,
+                    },
+                    invokes: Vec::new(),
+                })
+                .collect(),
+            capabilities: bindings::tool_group::Capabilities {
+                reads: Vec::new(),
+                invokes: Vec::new(),
+            },
+        }
+    }};
 }
 
 impl Contract {
     /// The contract's version, for logs.
     fn version(&self) -> &'static str {
         match self {
+            Contract::V0_3(_) => "0.3.0",
             Contract::V0_2(_) => "0.2.0",
             Contract::V0_1(_) => "0.1.0",
         }
@@ -75,35 +113,37 @@ impl Contract {
     /// Instantiate and run `describe`.
     fn describe(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Manifest> {
         match self {
-            Contract::V0_2(pre) => pre
+            Contract::V0_3(pre) => pre
                 .instantiate(&mut *store)?
                 .infra_vmware_tool_group()
                 .call_describe(store),
-            Contract::V0_1(pre) => {
-                let m = pre
-                    .instantiate(&mut *store)?
+            Contract::V0_2(pre) => Ok(legacy_manifest!(
+                pre.instantiate(&mut *store)?
                     .infra_vmware_tool_group()
-                    .call_describe(store)?;
-                Ok(Manifest {
-                    group: m.group,
-                    version: m.version,
-                    tools: m
-                        .tools
-                        .into_iter()
-                        .map(|t| Tool {
-                            name: t.name,
-                            description: t.description,
-                            input_schema: t.input_schema,
-                            output_schema: t.output_schema,
-                            annotations: Annotations {
-                                read_only: t.annotations.read_only,
-                                destructive: t.annotations.destructive,
-                                idempotent: t.annotations.idempotent,
-                            },
-                        })
-                        .collect(),
-                })
-            }
+                    .call_describe(store)?
+            )),
+            Contract::V0_1(pre) => Ok(legacy_manifest!(
+                pre.instantiate(&mut *store)?
+                    .infra_vmware_tool_group()
+                    .call_describe(store)?
+            )),
+        }
+    }
+
+    /// What the component may do, from its manifest: its declaration
+    /// (0.3.0 and later) or the legacy rights.
+    fn capabilities(&self, manifest: &Manifest) -> Result<Capabilities, String> {
+        match self {
+            Contract::V0_3(_) => Capabilities::declared(
+                &manifest.capabilities.reads,
+                &manifest.capabilities.invokes,
+                &manifest
+                    .tools
+                    .iter()
+                    .map(|t| (t.name.clone(), t.invokes.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+            Contract::V0_2(_) | Contract::V0_1(_) => Ok(Capabilities::legacy()),
         }
     }
 
@@ -117,11 +157,18 @@ impl Contract {
         arguments: String,
     ) -> Result<wasmtime::Result<Result<String, bindings::types::Error>>, wasmtime::Error> {
         match self {
-            Contract::V0_2(pre) => {
+            Contract::V0_3(pre) => {
                 let instance = pre.instantiate(&mut *store)?;
                 Ok(instance
                     .infra_vmware_tool_group()
                     .call_call(store, tool, &arguments))
+            }
+            Contract::V0_2(pre) => {
+                let instance = pre.instantiate(&mut *store)?;
+                Ok(instance
+                    .infra_vmware_tool_group()
+                    .call_call(store, tool, &arguments)
+                    .map(|r| r.map_err(crate::wit_host::v0_2::error_now)))
             }
             Contract::V0_1(pre) => {
                 let instance = pre.instantiate(&mut *store)?;
@@ -140,6 +187,8 @@ pub struct LoadedPlugin {
     pub identity: Arc<PluginIdentity>,
     /// What it declared.
     pub manifest: Manifest,
+    /// The sha256 of the component, as the plugins file pins it.
+    pub digest: String,
     contract: Contract,
 }
 
@@ -189,12 +238,18 @@ impl PluginRuntime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking WASI")?;
-        v0_2::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+        v0_3::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
             &mut linker,
             |s| s,
         )
         .map_err(anyhow::Error::from)
         .context("linking the host interfaces")?;
+        v0_2::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(anyhow::Error::from)
+        .context("linking the 0.2.0 host interfaces")?;
         v0_1::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
             &mut linker,
             |s| s,
@@ -233,26 +288,46 @@ impl PluginRuntime {
         self.limits
     }
 
-    /// Compile (or load from cache), link and describe one component.
+    /// Compile (or load from cache), link and describe one component, with
+    /// the capabilities it declares.
     pub fn load(&self, source: &str, wasm: &[u8]) -> anyhow::Result<LoadedPlugin> {
+        self.load_with_invokes(source, wasm, None)
+    }
+
+    /// [`Self::load`], with the operator's `invokes` list from the plugins
+    /// file applied: it narrows a declaration, or grants methods to a
+    /// component built before capabilities existed. A list that names a
+    /// method the component did not declare is an error.
+    pub fn load_with_invokes(
+        &self,
+        source: &str,
+        wasm: &[u8],
+        operator_invokes: Option<&[String]>,
+    ) -> anyhow::Result<LoadedPlugin> {
         let component: Component = self
             .cache
             .load_or_compile(&self.engine, wasm)
             .with_context(|| format!("{source} is not a valid wasm component"))?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| format!("{source} imports something the host does not offer (plugins get infra:vmware and an empty WASI only)"))?;
-        let contract = match v0_2::ToolGroupPluginPre::new(instance_pre.clone()) {
-            Ok(pre) => Contract::V0_2(pre),
-            Err(_) => v0_1::ToolGroupPluginPre::new(instance_pre)
+        let contract = if let Ok(pre) = v0_3::ToolGroupPluginPre::new(instance_pre.clone()) {
+            Contract::V0_3(pre)
+        } else if let Ok(pre) = v0_2::ToolGroupPluginPre::new(instance_pre.clone()) {
+            Contract::V0_2(pre)
+        } else {
+            v0_1::ToolGroupPluginPre::new(instance_pre)
                 .map(Contract::V0_1)
                 .map_err(anyhow::Error::from)
                 .with_context(|| {
-                    format!("{source} exports neither infra:vmware/tool-group@0.2.0 nor @0.1.0")
-                })?,
+                    format!(
+                        "{source} exports none of infra:vmware/tool-group@0.3.0, @0.2.0 or @0.1.0"
+                    )
+                })?
         };
         let placeholder = Arc::new(PluginIdentity {
             group: source.to_string(),
             version: String::new(),
             source: source.to_string(),
+            capabilities: Arc::new(Capabilities::none()),
         });
         let mut store = self.store(placeholder, None);
         let manifest = contract.describe(&mut store).map_err(|e| {
@@ -263,14 +338,27 @@ impl PluginRuntime {
         })?;
         validate_manifest(&manifest)
             .with_context(|| format!("{source} declared an invalid manifest"))?;
+        let mut capabilities = contract
+            .capabilities(&manifest)
+            .map_err(|e| anyhow::anyhow!("{source} declared invalid capabilities: {e}"))?;
+        if let Some(invokes) = operator_invokes {
+            capabilities = capabilities.with_operator_invokes(invokes).map_err(|e| {
+                anyhow::anyhow!(
+                    "the plugins file's `invokes` for {source} (group `{}`): {e}",
+                    manifest.group
+                )
+            })?;
+        }
         let identity = Arc::new(PluginIdentity {
             group: manifest.group.clone(),
             version: manifest.version.clone(),
             source: source.to_string(),
+            capabilities: Arc::new(capabilities),
         });
         Ok(LoadedPlugin {
             identity,
             manifest,
+            digest: crate::plugins_file::sha256_hex(wasm),
             contract,
         })
     }
@@ -384,6 +472,7 @@ fn describe_trap(
         group: source.to_string(),
         version: String::new(),
         source: source.to_string(),
+        capabilities: Arc::new(Capabilities::none()),
     };
     trap_error(trap, store, &identity, limits)
         .into_error()

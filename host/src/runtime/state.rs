@@ -26,6 +26,9 @@ pub struct PluginIdentity {
     pub version: String,
     /// Where it came from (`builtin:vms` or a file path).
     pub source: String,
+    /// What it may read and invoke (its effective manifest), checked on
+    /// every vSphere and inventory call it makes.
+    pub capabilities: Arc<crate::runtime::manifest::Capabilities>,
 }
 
 /// The host services every call shares.

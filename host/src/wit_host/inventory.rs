@@ -1,4 +1,4 @@
-//! `infra:vmware/inventory@0.2.0`: name resolution, lookups and paged
+//! `infra:vmware/inventory` (current contract): name resolution, lookups and paged
 //! listings answered from the host's inventory index, so they cost no
 //! vCenter round trip on a warm index.
 
@@ -59,8 +59,17 @@ fn query(q: wit::Query) -> Query {
     }
 }
 
+impl PluginState {
+    /// Refuse an index query for a kind whose managed types the group did
+    /// not declare it reads.
+    fn check_kind(&self, kind: Kind) -> Result<(), crate::error::VsError> {
+        kind.types().iter().try_for_each(|t| self.check_read(t))
+    }
+}
+
 impl wit::Host for PluginState {
     fn resolve(&mut self, kind: wit::Kind, argument: String) -> Result<wit::Entry, Error> {
+        self.check_kind(kind.into())?;
         let entry = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services
                 .inventory
@@ -73,11 +82,17 @@ impl wit::Host for PluginState {
     fn lookup(&mut self, refs: Vec<ObjectRef>) -> Vec<Option<wit::Entry>> {
         let refs: Vec<MoRef> = refs.into_iter().map(MoRef::from).collect();
         let count = refs.len();
+        // An object of a type the group may not read is answered as unknown.
+        let allowed: Vec<bool> = refs.iter().map(|r| self.check_read(&r.kind).is_ok()).collect();
         let found = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services.inventory.lookup(&env.ctx, &refs).await
         });
         match found {
-            Ok(entries) => entries.into_iter().map(|e| e.map(Into::into)).collect(),
+            Ok(entries) => entries
+                .into_iter()
+                .zip(allowed)
+                .map(|(e, allowed)| e.filter(|_| allowed).map(Into::into))
+                .collect(),
             Err(e) => {
                 tracing::debug!(error = %e, "inventory lookup failed; the plugin sees no entries");
                 vec![None; count]
@@ -92,6 +107,7 @@ impl wit::Host for PluginState {
         cursor: Option<String>,
     ) -> Result<wit::Page, Error> {
         let q = query(q);
+        self.check_kind(q.kind)?;
         let page = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services
                 .inventory

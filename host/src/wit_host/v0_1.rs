@@ -1,7 +1,7 @@
 //! `infra:vmware@0.1.0`, the frozen first contract, served by translating to
 //! the current interfaces: components built against 0.1.0 keep loading and
 //! working unchanged (Zed's `since_vX` model). 0.1.0 has no `read` and no
-//! `inventory`; everything it has means the same in 0.2.0.
+//! `inventory`; everything it has means the same in the current contract.
 
 use crate::runtime::bindings::v0_1::infra::vmware::{approval, log, types, vsphere};
 use crate::runtime::bindings::{

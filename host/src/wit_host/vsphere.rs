@@ -1,5 +1,6 @@
 //! `infra:vmware/vsphere`: reads and actions through the gateway, which
-//! applies the approval gate to every state-changing method.
+//! applies the approval gate to every state-changing method, after the
+//! group's capabilities allowed the type read or the method invoked.
 
 use serde_json::{Map, Value};
 
@@ -21,6 +22,7 @@ impl Host for PluginState {
     }
 
     fn retrieve(&mut self, request: RetrieveRequest) -> Result<Vec<ObjectContent>, Error> {
+        self.check_read(&request.object_type)?;
         let spec = RetrieveSpec {
             object_type: request.object_type,
             root: request.root.map(MoRef::from),
@@ -39,6 +41,9 @@ impl Host for PluginState {
         properties: Vec<String>,
     ) -> Result<Vec<ObjectContent>, Error> {
         let refs: Vec<MoRef> = refs.into_iter().map(MoRef::from).collect();
+        for r in &refs {
+            self.check_read(&r.kind)?;
+        }
         let objects = self.host_call(OnCancel::Drop, "a vCenter read", |env| async move {
             env.services
                 .gateway
@@ -54,6 +59,8 @@ impl Host for PluginState {
         method: String,
         arguments: String,
     ) -> Result<String, Error> {
+        // The group's capabilities first: no grant can widen them.
+        self.check_invoke(&target.type_, &method)?;
         let args = parse_arguments(&method, &arguments)?;
         let target = MoRef::from(target);
         // A read can be dropped when the client cancels; a state change

@@ -48,6 +48,15 @@ struct HostArgs {
 /// The group's tools; built on every call (cheap) because handlers are not `Sync`.
 fn toolbox() -> Toolbox {
     Toolbox::new("hosts", env!("CARGO_PKG_VERSION"))
+        // Exactly the types the tools read; each tool declares the methods it
+        // invokes. The host refuses anything else and derives the vSphere
+        // role from these lists.
+        .reads(&[
+            "HostSystem",
+            "ClusterComputeResource",
+            "VirtualMachine",
+            "Datastore",
+        ])
         .tool(
             ToolSpec::new(
                 "listHosts",
@@ -82,6 +91,7 @@ fn toolbox() -> Toolbox {
                 "Put an ESXi host into maintenance mode (after approval). Running VMs must be migrated (e.g. by DRS) or \
                  powered off before the host gets there; powered-off VMs stay. Fails with invalid-state if it is already in maintenance mode.",
             )
+            .invokes(&["HostSystem.EnterMaintenanceMode_Task"])
             .output(maintenance::output_schema())
             .destructive()
             .idempotent(),
@@ -92,6 +102,7 @@ fn toolbox() -> Toolbox {
                 "exitMaintenanceMode",
                 "Take an ESXi host out of maintenance mode (after approval). Fails with invalid-state if it is not in maintenance mode.",
             )
+            .invokes(&["HostSystem.ExitMaintenanceMode_Task"])
             .output(maintenance::output_schema())
             .idempotent(),
             |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Exit),

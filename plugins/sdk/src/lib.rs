@@ -12,6 +12,8 @@
 //!   checked arguments; each tool's input schema is derived from its
 //!   argument type (`#[derive(Deserialize, JsonSchema)]`), so the arguments
 //!   are declared once; [`export_tool_group!`] exports it.
+//! - [`capabilities`]: the types the group reads and the methods it
+//!   invokes, declared on the [`Toolbox`]; the host refuses anything else.
 //! - [`vsphere`]: targeted `read`s, `retrieve`, `invoke` and the service
 //!   content, with collected objects as [`Obj`] values that have typed getters.
 //! - [`inventory`]: the host's inventory index: resolve a name, inventory
@@ -40,6 +42,7 @@ pub mod bindings {
 }
 
 pub mod approval;
+pub mod capabilities;
 pub mod error;
 pub mod inventory;
 pub mod json;
@@ -57,6 +60,7 @@ pub use schemars::{self, JsonSchema};
 pub mod tool;
 pub mod vsphere;
 
+pub use capabilities::Capabilities;
 pub use error::{Error, Result};
 pub use inventory::{Kind, Resolved};
 pub use moref::MoRef;

@@ -16,6 +16,7 @@ use serde_json::Value;
 use vmware_vocabulary::args;
 
 use crate::bindings::exports::infra::vmware::tool_group::{Annotations, Manifest, Tool};
+use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::schema;
 
@@ -42,6 +43,8 @@ pub struct ToolSpec {
     pub destructive: bool,
     /// Calling it twice with the same arguments has no further effect.
     pub idempotent: bool,
+    /// The vim25 methods the tool invokes, as `Type.Method`.
+    pub invokes: Vec<String>,
 }
 
 impl ToolSpec {
@@ -55,7 +58,22 @@ impl ToolSpec {
             read_only: false,
             destructive: false,
             idempotent: false,
+            invokes: Vec::new(),
         }
+    }
+
+    /// Declare the vim25 methods the tool invokes, each as `Type.Method`
+    /// (`VirtualMachine.PowerOnVM_Task`). The host refuses any other method
+    /// during a call of this tool, even with an approval grant, and names
+    /// the tool when the vSphere role lacks a privilege they need. The
+    /// group's `capabilities.invokes` is the union of its tools' lists.
+    pub fn invokes(mut self, methods: &[&str]) -> Self {
+        for m in methods {
+            if !self.invokes.iter().any(|existing| existing == m) {
+                self.invokes.push(m.to_string());
+            }
+        }
+        self
     }
 
     /// Set the result's JSON Schema.
@@ -95,17 +113,20 @@ impl ToolSpec {
                 destructive: self.destructive,
                 idempotent: self.idempotent,
             },
+            invokes: self.invokes.clone(),
         }
     }
 }
 
 type Handler = Box<dyn Fn(Value) -> Result<Value>>;
 
-/// A tool group: its identity and its tools with their handlers.
+/// A tool group: its identity, its tools with their handlers, and its
+/// capabilities.
 pub struct Toolbox {
     group: String,
     version: String,
     tools: Vec<(ToolSpec, Handler)>,
+    capabilities: Capabilities,
 }
 
 impl Toolbox {
@@ -116,7 +137,26 @@ impl Toolbox {
             group: group.into(),
             version: version.into(),
             tools: Vec::new(),
+            capabilities: Capabilities::default(),
         }
+    }
+
+    /// Declare managed object types the group reads (`VirtualMachine`,
+    /// `HostSystem`...): the host refuses reads of any other type. See
+    /// [`crate::capabilities`].
+    pub fn reads(mut self, types: &[&str]) -> Self {
+        self.capabilities.add_reads(types);
+        self
+    }
+
+    /// The declared capabilities: the read types, and the methods of
+    /// every tool (see [`ToolSpec::invokes`]).
+    pub fn capabilities(&self) -> Capabilities {
+        let mut caps = self.capabilities.clone();
+        for spec in self.specs() {
+            caps.add_invokes(&spec.invokes);
+        }
+        caps
     }
 
     /// Add a tool. Its input schema is derived from `A` (see
@@ -158,6 +198,7 @@ impl Toolbox {
             group: self.group.clone(),
             version: self.version.clone(),
             tools: self.specs().map(ToolSpec::to_wit).collect(),
+            capabilities: self.capabilities().to_wit(),
         }
     }
 
@@ -235,12 +276,18 @@ mod tests {
 
     fn toolbox() -> Toolbox {
         Toolbox::new("vms", "1.0.0")
+            .reads(&["VirtualMachine"])
             .tool(ToolSpec::new("getVMInfo", "Read a VM"), |args: VmArgs| {
                 Ok(json!({"vm": args.vm_name, "description": args.description}))
             })
             .tool(ToolSpec::new("ping", "Answer").read_only(), |_: NoArgs| {
                 Ok("pong")
             })
+            .tool(
+                ToolSpec::new("off", "Power off")
+                    .invokes(&["VirtualMachine.PowerOffVM_Task", "VirtualMachine.PowerOffVM_Task"]),
+                |_: NoArgs| Ok("off"),
+            )
     }
 
     fn invalid_argument(result: Result<String>) -> String {
@@ -261,7 +308,11 @@ mod tests {
         assert_eq!(toolbox.call("ping", "null").unwrap(), r#""pong""#);
         let manifest = toolbox.manifest();
         assert_eq!(manifest.group, "vms");
-        assert_eq!(manifest.tools.len(), 2);
+        assert_eq!(manifest.tools.len(), 3);
+        assert_eq!(manifest.capabilities.reads, ["VirtualMachine"]);
+        assert_eq!(manifest.capabilities.invokes, ["VirtualMachine.PowerOffVM_Task"]);
+        assert_eq!(manifest.tools[2].invokes, ["VirtualMachine.PowerOffVM_Task"]);
+        assert!(manifest.tools[1].invokes.is_empty());
         assert!(
             manifest.tools[1].annotations.read_only && manifest.tools[1].annotations.idempotent
         );
@@ -273,7 +324,7 @@ mod tests {
     fn unknown_tool_lists_valid_ones() {
         let message = invalid_argument(toolbox().call("nope", "{}"));
         assert!(message.contains("unknown tool 'nope'"), "{message}");
-        assert!(message.contains("getVMInfo, ping"), "{message}");
+        assert!(message.contains("getVMInfo, ping, off"), "{message}");
     }
 
     /// The SDK's messages are the host's: the same check on the same schema

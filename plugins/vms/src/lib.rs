@@ -108,6 +108,18 @@ struct CloneArgs {
 /// The group's tools; built on every call (cheap) because handlers are not `Sync`.
 fn toolbox() -> Toolbox {
     Toolbox::new("vms", env!("CARGO_PKG_VERSION"))
+        // Exactly the types the tools read; each tool declares the methods it
+        // invokes. The host refuses anything else and derives the vSphere
+        // role from these lists.
+        .reads(&[
+            "VirtualMachine",
+            "Folder",
+            "Datacenter",
+            "HostSystem",
+            "ClusterComputeResource",
+            "Datastore",
+            "ResourcePool",
+        ])
         .tool(
             ToolSpec::new(
                 "listVMs",
@@ -145,6 +157,7 @@ fn toolbox() -> Toolbox {
                 "powerOnVm",
                 "Power on a virtual machine (after approval). Fails with invalid-state if it is already powered on.",
             )
+            .invokes(&["VirtualMachine.PowerOnVM_Task"])
             .output(power::output_schema())
             .idempotent(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::On),
@@ -155,6 +168,7 @@ fn toolbox() -> Toolbox {
                 "Power off a virtual machine immediately, like pulling the plug (after approval). \
                  Fails with invalid-state if it is already powered off.",
             )
+            .invokes(&["VirtualMachine.PowerOffVM_Task"])
             .output(power::output_schema())
             .destructive()
             .idempotent(),
@@ -166,6 +180,7 @@ fn toolbox() -> Toolbox {
                 "Restart a powered-on virtual machine (after approval): a clean guest reboot when VMware Tools is running, \
                  otherwise a hard reset. The result says which was used.",
             )
+            .invokes(&["VirtualMachine.RebootGuest", "VirtualMachine.ResetVM_Task"])
             .output(power::output_schema())
             .destructive(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Reboot),
@@ -174,7 +189,8 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "createSnapshot",
                 "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval.",
-            ),
+            )
+            .invokes(&["VirtualMachine.CreateSnapshot_Task"]),
             |args: CreateSnapshotArgs| {
                 snapshot::create(&args.vm_name, &args.snapshot_name, args.description.as_deref())
             },
@@ -185,6 +201,7 @@ fn toolbox() -> Toolbox {
                 "Revert a virtual machine to one of its snapshots (after approval); changes since the snapshot are lost. \
                  If several snapshots share the name, the error lists them: pass a tree path or id instead.",
             )
+            .invokes(&["VirtualMachineSnapshot.RevertToSnapshot_Task"])
             .destructive(),
             |args: SnapshotArgs| snapshot::revert(&args.vm_name, &args.snapshot_name),
         )
@@ -194,6 +211,7 @@ fn toolbox() -> Toolbox {
                 "Delete one snapshot of a virtual machine, keeping its child snapshots (after approval). \
                  If several snapshots share the name, the error lists them: pass a tree path or id instead.",
             )
+            .invokes(&["VirtualMachineSnapshot.RemoveSnapshot_Task"])
             .destructive(),
             |args: SnapshotArgs| snapshot::delete(&args.vm_name, &args.snapshot_name),
         )
@@ -203,6 +221,7 @@ fn toolbox() -> Toolbox {
                 "Clone a virtual machine or template into a VM folder under a new name (after approval). \
                  The clone stays powered off and is placed with the source's resource pool and datastore.",
             )
+            .invokes(&["VirtualMachine.CloneVM_Task"])
             .output(clone::output_schema()),
             |args: CloneArgs| clone::clone_vm(&args.source_vm_name, &args.new_vm_name, &args.target_folder),
         )

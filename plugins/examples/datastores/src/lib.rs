@@ -44,14 +44,19 @@ fn list_datastores(_: NoArgs) -> Result<Value> {
 
 /// The group's one tool.
 fn toolbox() -> Toolbox {
-    Toolbox::new("datastores", env!("CARGO_PKG_VERSION")).tool(
-        ToolSpec::new(
-            "listDatastores",
-            "List datastores with type, capacity, free space and how many VMs use each. Read-only.",
+    Toolbox::new("datastores", env!("CARGO_PKG_VERSION"))
+        // Read-only: it reads datastores and invokes nothing, so the host
+        // refuses any method it might try and its role needs no privilege
+        // beyond reading.
+        .reads(&["Datastore"])
+        .tool(
+            ToolSpec::new(
+                "listDatastores",
+                "List datastores with type, capacity, free space and how many VMs use each. Read-only.",
+            )
+            .read_only(),
+            list_datastores,
         )
-        .read_only(),
-        list_datastores,
-    )
 }
 
 vmware_plugin_sdk::export_tool_group!(toolbox);

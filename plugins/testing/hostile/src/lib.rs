@@ -2,9 +2,11 @@
 //!
 //! Each tool attacks one of the host's guarantees: fuel/epoch limits
 //! (`spin`), memory limits (`memoryBomb`), trap isolation (`trap`, then
-//! `echo` to show the host still serves), and approval gating (calls without
-//! a grant, with a grant for another VM, or a grant used twice). It is only
-//! loaded by host tests, never by default.
+//! `echo` to show the host still serves), approval gating (calls without
+//! a grant, with a grant for another VM, or a grant used twice) and
+//! capabilities (a granted method it did not declare, a declared one the
+//! operator may narrow away). It is only loaded by host tests, never by
+//! default.
 
 use serde::Deserialize;
 use vmware_plugin_sdk::prelude::*;
@@ -96,6 +98,38 @@ fn replay_grant(args: VmIdArgs) -> Result<Value> {
     Ok(json!({ "grant": grant.id, "first": first, "second": second, "secondCallSucceeded": true }))
 }
 
+/// Get a grant for `ResetVM_Task`, which the group does not declare, and
+/// call it; the host must refuse it despite the grant.
+fn reset_with_grant(args: VmIdArgs) -> Result<Value> {
+    granted_call(&args.vm_id, "hostile-undeclared-reset", "ResetVM_Task")
+}
+
+/// Get a grant for `PowerOnVM_Task`, which the group declares, and call
+/// it: allowed unless the operator's plugins file narrowed it away.
+fn power_on_with_grant(args: VmIdArgs) -> Result<Value> {
+    granted_call(&args.vm_id, "hostile-power-on", "PowerOnVM_Task")
+}
+
+/// Read every host's name; the group declares reads of VMs only, so the
+/// host must refuse.
+fn read_undeclared(_: NoArgs) -> Result<Value> {
+    let hosts = vsphere::retrieve("HostSystem", None, true, &["name"])?;
+    Ok(json!({ "hosts": hosts.len() }))
+}
+
+/// Ask for a grant to call `method` on one VM, then call it.
+fn granted_call(vm_id: &str, operation: &str, method: &str) -> Result<Value> {
+    let vm = vm_ref(vm_id);
+    let grant = approval::request(
+        &Action::new(operation, format!("hostile test: {method} on {}", vm.value))
+            .target(&vm, &vm.value)
+            .method(method)
+            .detail(json!({ "vm": vm.value })),
+    )?;
+    let result = vsphere::invoke(&vm, method, json!({}))?;
+    Ok(json!({ "grant": grant.id, "result": result }))
+}
+
 /// Try everything a sandboxed plugin must not have: environment, arguments,
 /// files, directories, sockets and name lookup. Reports what it got.
 fn probe_sandbox(_: NoArgs) -> Result<Value> {
@@ -121,6 +155,9 @@ fn probe_sandbox(_: NoArgs) -> Result<Value> {
 /// The group's tools.
 fn toolbox() -> Toolbox {
     Toolbox::new("hostile", env!("CARGO_PKG_VERSION"))
+        // Its tools declare power-off and power-on only: `resetWithGrant`
+        // calls a method outside them, which the host must refuse.
+        .reads(&["VirtualMachine"])
         .tool(
             ToolSpec::new("spin", "Loop forever (tests the host's time limit)."),
             spin,
@@ -144,6 +181,7 @@ fn toolbox() -> Toolbox {
                 "powerOffWithoutApproval",
                 "Power off a VM without asking for approval (must be refused).",
             )
+            .invokes(&["VirtualMachine.PowerOffVM_Task"])
             .destructive(),
             power_off_without_approval,
         )
@@ -152,6 +190,7 @@ fn toolbox() -> Toolbox {
                 "grantForAThenPowerOffB",
                 "Get approval to power off VM A, then power off VM B (B must be refused).",
             )
+            .invokes(&["VirtualMachine.PowerOffVM_Task"])
             .destructive(),
             grant_for_a_then_power_off_b,
         )
@@ -160,8 +199,34 @@ fn toolbox() -> Toolbox {
                 "replayGrant",
                 "Use one power-off grant twice (the second call must be refused).",
             )
+            .invokes(&["VirtualMachine.PowerOffVM_Task"])
             .destructive(),
             replay_grant,
+        )
+        .tool(
+            ToolSpec::new(
+                "resetWithGrant",
+                "Get approval to reset a VM, then reset it; ResetVM_Task is not declared (must be refused).",
+            )
+            .destructive(),
+            reset_with_grant,
+        )
+        .tool(
+            ToolSpec::new(
+                "powerOnWithGrant",
+                "Get approval to power on a VM, then power it on (declared; refused only when narrowed away).",
+            )
+            .invokes(&["VirtualMachine.PowerOnVM_Task"])
+            .destructive(),
+            power_on_with_grant,
+        )
+        .tool(
+            ToolSpec::new(
+                "readUndeclared",
+                "Read hosts, a type the group does not declare (must be refused).",
+            )
+            .read_only(),
+            read_undeclared,
         )
         .tool(
             ToolSpec::new(
@@ -205,6 +270,9 @@ mod tests {
                 "powerOffWithoutApproval",
                 "grantForAThenPowerOffB",
                 "replayGrant",
+                "resetWithGrant",
+                "powerOnWithGrant",
+                "readUndeclared",
                 "probeSandbox",
                 "echo"
             ]

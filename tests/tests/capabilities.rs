@@ -1,0 +1,248 @@
+//! Capability manifests (issue 10, point 3): the host enforces what a group
+//! declared below the plugin, whatever the approval; the operator's plugins
+//! file pins components by digest and narrows their methods.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+use vmware_mcp_e2e::helpers::hostile_plugin_dir;
+use vmware_mcp_e2e::{Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root};
+
+/// `sha256sum FILE`'s digest.
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_string()
+}
+
+/// The built example datastores group (a 0.3.0 component, read-only).
+fn datastores_wasm() -> std::path::PathBuf {
+    let built = workspace_root()
+        .join("target/plugins/wasm32-wasip2/release/vmware_plugin_datastores.wasm");
+    assert!(built.is_file(), "{} is built by `cargo build -p vmware-mcp`", built.display());
+    built
+}
+
+/// A policy that grants every state change, so a refusal can only come
+/// from the capability check.
+fn allow_all(name: &str) -> String {
+    scratch_file(name, "policy.toml", "default = \"allow\"\n")
+}
+
+fn plugin_loaded_line(server: &Server, group: &str) -> Value {
+    server
+        .log_lines()
+        .into_iter()
+        .find(|l| l["message"] == "plugin loaded" && l["plugin"] == group)
+        .unwrap_or_else(|| panic!("no `plugin loaded` line for {group}:\n{}", server.log_text()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undeclared_method_is_refused_even_with_a_grant() {
+    let name = "caps-undeclared";
+    let server = Server::start(
+        name,
+        ServerOptions::demo()
+            .arg("--plugins")
+            .arg(hostile_plugin_dir(name).display().to_string())
+            .env("APPROVAL_POLICY_PATH", allow_all(name)),
+    );
+    let client = server.client().await;
+
+    // The manifest is shown at load.
+    let loaded = plugin_loaded_line(&server, "hostile");
+    assert_eq!(loaded["contract"], "0.3.0", "{loaded}");
+    assert_eq!(loaded["reads"], "[VirtualMachine]", "{loaded}");
+    assert_eq!(
+        loaded["invokes"], "[VirtualMachine.PowerOffVM_Task, VirtualMachine.PowerOnVM_Task]",
+        "{loaded}"
+    );
+    let hostile = hostile_plugin_dir(&format!("{name}-digest")).join("hostile.wasm");
+    assert_eq!(loaded["digest"], sha256(&hostile), "{loaded}");
+    let vms = plugin_loaded_line(&server, "vms");
+    assert!(
+        vms["invokes"].as_str().unwrap().contains("VirtualMachine.CreateSnapshot_Task"),
+        "{vms}"
+    );
+
+    let on = first_vm(&client, json!({"powerState": "poweredOn"})).await;
+    let id = on["id"].as_str().unwrap();
+    let refused = call(&client, "infra.vmware.hostile.resetWithGrant", json!({"vmId": id}))
+        .await
+        .unwrap();
+    assert!(refused.is_error, "{}", refused.text);
+    assert_eq!(refused.error_kind(), "approval_denied", "{}", refused.text);
+    let message = refused.error_message();
+    for expected in [
+        "`hostile` group may not invoke VirtualMachine.ResetVM_Task",
+        "[VirtualMachine.PowerOffVM_Task, VirtualMachine.PowerOnVM_Task]",
+        "whatever the approval",
+    ] {
+        assert!(message.contains(expected), "`{expected}` in: {message}");
+    }
+    // The grant itself was given: the refusal is the capability check's.
+    assert!(
+        server.log_lines().iter().any(|l| l["message"] == "refused: outside the group's capabilities"
+            && l["name"] == "VirtualMachine.ResetVM_Task"),
+        "{}",
+        server.log_text()
+    );
+
+    // The same path with a declared method goes through.
+    let off = first_vm(&client, json!({"powerState": "poweredOff"})).await;
+    let off_id = off["id"].as_str().unwrap();
+    let allowed = call(&client, "infra.vmware.hostile.powerOnWithGrant", json!({"vmId": off_id}))
+        .await
+        .unwrap();
+    assert!(!allowed.is_error, "{}", allowed.text);
+
+    // Reads of an undeclared type are refused too.
+    let read = call(&client, "infra.vmware.hostile.readUndeclared", json!({}))
+        .await
+        .unwrap();
+    assert!(read.is_error, "{}", read.text);
+    assert!(
+        read.error_message().contains("may not read HostSystem objects"),
+        "{}",
+        read.text
+    );
+    client.cancel().await.ok();
+}
+
+/// A plugins file in its own directory, listing `entries` (TOML).
+fn plugins_file(name: &str, entries: &str) -> String {
+    scratch_file(name, "plugins.toml", entries)
+}
+
+#[test]
+fn a_digest_mismatch_is_refused_at_start() {
+    let name = "caps-digest-mismatch";
+    let wasm = datastores_wasm();
+    let actual = sha256(&wasm);
+    let stale = "0".repeat(64);
+    let file = plugins_file(
+        name,
+        &format!("[[plugin]]\npath = \"{}\"\nsha256 = \"{stale}\"\n", wasm.display()),
+    );
+    let (code, output) =
+        Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
+    assert_ne!(code, Some(0), "{output}");
+    assert!(code.is_some(), "it exits rather than crashing: {output}");
+    for expected in [
+        "does not match its pinned digest",
+        &format!("expected sha256 {stale}"),
+        &format!("the file has {actual}"),
+        &wasm.display().to_string(),
+    ] {
+        assert!(output.contains(expected), "`{expected}` in:\n{output}");
+    }
+    assert!(!output.contains("serving MCP"), "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pinned_component_with_its_digest_loads_and_serves() {
+    let name = "caps-digest-good";
+    let dir = scratch_dir(name).join("components");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(datastores_wasm(), dir.join("datastores.wasm")).unwrap();
+    let digest = sha256(&dir.join("datastores.wasm"));
+    // A path relative to the plugins file's own directory.
+    let file = plugins_file(
+        name,
+        &format!("[[plugin]]\npath = \"components/datastores.wasm\"\nsha256 = \"sha256:{digest}\"\n"),
+    );
+    let server = Server::start(name, ServerOptions::demo().arg("--plugins-file").arg(file));
+    let loaded = plugin_loaded_line(&server, "datastores");
+    assert_eq!(loaded["digest"], digest, "{loaded}");
+    assert_eq!(loaded["reads"], "[Datastore]", "{loaded}");
+    assert_eq!(loaded["invokes"], "nothing", "{loaded}");
+    let client = server.client().await;
+    let listed = call(&client, "infra.vmware.datastores.listDatastores", json!({}))
+        .await
+        .unwrap();
+    assert!(!listed.is_error, "{}", listed.text);
+    assert!(listed.json["count"].as_u64().unwrap() > 0, "{}", listed.text);
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operators_narrowing_takes_effect() {
+    let name = "caps-narrowed";
+    let wasm = hostile_plugin_dir(name).join("hostile.wasm");
+    let file = plugins_file(
+        name,
+        &format!(
+            "[[plugin]]\npath = \"{}\"\nsha256 = \"{}\"\ninvokes = [\"VirtualMachine.PowerOffVM_Task\"]\n\n[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n",
+            wasm.display(),
+            sha256(&wasm)
+        ),
+    );
+    let server = Server::start(
+        name,
+        ServerOptions::demo()
+            .arg("--plugins-file")
+            .arg(file)
+            .env("APPROVAL_POLICY_PATH", allow_all(name)),
+    );
+    let loaded = plugin_loaded_line(&server, "hostile");
+    assert_eq!(loaded["invokes"], "[VirtualMachine.PowerOffVM_Task]", "{loaded}");
+    assert_eq!(loaded["narrowed"], true, "{loaded}");
+    let client = server.client().await;
+    let off = first_vm(&client, json!({"powerState": "poweredOff"})).await;
+    let off_id = off["id"].as_str().unwrap();
+
+    // Declared, granted, but narrowed away by the operator.
+    let refused = call(&client, "infra.vmware.hostile.powerOnWithGrant", json!({"vmId": off_id}))
+        .await
+        .unwrap();
+    assert!(refused.is_error, "{}", refused.text);
+    assert_eq!(refused.error_kind(), "approval_denied", "{}", refused.text);
+    assert!(
+        refused.error_message().contains("narrowed its methods to [VirtualMachine.PowerOffVM_Task]"),
+        "{}",
+        refused.text
+    );
+    // A built-in group narrowed to power-on keeps it and loses the rest.
+    let on = call(&client, "infra.vmware.vms.powerOnVm", json!({"vmName": off_id}))
+        .await
+        .unwrap();
+    assert!(!on.is_error, "{}", on.text);
+    let snap = call(
+        &client,
+        "infra.vmware.vms.createSnapshot",
+        json!({"vmName": off_id, "snapshotName": "narrowed"}),
+    )
+    .await
+    .unwrap();
+    assert!(snap.is_error, "{}", snap.text);
+    assert!(
+        snap.error_message().contains("may not invoke VirtualMachine.CreateSnapshot_Task"),
+        "{}",
+        snap.text
+    );
+    client.cancel().await.ok();
+}
+
+#[test]
+fn a_narrowing_outside_the_declaration_is_an_error_at_start() {
+    let name = "caps-widened";
+    let file = plugins_file(
+        name,
+        "[[plugin]]\nbuiltin = \"hosts\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n",
+    );
+    let (code, output) =
+        Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
+    assert_ne!(code, Some(0), "{output}");
+    assert!(
+        output.contains("`VirtualMachine.PowerOnVM_Task` is not among the methods the component declares"),
+        "{output}"
+    );
+}

@@ -1,0 +1,176 @@
+//! Least privilege (issue 10, point 4): `vmware-mcp privileges` computes
+//! the vSphere privileges the loaded groups need, with role definitions;
+//! at start against vcsim the server warns about a role that lacks some or
+//! holds far more.
+
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use vmware_mcp_e2e::server::binary;
+use vmware_mcp_e2e::{Server, Vcsim, scratch_file, workspace_root};
+
+fn privileges(args: &[&str]) -> std::process::Output {
+    Command::new(binary())
+        .arg("privileges")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "PLUGIN_CACHE_DIR",
+            workspace_root().join("target/e2e/plugin-cache"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .expect("running vmware-mcp privileges")
+}
+
+const BUILT_IN_NEEDS: &[&str] = &[
+    "VirtualMachine.Interact.PowerOn",
+    "VirtualMachine.Interact.PowerOff",
+    "VirtualMachine.Interact.Reset",
+    "VirtualMachine.State.CreateSnapshot",
+    "VirtualMachine.State.RevertToSnapshot",
+    "VirtualMachine.State.RemoveSnapshot",
+    "VirtualMachine.Provisioning.Clone",
+    "Host.Config.Maintenance",
+    "System.Read",
+    "System.View",
+];
+
+#[test]
+fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
+    let out = privileges(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let govc = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("govc role.create vmware-mcp "))
+        .unwrap_or_else(|| panic!("a govc line in:\n{text}"));
+    let powercli = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("New-VIRole -Name 'vmware-mcp' -Privilege (Get-VIPrivilege -Id "))
+        .unwrap_or_else(|| panic!("a PowerCLI line in:\n{text}"));
+    for p in BUILT_IN_NEEDS {
+        assert!(govc.split_whitespace().any(|w| w == *p), "{p} in {govc}");
+        assert!(powercli.contains(&format!("'{p}'")), "{p} in {powercli}");
+    }
+    // Per privilege, the tools and methods that need it.
+    assert!(
+        text.contains("vms.createSnapshot: VirtualMachine.CreateSnapshot_Task"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hosts.enterMaintenanceMode: HostSystem.EnterMaintenanceMode_Task"),
+        "{text}"
+    );
+    // Nothing an administrator-only role would add.
+    assert!(!govc.contains("Authorization."), "{govc}");
+
+    let json = privileges(&["--json", "--role-name", "svc mcp"]);
+    assert!(json.status.success());
+    let report: Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    let reset = &report["privileges"]["VirtualMachine.Interact.Reset"];
+    let tools: Vec<&str> = reset
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["tools"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(tools, ["rebootVm"], "{reset}");
+    assert!(report["govc"].as_str().unwrap().starts_with("govc role.create 'svc mcp' "));
+}
+
+#[test]
+fn a_narrowing_plugins_file_narrows_the_role() {
+    let file = scratch_file(
+        "privileges-narrowed",
+        "plugins.toml",
+        "[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n\n[[plugin]]\nbuiltin = \"hosts\"\ninvokes = []\n",
+    );
+    let out = privileges(&["--json", "--plugins-file", &file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&String> = report["privileges"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        ids,
+        ["System.Anonymous", "System.Read", "System.View", "VirtualMachine.Interact.PowerOn"],
+        "{report}"
+    );
+}
+
+/// The privileges the built-in groups need, from the command itself.
+fn needed() -> Vec<String> {
+    let out = privileges(&["--json"]);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["privileges"].as_object().unwrap().keys().cloned().collect()
+}
+
+fn warnings(server: &Server) -> Vec<Value> {
+    server
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["level"] == "WARN")
+        .collect()
+}
+
+#[test]
+fn on_vcsim_a_role_without_snapshot_privileges_is_named_per_tool() {
+    // The operator's role: what `privileges` printed, minus the snapshot ones.
+    let role: Vec<String> = needed()
+        .into_iter()
+        .filter(|p| !p.starts_with("VirtualMachine.State."))
+        .collect();
+    let role = role.join(",");
+    let sim = Vcsim::start("privileges-restricted", &["-role-privileges", &role]);
+    let server = Server::start("privileges-restricted", sim.server_options());
+    let warned = warnings(&server);
+    let missing = |privilege: &str| {
+        warned
+            .iter()
+            .find(|l| l["privilege"] == privilege)
+            .unwrap_or_else(|| panic!("a warning for {privilege}:\n{}", server.log_text()))
+    };
+    let create = missing("VirtualMachine.State.CreateSnapshot");
+    assert_eq!(create["tools"], "vms.createSnapshot", "{create}");
+    assert!(
+        create["message"].as_str().unwrap().contains("vms.createSnapshot will fail"),
+        "{create}"
+    );
+    assert_eq!(missing("VirtualMachine.State.RevertToSnapshot")["tools"], "vms.revertToSnapshot");
+    assert_eq!(missing("VirtualMachine.State.RemoveSnapshot")["tools"], "vms.deleteSnapshot");
+    // Only those three, and the role is not too broad.
+    assert_eq!(
+        warned.iter().filter(|l| l["privilege"].is_string()).count(),
+        3,
+        "{}",
+        server.log_text()
+    );
+    assert!(
+        !server.log_text().contains("far broader"),
+        "{}",
+        server.log_text()
+    );
+}
+
+#[test]
+fn on_vcsim_the_admin_role_is_far_broader_than_needed() {
+    let sim = Vcsim::start("privileges-admin", &[]);
+    let server = Server::start("privileges-admin", sim.server_options());
+    let broad = warnings(&server)
+        .into_iter()
+        .find(|l| l["message"].as_str().is_some_and(|m| m.contains("far broader than the loaded tool groups need")))
+        .unwrap_or_else(|| panic!("a far-broader warning:\n{}", server.log_text()));
+    assert!(
+        broad["admin_privileges"].as_str().unwrap().contains("Authorization.ModifyRoles"),
+        "{broad}"
+    );
+    assert!(broad["held"].as_u64().unwrap() > broad["needed"].as_u64().unwrap() * 4, "{broad}");
+    // vcsim's Admin role holds everything the groups need: no missing privilege.
+    assert!(
+        !warnings(&server).iter().any(|l| l["privilege"].is_string()),
+        "{}",
+        server.log_text()
+    );
+}
