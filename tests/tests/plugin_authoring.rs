@@ -33,7 +33,10 @@ fn plugin_command(args: &[&str]) -> Output {
 
 /// `sha256sum FILE`'s digest, as an operator pins it.
 fn sha256(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().expect("sha256sum runs");
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .next()
@@ -59,7 +62,8 @@ struct Built {
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let base = std::env::temp_dir().join(format!("vmware-mcp-authoring-{}", std::process::id()));
+        let base =
+            std::env::temp_dir().join(format!("vmware-mcp-authoring-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         std::fs::create_dir_all(&base).expect("temp dir");
         assert!(
@@ -69,12 +73,20 @@ fn built() -> &'static Built {
         let out = plugin_command(&["new", GROUP, "--dir", base.to_str().unwrap()]);
         assert!(out.status.success(), "plugin new: {}", text(&out));
         let root = base.join(GROUP);
-        for file in ["Cargo.toml", "src/lib.rs", "inventory.json", "cases.toml", "tests/harness.rs", "README.md"] {
+        for file in [
+            "Cargo.toml",
+            "src/lib.rs",
+            "inventory.json",
+            "cases.toml",
+            "tests/harness.rs",
+            "README.md",
+        ] {
             assert!(root.join(file).is_file(), "plugin new wrote {file}");
         }
         // The workspace's lock file pins the same dependency versions the
         // workspace builds, so the shared target dir below reuses them.
-        std::fs::copy(workspace_root().join("Cargo.lock"), root.join("Cargo.lock")).expect("lock file");
+        std::fs::copy(workspace_root().join("Cargo.lock"), root.join("Cargo.lock"))
+            .expect("lock file");
         let target = workspace_root().join("target/plugins");
         let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
         build
@@ -82,11 +94,20 @@ fn built() -> &'static Built {
             .args(["build", "--release", "--target", "wasm32-wasip2"])
             .env("CARGO_TARGET_DIR", &target)
             .stdin(Stdio::null());
-        for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "RUSTC_WORKSPACE_WRAPPER"] {
+        for var in [
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_RUSTFLAGS",
+            "RUSTC_WORKSPACE_WRAPPER",
+        ] {
             build.env_remove(var);
         }
         let out = build.output().expect("running cargo build");
-        assert!(out.status.success(), "building the new group: {}", text(&out));
+        assert!(
+            out.status.success(),
+            "building the new group: {}",
+            text(&out)
+        );
         let component = target.join("wasm32-wasip2/release/team_power.wasm");
         assert!(component.is_file(), "{} was built", component.display());
         Built { root, component }
@@ -109,7 +130,10 @@ async fn a_new_group_builds_outside_the_repo_passes_its_cases_and_serves() {
     let cargo = std::fs::read_to_string(built.root.join("Cargo.toml")).unwrap();
     assert!(cargo.contains("[workspace]"), "{cargo}");
     let sdk = workspace_root().join("plugins/sdk").canonicalize().unwrap();
-    assert!(cargo.contains(&format!("path = \"{}\"", sdk.display())), "{cargo}");
+    assert!(
+        cargo.contains(&format!("path = \"{}\"", sdk.display())),
+        "{cargo}"
+    );
 
     let out = run_cases(built, &built.root.join("cases.toml"));
     let report = text(&out);
@@ -142,7 +166,9 @@ async fn a_new_group_builds_outside_the_repo_passes_its_cases_and_serves() {
     .unwrap();
     let server = Server::start(
         "plugin-authoring",
-        ServerOptions::demo().arg("--plugins-file").arg(plugins_file.display().to_string()),
+        ServerOptions::demo()
+            .arg("--plugins-file")
+            .arg(plugins_file.display().to_string()),
     );
     let loaded = server
         .log_lines()
@@ -164,10 +190,18 @@ async fn a_new_group_builds_outside_the_repo_passes_its_cases_and_serves() {
     assert!(!r.is_error, "{}", r.text);
     assert_eq!(r.json["name"], vm);
     assert_eq!(r.json["powerState"], "poweredOn");
-    let r = call(&client, &format!("infra.vmware.{GROUP}.suspendVm"), json!({"vmName": vm}))
-        .await
-        .unwrap();
-    assert!(r.is_error, "no approval channel: the suspend is refused: {}", r.text);
+    let r = call(
+        &client,
+        &format!("infra.vmware.{GROUP}.suspendVm"),
+        json!({"vmName": vm}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        r.is_error,
+        "no approval channel: the suspend is refused: {}",
+        r.text
+    );
     assert_eq!(r.error_kind(), "approval_required", "{}", r.text);
     client.cancel().await.ok();
 }
@@ -209,7 +243,10 @@ fn the_sdk_carries_the_newest_wit_contract() {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let version = name.strip_prefix("since_v")?;
-            let parts: Vec<u64> = version.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+            let parts: Vec<u64> = version
+                .split('.')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
             Some((parts, e.path()))
         })
         .collect();
@@ -230,7 +267,13 @@ fn the_sdk_carries_the_newest_wit_contract() {
 
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
-        .args(["package", "-p", "vmware-plugin-sdk", "--list", "--allow-dirty"])
+        .args([
+            "package",
+            "-p",
+            "vmware-plugin-sdk",
+            "--list",
+            "--allow-dirty",
+        ])
         .stdin(Stdio::null())
         .output()
         .expect("cargo package --list");

@@ -284,7 +284,11 @@ mod tests {
             e,
             "t: arguments must be a JSON object keyed by argument name, not an array (valid arguments: vmName (string, required), count (integer, optional))"
         );
-        assert!(check("t", &schema(), &Value::Null).unwrap_err().contains("missing required"));
+        assert!(
+            check("t", &schema(), &Value::Null)
+                .unwrap_err()
+                .contains("missing required")
+        );
     }
 
     #[test]

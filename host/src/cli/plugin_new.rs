@@ -13,13 +13,34 @@ use std::process::ExitCode;
 
 /// The files written, as (path in the crate, template text).
 const FILES: [(&str, &str); 7] = [
-    ("Cargo.toml", include_str!("../../templates/plugin/Cargo.toml.tmpl")),
-    ("src/lib.rs", include_str!("../../templates/plugin/lib.rs.tmpl")),
-    ("inventory.json", include_str!("../../templates/plugin/inventory.json")),
-    ("cases.toml", include_str!("../../templates/plugin/cases.toml")),
-    ("tests/harness.rs", include_str!("../../templates/plugin/tests/harness.rs.tmpl")),
-    ("README.md", include_str!("../../templates/plugin/README.md.tmpl")),
-    (".gitignore", include_str!("../../templates/plugin/gitignore")),
+    (
+        "Cargo.toml",
+        include_str!("../../templates/plugin/Cargo.toml.tmpl"),
+    ),
+    (
+        "src/lib.rs",
+        include_str!("../../templates/plugin/lib.rs.tmpl"),
+    ),
+    (
+        "inventory.json",
+        include_str!("../../templates/plugin/inventory.json"),
+    ),
+    (
+        "cases.toml",
+        include_str!("../../templates/plugin/cases.toml"),
+    ),
+    (
+        "tests/harness.rs",
+        include_str!("../../templates/plugin/tests/harness.rs.tmpl"),
+    ),
+    (
+        "README.md",
+        include_str!("../../templates/plugin/README.md.tmpl"),
+    ),
+    (
+        ".gitignore",
+        include_str!("../../templates/plugin/gitignore"),
+    ),
 ];
 
 /// The longest group name accepted (tool names must stay readable).
@@ -136,14 +157,29 @@ mod tests {
         let root = create("vm-power", &dir, None).unwrap();
         let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
         assert!(cargo.contains("name = \"vm-power\""), "{cargo}");
-        assert!(cargo.contains("/plugins/sdk\" }") && cargo.contains("[workspace]"), "{cargo}");
+        assert!(
+            cargo.contains("/plugins/sdk\" }") && cargo.contains("[workspace]"),
+            "{cargo}"
+        );
         let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
-        assert!(lib.contains("Toolbox::new(\"vm-power\"") && !lib.contains("{{"), "{lib}");
+        assert!(
+            lib.contains("Toolbox::new(\"vm-power\"") && !lib.contains("{{"),
+            "{lib}"
+        );
         let test = std::fs::read_to_string(root.join("tests/harness.rs")).unwrap();
         assert!(test.contains("release/vm_power.wasm"), "{test}");
-        assert!(create("vm-power", &dir, None).unwrap_err().contains("already exists"));
+        assert!(
+            create("vm-power", &dir, None)
+                .unwrap_err()
+                .contains("already exists")
+        );
         for bad in ["", "Vm", "1vm", "vm_power", "vm-", "vm power"] {
-            assert!(create(bad, &dir, None).unwrap_err().contains("not a valid group name"), "{bad}");
+            assert!(
+                create(bad, &dir, None)
+                    .unwrap_err()
+                    .contains("not a valid group name"),
+                "{bad}"
+            );
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -121,7 +121,12 @@ impl CaseFile {
                     case.name
                 ));
             }
-            if let Some(bad) = case.expect.result.keys().find(|p| !p.is_empty() && !p.starts_with('/')) {
+            if let Some(bad) = case
+                .expect
+                .result
+                .keys()
+                .find(|p| !p.is_empty() && !p.starts_with('/'))
+            {
                 return Err(format!(
                     "case `{}`: `{bad}` is not a JSON pointer; write `/{bad}` (e.g. \"/vm/name\")",
                     case.name
@@ -179,9 +184,9 @@ pub fn check(case: &Case, call: &Call) -> Vec<String> {
                 let expected = serde_json::to_value(expected).unwrap_or(Value::Null);
                 match result.pointer(pointer) {
                     Some(actual) if same(actual, &expected) => {}
-                    Some(actual) => failures.push(format!(
-                        "result {pointer} is {actual}, expected {expected}"
-                    )),
+                    Some(actual) => {
+                        failures.push(format!("result {pointer} is {actual}, expected {expected}"))
+                    }
                     None => failures.push(format!(
                         "result has nothing at {pointer} (expected {expected}); the result was {}",
                         clip(&result.to_string())
@@ -352,7 +357,11 @@ invokes = ["PowerOffVM_Task"]
 expect = { result = { "/powerState" = "poweredOff", "/n" = 2 } }
 "#;
 
-    fn call(outcome: Result<serde_json::Value, VsError>, invoked: &[&str], asked: Vec<ApprovalAsked>) -> Call {
+    fn call(
+        outcome: Result<serde_json::Value, VsError>,
+        invoked: &[&str],
+        asked: Vec<ApprovalAsked>,
+    ) -> Call {
         Call {
             tool: "infra.vmware.vms.powerOffVm".into(),
             outcome,
@@ -383,7 +392,11 @@ expect = { result = { "/powerState" = "poweredOff", "/n" = 2 } }
     fn a_matching_call_passes_and_each_difference_is_a_reason() {
         let file = CaseFile::parse(CASES).unwrap();
         let case = &file.cases[0];
-        let good = call(Ok(json!({"powerState": "poweredOff", "n": 2.0})), &["PowerOffVM_Task"], vec![asked(&["PowerOffVM_Task"])]);
+        let good = call(
+            Ok(json!({"powerState": "poweredOff", "n": 2.0})),
+            &["PowerOffVM_Task"],
+            vec![asked(&["PowerOffVM_Task"])],
+        );
         assert_eq!(check(case, &good), Vec::<String>::new());
         let bad = call(
             Ok(json!({"powerState": "poweredOn"})),
@@ -392,26 +405,59 @@ expect = { result = { "/powerState" = "poweredOff", "/n" = 2 } }
         );
         let reasons = check(case, &bad);
         assert_eq!(reasons.len(), 4, "{reasons:#?}");
-        assert!(reasons[0].contains(r#"/n"#) || reasons[1].contains("/n"), "{reasons:#?}");
-        assert!(reasons.iter().any(|r| r.contains(r#"result /powerState is "poweredOn", expected "poweredOff""#)));
-        assert!(reasons.iter().any(|r| r.contains("invoked [PowerOffVM_Task, ResetVM_Task], expected [PowerOffVM_Task]")));
-        assert!(reasons.iter().any(|r| r.contains("approval covers methods [ResetVM_Task]")));
+        assert!(
+            reasons[0].contains(r#"/n"#) || reasons[1].contains("/n"),
+            "{reasons:#?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains(r#"result /powerState is "poweredOn", expected "poweredOff""#))
+        );
+        assert!(reasons.iter().any(|r| {
+            r.contains("invoked [PowerOffVM_Task, ResetVM_Task], expected [PowerOffVM_Task]")
+        }));
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("approval covers methods [ResetVM_Task]"))
+        );
         let failed = call(Err(VsError::NotFound("no VM".into())), &[], vec![]);
         let reasons = check(case, &failed);
-        assert!(reasons[0].contains("expected success, but the call failed with not_found"), "{reasons:#?}");
-        assert!(reasons.iter().any(|r| r.contains("expected an approval request")), "{reasons:#?}");
+        assert!(
+            reasons[0].contains("expected success, but the call failed with not_found"),
+            "{reasons:#?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("expected an approval request")),
+            "{reasons:#?}"
+        );
     }
 
     #[test]
     fn bad_case_files_say_what_is_wrong() {
         assert!(CaseFile::parse("").unwrap_err().contains("no cases"));
-        let e = CaseFile::parse("[[case]]\nname = \"x\"\ntool = \"t\"\nexpect = { error = \"nope\" }\n").unwrap_err();
-        assert!(e.contains("unknown error kind `nope`") && e.contains("not_found"), "{e}");
-        let e = CaseFile::parse("[[case]]\nname = \"x\"\ntool = \"t\"\nexpect = { result = { \"a\" = 1 } }\n").unwrap_err();
+        let e = CaseFile::parse(
+            "[[case]]\nname = \"x\"\ntool = \"t\"\nexpect = { error = \"nope\" }\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("unknown error kind `nope`") && e.contains("not_found"),
+            "{e}"
+        );
+        let e = CaseFile::parse(
+            "[[case]]\nname = \"x\"\ntool = \"t\"\nexpect = { result = { \"a\" = 1 } }\n",
+        )
+        .unwrap_err();
         assert!(e.contains("not a JSON pointer"), "{e}");
         let e = CaseFile::parse("[[case]]\nname = \"x\"\ntool = \"t\"\ninvoke = []\n").unwrap_err();
         assert!(e.contains("invoke"), "{e}");
-        let ok = CaseFile::parse("[[case]]\nname = \"x\"\ntool = \"t\"\nexpect = { error = \"not-found\" }\n").unwrap();
+        let ok = CaseFile::parse(
+            "[[case]]\nname = \"x\"\ntool = \"t\"\nexpect = { error = \"not-found\" }\n",
+        )
+        .unwrap();
         let refused = call(Err(VsError::NotFound("gone".into())), &[], vec![]);
         assert!(check(&ok.cases[0], &refused).is_empty());
     }
@@ -419,11 +465,22 @@ expect = { result = { "/powerState" = "poweredOff", "/n" = 2 } }
     #[test]
     fn the_table_names_failed_cases_and_their_reasons() {
         let table = render(&[
-            CaseReport { name: "first".into(), tool: "t".into(), failures: vec![] },
-            CaseReport { name: "second".into(), tool: "t".into(), failures: vec!["why".into()] },
+            CaseReport {
+                name: "first".into(),
+                tool: "t".into(),
+                failures: vec![],
+            },
+            CaseReport {
+                name: "second".into(),
+                tool: "t".into(),
+                failures: vec!["why".into()],
+            },
         ]);
         assert!(table.contains("first   pass    t"), "{table}");
         assert!(table.contains("second  FAIL    t\n    - why"), "{table}");
-        assert!(table.ends_with("1 of 2 cases passed, 1 failed\n"), "{table}");
+        assert!(
+            table.ends_with("1 of 2 cases passed, 1 failed\n"),
+            "{table}"
+        );
     }
 }

@@ -202,10 +202,7 @@ impl Harness {
         let prefix = vmware_vocabulary::tool_name(group, "");
         let short = tool.strip_prefix(&prefix).unwrap_or(tool).to_string();
         let full = vmware_vocabulary::tool_name(group, &short);
-        let correlation_id = format!(
-            "harness-{}",
-            self.calls.fetch_add(1, Ordering::Relaxed) + 1
-        );
+        let correlation_id = format!("harness-{}", self.calls.fetch_add(1, Ordering::Relaxed) + 1);
         let outcome = self
             .outcome(&full, &short, arguments, checked, &correlation_id)
             .await;
@@ -241,7 +238,9 @@ impl Harness {
         };
         let arguments = if checked {
             let schema: Value = serde_json::from_str(&declared.input_schema).map_err(|e| {
-                VsError::Internal(format!("{full}: the declared input schema is not JSON: {e}"))
+                VsError::Internal(format!(
+                    "{full}: the declared input schema is not JSON: {e}"
+                ))
             })?;
             Value::Object(
                 vmware_vocabulary::args::check(full, &schema, &arguments)
@@ -274,7 +273,10 @@ impl Harness {
 }
 
 impl World {
-    async fn build(inventory: &Inventory, approver: &Arc<ScriptedApprover>) -> anyhow::Result<World> {
+    async fn build(
+        inventory: &Inventory,
+        approver: &Arc<ScriptedApprover>,
+    ) -> anyhow::Result<World> {
         let sim: Arc<dyn Backend> = Arc::new(inventory.backend()?);
         let recorder = RecordingBackend::new(sim);
         let backend: Arc<dyn Backend> = recorder.clone();
@@ -324,7 +326,10 @@ mod tests {
             ("createSnapshot", json!({"vmName": "a"})),
             ("listVMs", json!({"powerState": "on"})),
             ("listVMs", json!({"limit": 0})),
-            ("cloneVm", json!({"sourceVmName": "a", "newVmName": "b", "targetFolder": ["x"]})),
+            (
+                "cloneVm",
+                json!({"sourceVmName": "a", "newVmName": "b", "targetFolder": ["x"]}),
+            ),
         ] {
             let host = harness.call(tool, bad.clone()).await;
             let sdk = harness.call_unchecked(tool, bad.clone()).await;
@@ -356,7 +361,9 @@ mod tests {
         assert!(done.approvals[0].granted);
         assert_eq!(done.invocations[0].target.kind, "VirtualMachine");
 
-        let read = harness.call("infra.vmware.vms.getVMInfo", json!({"vmName": web})).await;
+        let read = harness
+            .call("infra.vmware.vms.getVMInfo", json!({"vmName": web}))
+            .await;
         assert_eq!(read.result()["powerState"], "poweredOff");
         assert!(read.invoked().is_empty() && read.approvals.is_empty());
     }

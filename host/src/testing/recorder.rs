@@ -45,9 +45,8 @@ impl RecordingBackend {
     /// Remove and return the invocations made under `correlation_id`, in order.
     pub fn take(&self, correlation_id: &str) -> Vec<Invocation> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        let (mine, others): (Vec<_>, Vec<_>) = calls
-            .drain(..)
-            .partition(|(id, _)| id == correlation_id);
+        let (mine, others): (Vec<_>, Vec<_>) =
+            calls.drain(..).partition(|(id, _)| id == correlation_id);
         *calls = others;
         mine.into_iter().map(|(_, invocation)| invocation).collect()
     }

@@ -51,12 +51,12 @@ pub mod moref;
 pub mod object;
 pub mod paging;
 pub mod schema;
+/// Derive `JsonSchema` on argument types (`#[derive(Deserialize, JsonSchema)]`).
+pub use schemars::{self, JsonSchema};
 /// Close-name suggestions and quoting names in messages (shared with the host).
 pub use vmware_names as suggest;
 /// Argument checks, error kinds and quoting, worded as the host words them.
 pub use vmware_vocabulary as vocabulary;
-/// Derive `JsonSchema` on argument types (`#[derive(Deserialize, JsonSchema)]`).
-pub use schemars::{self, JsonSchema};
 pub mod tool;
 pub mod vsphere;
 
@@ -77,8 +77,8 @@ pub mod prelude {
     pub use crate::object::Obj;
     pub use crate::schema;
     pub use crate::tool::{NoArgs, ToolSpec, Toolbox};
-    pub use schemars::JsonSchema;
     pub use crate::vsphere;
+    pub use schemars::JsonSchema;
 }
 
 /// Export a tool group: `export_tool_group!(toolbox)` where `toolbox` is a

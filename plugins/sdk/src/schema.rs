@@ -143,7 +143,12 @@ fn tidy_input(schema: &mut Value) {
     let required: Vec<String> = object
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).map(String::from).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     let properties = object
         .entry("properties")

@@ -284,8 +284,10 @@ mod tests {
                 Ok("pong")
             })
             .tool(
-                ToolSpec::new("off", "Power off")
-                    .invokes(&["VirtualMachine.PowerOffVM_Task", "VirtualMachine.PowerOffVM_Task"]),
+                ToolSpec::new("off", "Power off").invokes(&[
+                    "VirtualMachine.PowerOffVM_Task",
+                    "VirtualMachine.PowerOffVM_Task",
+                ]),
                 |_: NoArgs| Ok("off"),
             )
     }
@@ -310,8 +312,14 @@ mod tests {
         assert_eq!(manifest.group, "vms");
         assert_eq!(manifest.tools.len(), 3);
         assert_eq!(manifest.capabilities.reads, ["VirtualMachine"]);
-        assert_eq!(manifest.capabilities.invokes, ["VirtualMachine.PowerOffVM_Task"]);
-        assert_eq!(manifest.tools[2].invokes, ["VirtualMachine.PowerOffVM_Task"]);
+        assert_eq!(
+            manifest.capabilities.invokes,
+            ["VirtualMachine.PowerOffVM_Task"]
+        );
+        assert_eq!(
+            manifest.tools[2].invokes,
+            ["VirtualMachine.PowerOffVM_Task"]
+        );
         assert!(manifest.tools[1].invokes.is_empty());
         assert!(
             manifest.tools[1].annotations.read_only && manifest.tools[1].annotations.idempotent
@@ -382,7 +390,8 @@ mod tests {
             /// A byte.
             n: u8,
         }
-        let schema = json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
+        let schema =
+            json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
         let mut args = Map::new();
         args.insert("n".into(), json!(300));
         let message = match parse_arguments::<Small>("t", &schema, Value::Object(args)) {
@@ -393,6 +402,9 @@ mod tests {
             message.starts_with("t: argument `n` is not accepted: invalid value: integer `300`"),
             "{message}"
         );
-        assert!(message.ends_with("(valid arguments: n (integer, required))"), "{message}");
+        assert!(
+            message.ends_with("(valid arguments: n (integer, required))"),
+            "{message}"
+        );
     }
 }
