@@ -89,7 +89,7 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "enterMaintenanceMode",
                 "Put an ESXi host into maintenance mode (after approval). Running VMs must be migrated (e.g. by DRS) or \
-                 powered off before the host gets there; powered-off VMs stay. Fails with invalid-state if it is already in maintenance mode.",
+                 powered off before the host gets there; powered-off VMs stay. Fails with invalid_state if it is already in maintenance mode.",
             )
             .invokes(&["HostSystem.EnterMaintenanceMode_Task"])
             .output(maintenance::output_schema())
@@ -100,7 +100,7 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "exitMaintenanceMode",
-                "Take an ESXi host out of maintenance mode (after approval). Fails with invalid-state if it is not in maintenance mode.",
+                "Take an ESXi host out of maintenance mode (after approval). Fails with invalid_state if it is not in maintenance mode.",
             )
             .invokes(&["HostSystem.ExitMaintenanceMode_Task"])
             .output(maintenance::output_schema())

@@ -155,7 +155,7 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "powerOnVm",
-                "Power on a virtual machine (after approval). Fails with invalid-state if it is already powered on.",
+                "Power on a virtual machine (after approval). Fails with invalid_state if it is already powered on.",
             )
             .invokes(&["VirtualMachine.PowerOnVM_Task"])
             .output(power::output_schema())
@@ -166,7 +166,7 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "powerOffVm",
                 "Power off a virtual machine immediately, like pulling the plug (after approval). \
-                 Fails with invalid-state if it is already powered off.",
+                 Fails with invalid_state if it is already powered off.",
             )
             .invokes(&["VirtualMachine.PowerOffVM_Task"])
             .output(power::output_schema())
