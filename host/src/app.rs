@@ -17,12 +17,12 @@ use crate::config::Cli;
 use crate::inventory::InventoryService;
 use crate::mcp::handler::App;
 use crate::mcp::registry::ToolRegistry;
-use crate::runtime::cache::ComponentCache;
-use crate::runtime::limits::PluginLimits;
-use crate::runtime::state::HostServices;
 use crate::plugins_file::PluginsFile;
 use crate::privileges;
 use crate::privileges::requirements::{Requirements, requirements};
+use crate::runtime::cache::ComponentCache;
+use crate::runtime::limits::PluginLimits;
+use crate::runtime::state::HostServices;
 use crate::runtime::{PluginRuntime, manifest, sources};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vsphere::Backend;
@@ -76,7 +76,10 @@ pub async fn build_with(
     if !demo {
         // Against a real vCenter: does the session's role fit what the groups need?
         let check = privileges::check::check_session(services.gateway.backend().as_ref(), &needs);
-        if tokio::time::timeout(PRIVILEGE_CHECK_TIMEOUT, check).await.is_err() {
+        if tokio::time::timeout(PRIVILEGE_CHECK_TIMEOUT, check)
+            .await
+            .is_err()
+        {
             tracing::warn!(
                 timeout_secs = PRIVILEGE_CHECK_TIMEOUT.as_secs(),
                 "the vCenter session's privilege check did not finish in time; skipped"
@@ -198,7 +201,11 @@ fn load_plugins(
     cli: &Cli,
     metrics: &Metrics,
 ) -> anyhow::Result<(ToolRegistry, Requirements)> {
-    let file = cli.plugins_file.as_deref().map(PluginsFile::load).transpose()?;
+    let file = cli
+        .plugins_file
+        .as_deref()
+        .map(PluginsFile::load)
+        .transpose()?;
     let mut registry = ToolRegistry::new();
     let started = std::time::Instant::now();
     let plugins = sources::load_all(
@@ -243,7 +250,10 @@ fn load_plugins(
             }
         }
     }
-    tracing::debug!(load_ms = started.elapsed().as_millis() as u64, "plugins loaded");
+    tracing::debug!(
+        load_ms = started.elapsed().as_millis() as u64,
+        "plugins loaded"
+    );
     let needs = requirements(registered.iter().map(|p| p.as_ref()));
     Ok((registry, needs))
 }

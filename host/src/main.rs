@@ -34,8 +34,8 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    // stdout carries the MCP protocol under --stdio, and the tool list under
-    // `tools`: logs go to stderr then.
+    // stdout carries the MCP protocol under --stdio, the tool list under
+    // `tools` and the report under `privileges`: logs go to stderr then.
     let logs_to_stderr = cli.stdio
         || matches!(
             cli.command,

@@ -82,9 +82,9 @@ impl PluginsFile {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         for (i, entry) in file.plugins.iter().enumerate() {
-            entry.source(&file.base).with_context(|| {
-                format!("the plugins file {}, entry {}", path.display(), i + 1)
-            })?;
+            entry
+                .source(&file.base)
+                .with_context(|| format!("the plugins file {}, entry {}", path.display(), i + 1))?;
         }
         Ok(file)
     }
@@ -174,11 +174,20 @@ mod tests {
             }
         );
         let unpinned = parse("[[plugin]]\npath = \"x.wasm\"\n").unwrap_err();
-        assert!(format!("{unpinned:#}").contains("has no `sha256`"), "{unpinned:#}");
+        assert!(
+            format!("{unpinned:#}").contains("has no `sha256`"),
+            "{unpinned:#}"
+        );
         let short = parse("[[plugin]]\npath = \"x.wasm\"\nsha256 = \"abc\"\n").unwrap_err();
-        assert!(format!("{short:#}").contains("64 hexadecimal digits"), "{short:#}");
+        assert!(
+            format!("{short:#}").contains("64 hexadecimal digits"),
+            "{short:#}"
+        );
         let typo = parse("[[plugin]]\npath = \"x.wasm\"\nsha265 = \"abc\"\n").unwrap_err();
-        assert!(format!("{typo:#}").contains("unknown field `sha265`"), "{typo:#}");
+        assert!(
+            format!("{typo:#}").contains("unknown field `sha265`"),
+            "{typo:#}"
+        );
     }
 
     #[test]

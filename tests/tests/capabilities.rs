@@ -7,7 +7,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use vmware_mcp_e2e::helpers::hostile_plugin_dir;
-use vmware_mcp_e2e::{Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root};
+use vmware_mcp_e2e::{
+    Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root,
+};
 
 /// `sha256sum FILE`'s digest.
 fn sha256(path: &Path) -> String {
@@ -25,9 +27,13 @@ fn sha256(path: &Path) -> String {
 
 /// The built example datastores group (a 0.3.0 component, read-only).
 fn datastores_wasm() -> std::path::PathBuf {
-    let built = workspace_root()
-        .join("target/plugins/wasm32-wasip2/release/vmware_plugin_datastores.wasm");
-    assert!(built.is_file(), "{} is built by `cargo build -p vmware-mcp`", built.display());
+    let built =
+        workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_datastores.wasm");
+    assert!(
+        built.is_file(),
+        "{} is built by `cargo build -p vmware-mcp`",
+        built.display()
+    );
     built
 }
 
@@ -42,7 +48,12 @@ fn plugin_loaded_line(server: &Server, group: &str) -> Value {
         .log_lines()
         .into_iter()
         .find(|l| l["message"] == "plugin loaded" && l["plugin"] == group)
-        .unwrap_or_else(|| panic!("no `plugin loaded` line for {group}:\n{}", server.log_text()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no `plugin loaded` line for {group}:\n{}",
+                server.log_text()
+            )
+        })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -69,15 +80,22 @@ async fn an_undeclared_method_is_refused_even_with_a_grant() {
     assert_eq!(loaded["digest"], sha256(&hostile), "{loaded}");
     let vms = plugin_loaded_line(&server, "vms");
     assert!(
-        vms["invokes"].as_str().unwrap().contains("VirtualMachine.CreateSnapshot_Task"),
+        vms["invokes"]
+            .as_str()
+            .unwrap()
+            .contains("VirtualMachine.CreateSnapshot_Task"),
         "{vms}"
     );
 
     let on = first_vm(&client, json!({"powerState": "poweredOn"})).await;
     let id = on["id"].as_str().unwrap();
-    let refused = call(&client, "infra.vmware.hostile.resetWithGrant", json!({"vmId": id}))
-        .await
-        .unwrap();
+    let refused = call(
+        &client,
+        "infra.vmware.hostile.resetWithGrant",
+        json!({"vmId": id}),
+    )
+    .await
+    .unwrap();
     assert!(refused.is_error, "{}", refused.text);
     assert_eq!(refused.error_kind(), "approval_denied", "{}", refused.text);
     let message = refused.error_message();
@@ -90,7 +108,8 @@ async fn an_undeclared_method_is_refused_even_with_a_grant() {
     }
     // The grant itself was given: the refusal is the capability check's.
     assert!(
-        server.log_lines().iter().any(|l| l["message"] == "refused: outside the group's capabilities"
+        server.log_lines().iter().any(|l| l["message"]
+            == "refused: outside the group's capabilities"
             && l["name"] == "VirtualMachine.ResetVM_Task"),
         "{}",
         server.log_text()
@@ -99,9 +118,13 @@ async fn an_undeclared_method_is_refused_even_with_a_grant() {
     // The same path with a declared method goes through.
     let off = first_vm(&client, json!({"powerState": "poweredOff"})).await;
     let off_id = off["id"].as_str().unwrap();
-    let allowed = call(&client, "infra.vmware.hostile.powerOnWithGrant", json!({"vmId": off_id}))
-        .await
-        .unwrap();
+    let allowed = call(
+        &client,
+        "infra.vmware.hostile.powerOnWithGrant",
+        json!({"vmId": off_id}),
+    )
+    .await
+    .unwrap();
     assert!(!allowed.is_error, "{}", allowed.text);
 
     // Reads of an undeclared type are refused too.
@@ -110,7 +133,8 @@ async fn an_undeclared_method_is_refused_even_with_a_grant() {
         .unwrap();
     assert!(read.is_error, "{}", read.text);
     assert!(
-        read.error_message().contains("may not read HostSystem objects"),
+        read.error_message()
+            .contains("may not read HostSystem objects"),
         "{}",
         read.text
     );
@@ -130,10 +154,12 @@ fn a_digest_mismatch_is_refused_at_start() {
     let stale = "0".repeat(64);
     let file = plugins_file(
         name,
-        &format!("[[plugin]]\npath = \"{}\"\nsha256 = \"{stale}\"\n", wasm.display()),
+        &format!(
+            "[[plugin]]\npath = \"{}\"\nsha256 = \"{stale}\"\n",
+            wasm.display()
+        ),
     );
-    let (code, output) =
-        Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
+    let (code, output) = Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
     assert_ne!(code, Some(0), "{output}");
     assert!(code.is_some(), "it exits rather than crashing: {output}");
     for expected in [
@@ -157,7 +183,9 @@ async fn a_pinned_component_with_its_digest_loads_and_serves() {
     // A path relative to the plugins file's own directory.
     let file = plugins_file(
         name,
-        &format!("[[plugin]]\npath = \"components/datastores.wasm\"\nsha256 = \"sha256:{digest}\"\n"),
+        &format!(
+            "[[plugin]]\npath = \"components/datastores.wasm\"\nsha256 = \"sha256:{digest}\"\n"
+        ),
     );
     let server = Server::start(name, ServerOptions::demo().arg("--plugins-file").arg(file));
     let loaded = plugin_loaded_line(&server, "datastores");
@@ -169,7 +197,11 @@ async fn a_pinned_component_with_its_digest_loads_and_serves() {
         .await
         .unwrap();
     assert!(!listed.is_error, "{}", listed.text);
-    assert!(listed.json["count"].as_u64().unwrap() > 0, "{}", listed.text);
+    assert!(
+        listed.json["count"].as_u64().unwrap() > 0,
+        "{}",
+        listed.text
+    );
     client.cancel().await.ok();
 }
 
@@ -193,27 +225,40 @@ async fn an_operators_narrowing_takes_effect() {
             .env("APPROVAL_POLICY_PATH", allow_all(name)),
     );
     let loaded = plugin_loaded_line(&server, "hostile");
-    assert_eq!(loaded["invokes"], "[VirtualMachine.PowerOffVM_Task]", "{loaded}");
+    assert_eq!(
+        loaded["invokes"], "[VirtualMachine.PowerOffVM_Task]",
+        "{loaded}"
+    );
     assert_eq!(loaded["narrowed"], true, "{loaded}");
     let client = server.client().await;
     let off = first_vm(&client, json!({"powerState": "poweredOff"})).await;
     let off_id = off["id"].as_str().unwrap();
 
     // Declared, granted, but narrowed away by the operator.
-    let refused = call(&client, "infra.vmware.hostile.powerOnWithGrant", json!({"vmId": off_id}))
-        .await
-        .unwrap();
+    let refused = call(
+        &client,
+        "infra.vmware.hostile.powerOnWithGrant",
+        json!({"vmId": off_id}),
+    )
+    .await
+    .unwrap();
     assert!(refused.is_error, "{}", refused.text);
     assert_eq!(refused.error_kind(), "approval_denied", "{}", refused.text);
     assert!(
-        refused.error_message().contains("narrowed its methods to [VirtualMachine.PowerOffVM_Task]"),
+        refused
+            .error_message()
+            .contains("narrowed its methods to [VirtualMachine.PowerOffVM_Task]"),
         "{}",
         refused.text
     );
     // A built-in group narrowed to power-on keeps it and loses the rest.
-    let on = call(&client, "infra.vmware.vms.powerOnVm", json!({"vmName": off_id}))
-        .await
-        .unwrap();
+    let on = call(
+        &client,
+        "infra.vmware.vms.powerOnVm",
+        json!({"vmName": off_id}),
+    )
+    .await
+    .unwrap();
     assert!(!on.is_error, "{}", on.text);
     let snap = call(
         &client,
@@ -224,7 +269,8 @@ async fn an_operators_narrowing_takes_effect() {
     .unwrap();
     assert!(snap.is_error, "{}", snap.text);
     assert!(
-        snap.error_message().contains("may not invoke VirtualMachine.CreateSnapshot_Task"),
+        snap.error_message()
+            .contains("may not invoke VirtualMachine.CreateSnapshot_Task"),
         "{}",
         snap.text
     );
@@ -238,11 +284,12 @@ fn a_narrowing_outside_the_declaration_is_an_error_at_start() {
         name,
         "[[plugin]]\nbuiltin = \"hosts\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n",
     );
-    let (code, output) =
-        Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
+    let (code, output) = Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
     assert_ne!(code, Some(0), "{output}");
     assert!(
-        output.contains("`VirtualMachine.PowerOnVM_Task` is not among the methods the component declares"),
+        output.contains(
+            "`VirtualMachine.PowerOnVM_Task` is not among the methods the component declares"
+        ),
         "{output}"
     );
 }

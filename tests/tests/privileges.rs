@@ -41,14 +41,21 @@ const BUILT_IN_NEEDS: &[&str] = &[
 fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
     let out = privileges(&[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let govc = text
         .lines()
         .find(|l| l.trim_start().starts_with("govc role.create vmware-mcp "))
         .unwrap_or_else(|| panic!("a govc line in:\n{text}"));
     let powercli = text
         .lines()
-        .find(|l| l.trim_start().starts_with("New-VIRole -Name 'vmware-mcp' -Privilege (Get-VIPrivilege -Id "))
+        .find(|l| {
+            l.trim_start()
+                .starts_with("New-VIRole -Name 'vmware-mcp' -Privilege (Get-VIPrivilege -Id ")
+        })
         .unwrap_or_else(|| panic!("a PowerCLI line in:\n{text}"));
     for p in BUILT_IN_NEEDS {
         assert!(govc.split_whitespace().any(|w| w == *p), "{p} in {govc}");
@@ -69,16 +76,39 @@ fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
     let json = privileges(&["--json", "--role-name", "svc mcp"]);
     assert!(json.status.success());
     let report: Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    // A privilege two methods of one tool need names both, and that tool only.
     let reset = &report["privileges"]["VirtualMachine.Interact.Reset"];
-    let tools: Vec<&str> = reset
+    let needs: Vec<(String, Value)> = reset
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|n| n["tools"].as_array().unwrap())
-        .filter_map(Value::as_str)
+        .map(|n| {
+            (
+                n["reason"].as_str().unwrap().to_string(),
+                n["tools"].clone(),
+            )
+        })
         .collect();
-    assert_eq!(tools, ["rebootVm"], "{reset}");
-    assert!(report["govc"].as_str().unwrap().starts_with("govc role.create 'svc mcp' "));
+    assert_eq!(
+        needs,
+        [
+            (
+                "VirtualMachine.RebootGuest".to_string(),
+                serde_json::json!(["rebootVm"])
+            ),
+            (
+                "VirtualMachine.ResetVM_Task".to_string(),
+                serde_json::json!(["rebootVm"])
+            ),
+        ],
+        "{reset}"
+    );
+    assert!(
+        report["govc"]
+            .as_str()
+            .unwrap()
+            .starts_with("govc role.create 'svc mcp' ")
+    );
 }
 
 #[test]
@@ -89,12 +119,21 @@ fn a_narrowing_plugins_file_narrows_the_role() {
         "[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n\n[[plugin]]\nbuiltin = \"hosts\"\ninvokes = []\n",
     );
     let out = privileges(&["--json", "--plugins-file", &file]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&String> = report["privileges"].as_object().unwrap().keys().collect();
     assert_eq!(
         ids,
-        ["System.Anonymous", "System.Read", "System.View", "VirtualMachine.Interact.PowerOn"],
+        [
+            "System.Anonymous",
+            "System.Read",
+            "System.View",
+            "VirtualMachine.Interact.PowerOn"
+        ],
         "{report}"
     );
 }
@@ -104,7 +143,12 @@ fn needed() -> Vec<String> {
     let out = privileges(&["--json"]);
     assert!(out.status.success());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    report["privileges"].as_object().unwrap().keys().cloned().collect()
+    report["privileges"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn warnings(server: &Server) -> Vec<Value> {
@@ -135,11 +179,20 @@ fn on_vcsim_a_role_without_snapshot_privileges_is_named_per_tool() {
     let create = missing("VirtualMachine.State.CreateSnapshot");
     assert_eq!(create["tools"], "vms.createSnapshot", "{create}");
     assert!(
-        create["message"].as_str().unwrap().contains("vms.createSnapshot will fail"),
+        create["message"]
+            .as_str()
+            .unwrap()
+            .contains("vms.createSnapshot will fail"),
         "{create}"
     );
-    assert_eq!(missing("VirtualMachine.State.RevertToSnapshot")["tools"], "vms.revertToSnapshot");
-    assert_eq!(missing("VirtualMachine.State.RemoveSnapshot")["tools"], "vms.deleteSnapshot");
+    assert_eq!(
+        missing("VirtualMachine.State.RevertToSnapshot")["tools"],
+        "vms.revertToSnapshot"
+    );
+    assert_eq!(
+        missing("VirtualMachine.State.RemoveSnapshot")["tools"],
+        "vms.deleteSnapshot"
+    );
     // Only those three, and the role is not too broad.
     assert_eq!(
         warned.iter().filter(|l| l["privilege"].is_string()).count(),
@@ -160,13 +213,23 @@ fn on_vcsim_the_admin_role_is_far_broader_than_needed() {
     let server = Server::start("privileges-admin", sim.server_options());
     let broad = warnings(&server)
         .into_iter()
-        .find(|l| l["message"].as_str().is_some_and(|m| m.contains("far broader than the loaded tool groups need")))
+        .find(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("far broader than the loaded tool groups need"))
+        })
         .unwrap_or_else(|| panic!("a far-broader warning:\n{}", server.log_text()));
     assert!(
-        broad["admin_privileges"].as_str().unwrap().contains("Authorization.ModifyRoles"),
+        broad["admin_privileges"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization.ModifyRoles"),
         "{broad}"
     );
-    assert!(broad["held"].as_u64().unwrap() > broad["needed"].as_u64().unwrap() * 4, "{broad}");
+    assert!(
+        broad["held"].as_u64().unwrap() > broad["needed"].as_u64().unwrap() * 4,
+        "{broad}"
+    );
     // vcsim's Admin role holds everything the groups need: no missing privilege.
     assert!(
         !warnings(&server).iter().any(|l| l["privilege"].is_string()),

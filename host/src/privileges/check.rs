@@ -120,7 +120,11 @@ async fn held_privileges(
     let authz = moref("authorizationManager")?;
     let sessions = moref("sessionManager")?;
     let session = backend
-        .read(ctx, std::slice::from_ref(&sessions), &["currentSession".to_string()])
+        .read(
+            ctx,
+            std::slice::from_ref(&sessions),
+            &["currentSession".to_string()],
+        )
         .await?;
     let user = session
         .first()
@@ -162,7 +166,11 @@ mod tests {
                 p.into(),
                 vec![Need {
                     group: "vms".into(),
-                    tools: if tool.is_empty() { vec![] } else { vec![tool.into()] },
+                    tools: if tool.is_empty() {
+                        vec![]
+                    } else {
+                        vec![tool.into()]
+                    },
                     reason: "x".into(),
                 }],
             );
@@ -189,6 +197,14 @@ mod tests {
             .into_iter()
             .map(String::from)
             .collect();
-        assert_eq!(compare("u", &exact, &req()), Finding { user: "u".into(), missing: vec![], excess: vec![], held: 2 });
+        assert_eq!(
+            compare("u", &exact, &req()),
+            Finding {
+                user: "u".into(),
+                missing: vec![],
+                excess: vec![],
+                held: 2
+            }
+        );
     }
 }

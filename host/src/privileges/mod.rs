@@ -46,7 +46,11 @@ pub fn run(cli: &Cli, args: &PrivilegesArgs) -> ExitCode {
 }
 
 fn render(cli: &Cli, args: &PrivilegesArgs) -> anyhow::Result<String> {
-    let file = cli.plugins_file.as_deref().map(PluginsFile::load).transpose()?;
+    let file = cli
+        .plugins_file
+        .as_deref()
+        .map(PluginsFile::load)
+        .transpose()?;
     let runtime = PluginRuntime::new(
         PluginLimits {
             memory_bytes: cli.plugin_memory_mb.max(1) << 20,

@@ -26,18 +26,16 @@ pub const READ_PRIVILEGES: &[&str] = &["System.Anonymous", "System.View", "Syste
 /// `VirtualMachine.Inventory.CreateFromExisting` on the folder,
 /// `Resource.AssignVMToPool` on the pool and `Datastore.AllocateSpace` on
 /// the datastores.
-pub const DYNAMIC: &[(&str, &str, &[&str])] = &[
-    (
-        "VirtualMachine",
-        "CloneVM_Task",
-        &[
-            "VirtualMachine.Provisioning.Clone",
-            "VirtualMachine.Inventory.CreateFromExisting",
-            "Resource.AssignVMToPool",
-            "Datastore.AllocateSpace",
-        ],
-    ),
-];
+pub const DYNAMIC: &[(&str, &str, &[&str])] = &[(
+    "VirtualMachine",
+    "CloneVM_Task",
+    &[
+        "VirtualMachine.Provisioning.Clone",
+        "VirtualMachine.Inventory.CreateFromExisting",
+        "Resource.AssignVMToPool",
+        "Datastore.AllocateSpace",
+    ],
+)];
 
 /// Who needs a privilege and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -86,10 +84,9 @@ impl Requirements {
 
 /// The privileges `method` needs: the schema's, or [`DYNAMIC`]'s.
 pub fn method_privileges(method: &MethodRef) -> Vec<String> {
-    if let Some((_, _, privs)) = DYNAMIC
-        .iter()
-        .find(|(t, m, _)| *m == method.method && schema().is_ok_and(|s| s.is_subtype(&method.managed_type, t)))
-    {
+    if let Some((_, _, privs)) = DYNAMIC.iter().find(|(t, m, _)| {
+        *m == method.method && schema().is_ok_and(|s| s.is_subtype(&method.managed_type, t))
+    }) {
         return privs.iter().map(|p| p.to_string()).collect();
     }
     let Some(m) = schema()
@@ -130,7 +127,10 @@ pub fn requirements<'a>(plugins: impl IntoIterator<Item = &'a LoadedPlugin>) -> 
                 .manifest
                 .tools
                 .iter()
-                .filter(|t| caps.tool_invokes(&t.name).is_some_and(|m| m.contains(&method)))
+                .filter(|t| {
+                    caps.tool_invokes(&t.name)
+                        .is_some_and(|m| m.contains(&method))
+                })
                 .map(|t| t.name.clone())
                 .collect();
             let need = Need {

@@ -5,7 +5,11 @@ use super::requirements::Requirements;
 
 /// `govc role.create NAME PRIV...`.
 pub fn govc(role: &str, req: &Requirements) -> String {
-    format!("govc role.create {} {}", shell_quote(role), req.ids().join(" "))
+    format!(
+        "govc role.create {} {}",
+        shell_quote(role),
+        req.ids().join(" ")
+    )
 }
 
 /// `New-VIRole -Name NAME -Privilege (Get-VIPrivilege -Id ...)`.
@@ -98,6 +102,9 @@ mod tests {
             "New-VIRole -Name 'mcp' -Privilege (Get-VIPrivilege -Id 'System.Read','VirtualMachine.Interact.PowerOn')"
         );
         let report = text("mcp", &["vms 1.0".into()], &req);
-        assert!(report.contains("vms.powerOnVm: VirtualMachine.PowerOnVM_Task"), "{report}");
+        assert!(
+            report.contains("vms.powerOnVm: VirtualMachine.PowerOnVM_Task"),
+            "{report}"
+        );
     }
 }

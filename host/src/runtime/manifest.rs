@@ -141,7 +141,8 @@ impl Capabilities {
         for (tool, methods) in tools {
             let mut set = BTreeSet::new();
             for text in methods {
-                let m = MethodRef::parse(text).map_err(|e| format!("tool `{tool}` invokes: {e}"))?;
+                let m =
+                    MethodRef::parse(text).map_err(|e| format!("tool `{tool}` invokes: {e}"))?;
                 if !invoke_set.contains(&m) {
                     return Err(format!(
                         "tool `{tool}` invokes `{m}`, which is not in the group's capabilities.invokes ({})",
@@ -170,7 +171,9 @@ impl Capabilities {
         let mut set = BTreeSet::new();
         for text in invokes {
             let m = MethodRef::parse(text)?;
-            if let Declaration::Declared { invokes: declared, .. } = &self.declaration
+            if let Declaration::Declared {
+                invokes: declared, ..
+            } = &self.declaration
                 && !declared.contains(&m)
             {
                 return Err(format!(
@@ -247,7 +250,10 @@ impl Capabilities {
         let schema = schema()?;
         let allowed = self.invokes();
         let wanted = format!("{target_type}.{method}");
-        if allowed.iter().any(|m| m.allows(schema, target_type, method)) {
+        if allowed
+            .iter()
+            .any(|m| m.allows(schema, target_type, method))
+        {
             if let Declaration::Declared { tools, .. } = &self.declaration {
                 let own = tools.get(tool).cloned().unwrap_or_default();
                 if !own.iter().any(|m| m.allows(schema, target_type, method)) {
@@ -261,7 +267,9 @@ impl Capabilities {
         }
         match &self.declaration {
             Declaration::Declared { invokes, .. } => {
-                let declared_it = invokes.iter().any(|m| m.allows(schema, target_type, method));
+                let declared_it = invokes
+                    .iter()
+                    .any(|m| m.allows(schema, target_type, method));
                 if declared_it {
                     Err(format!(
                         "the `{group}` group may not invoke {wanted}: it declares it, but the operator's plugins file narrowed its methods to {}; the host refuses methods outside a group's effective capabilities, whatever the approval",
@@ -310,13 +318,21 @@ mod tests {
     #[test]
     fn a_declaration_is_checked_against_the_schema() {
         assert!(
-            Capabilities::declared(&strings(&["VirtualMachine"]), &strings(&["VirtualMachine.PowerOnVM_Task"]), &[]).is_ok()
+            Capabilities::declared(
+                &strings(&["VirtualMachine"]),
+                &strings(&["VirtualMachine.PowerOnVM_Task"]),
+                &[]
+            )
+            .is_ok()
         );
-        let typo = Capabilities::declared(&[], &strings(&["VirtualMachine.PowerOnVm_Task"]), &[]).unwrap_err();
+        let typo = Capabilities::declared(&[], &strings(&["VirtualMachine.PowerOnVm_Task"]), &[])
+            .unwrap_err();
         assert!(typo.contains("has no method `PowerOnVm_Task`"), "{typo}");
-        let unqualified = Capabilities::declared(&[], &strings(&["PowerOnVM_Task"]), &[]).unwrap_err();
+        let unqualified =
+            Capabilities::declared(&[], &strings(&["PowerOnVM_Task"]), &[]).unwrap_err();
         assert!(unqualified.contains("`Type.Method`"), "{unqualified}");
-        let bad_type = Capabilities::declared(&strings(&["VirtualMachineConfigSpec"]), &[], &[]).unwrap_err();
+        let bad_type =
+            Capabilities::declared(&strings(&["VirtualMachineConfigSpec"]), &[], &[]).unwrap_err();
         assert!(bad_type.contains("not a managed object type"), "{bad_type}");
         let outside = Capabilities::declared(
             &[],
@@ -324,29 +340,60 @@ mod tests {
             &[("reset".into(), strings(&["VirtualMachine.ResetVM_Task"]))],
         )
         .unwrap_err();
-        assert!(outside.contains("tool `reset` invokes `VirtualMachine.ResetVM_Task`"), "{outside}");
+        assert!(
+            outside.contains("tool `reset` invokes `VirtualMachine.ResetVM_Task`"),
+            "{outside}"
+        );
     }
 
     #[test]
     fn only_declared_methods_and_types_pass() {
-        let both = strings(&["VirtualMachine.PowerOffVM_Task", "ManagedEntity.Rename_Task"]);
+        let both = strings(&[
+            "VirtualMachine.PowerOffVM_Task",
+            "ManagedEntity.Rename_Task",
+        ]);
         let caps = Capabilities::declared(
             &strings(&["VirtualMachine", "Folder"]),
             &both,
-            &[("t".into(), both.clone()), ("off".into(), strings(&["VirtualMachine.PowerOffVM_Task"]))],
+            &[
+                ("t".into(), both.clone()),
+                ("off".into(), strings(&["VirtualMachine.PowerOffVM_Task"])),
+            ],
         )
         .unwrap();
-        assert!(caps.check_invoke("g", "t", "VirtualMachine", "PowerOffVM_Task").is_ok());
+        assert!(
+            caps.check_invoke("g", "t", "VirtualMachine", "PowerOffVM_Task")
+                .is_ok()
+        );
         // A base type's method covers its subtypes.
-        assert!(caps.check_invoke("g", "t", "HostSystem", "Rename_Task").is_ok());
+        assert!(
+            caps.check_invoke("g", "t", "HostSystem", "Rename_Task")
+                .is_ok()
+        );
         // A tool may only use its own methods.
-        let other_tool = caps.check_invoke("g", "off", "HostSystem", "Rename_Task").unwrap_err();
-        assert!(other_tool.contains("tool `off` may not invoke HostSystem.Rename_Task"), "{other_tool}");
-        let refused = caps.check_invoke("g", "t", "VirtualMachine", "ResetVM_Task").unwrap_err();
-        assert!(refused.contains("may not invoke VirtualMachine.ResetVM_Task"), "{refused}");
-        assert!(refused.contains("ManagedEntity.Rename_Task, VirtualMachine.PowerOffVM_Task"), "{refused}");
+        let other_tool = caps
+            .check_invoke("g", "off", "HostSystem", "Rename_Task")
+            .unwrap_err();
+        assert!(
+            other_tool.contains("tool `off` may not invoke HostSystem.Rename_Task"),
+            "{other_tool}"
+        );
+        let refused = caps
+            .check_invoke("g", "t", "VirtualMachine", "ResetVM_Task")
+            .unwrap_err();
+        assert!(
+            refused.contains("may not invoke VirtualMachine.ResetVM_Task"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("ManagedEntity.Rename_Task, VirtualMachine.PowerOffVM_Task"),
+            "{refused}"
+        );
         // Read-only methods must be declared too.
-        assert!(caps.check_invoke("g", "t", "SearchIndex", "FindByInventoryPath").is_err());
+        assert!(
+            caps.check_invoke("g", "t", "SearchIndex", "FindByInventoryPath")
+                .is_err()
+        );
         assert!(caps.check_read("g", "VirtualMachine").is_ok());
         let read = caps.check_read("g", "HostSystem").unwrap_err();
         assert!(read.contains("may not read HostSystem"), "{read}");
@@ -354,7 +401,10 @@ mod tests {
 
     #[test]
     fn the_operator_can_only_narrow() {
-        let methods = strings(&["VirtualMachine.PowerOffVM_Task", "VirtualMachine.ResetVM_Task"]);
+        let methods = strings(&[
+            "VirtualMachine.PowerOffVM_Task",
+            "VirtualMachine.ResetVM_Task",
+        ]);
         let caps = Capabilities::declared(&[], &methods, &[("t".into(), methods.clone())]).unwrap();
         let widened = caps
             .clone()
@@ -364,8 +414,14 @@ mod tests {
         let narrowed = caps
             .with_operator_invokes(&strings(&["VirtualMachine.PowerOffVM_Task"]))
             .unwrap();
-        assert!(narrowed.check_invoke("g", "t", "VirtualMachine", "PowerOffVM_Task").is_ok());
-        let refused = narrowed.check_invoke("g", "t", "VirtualMachine", "ResetVM_Task").unwrap_err();
+        assert!(
+            narrowed
+                .check_invoke("g", "t", "VirtualMachine", "PowerOffVM_Task")
+                .is_ok()
+        );
+        let refused = narrowed
+            .check_invoke("g", "t", "VirtualMachine", "ResetVM_Task")
+            .unwrap_err();
         assert!(refused.contains("narrowed"), "{refused}");
     }
 
@@ -373,12 +429,22 @@ mod tests {
     fn legacy_components_read_and_need_a_grant_to_change_state() {
         let legacy = Capabilities::legacy();
         assert!(legacy.check_read("old", "HostSystem").is_ok());
-        assert!(legacy.check_invoke("old", "t", "SearchIndex", "FindByInventoryPath").is_ok());
-        let refused = legacy.check_invoke("old", "t", "VirtualMachine", "PowerOffVM_Task").unwrap_err();
+        assert!(
+            legacy
+                .check_invoke("old", "t", "SearchIndex", "FindByInventoryPath")
+                .is_ok()
+        );
+        let refused = legacy
+            .check_invoke("old", "t", "VirtualMachine", "PowerOffVM_Task")
+            .unwrap_err();
         assert!(refused.contains("before 0.3.0"), "{refused}");
         let granted = legacy
             .with_operator_invokes(&strings(&["VirtualMachine.PowerOffVM_Task"]))
             .unwrap();
-        assert!(granted.check_invoke("old", "t", "VirtualMachine", "PowerOffVM_Task").is_ok());
+        assert!(
+            granted
+                .check_invoke("old", "t", "VirtualMachine", "PowerOffVM_Task")
+                .is_ok()
+        );
     }
 }

@@ -92,10 +92,17 @@ pub fn collect(dir: Option<&Path>, file: Option<&PluginsFile>) -> anyhow::Result
 
 /// Load every source: a required one that fails stops the start with its
 /// error; any other is logged and skipped.
-pub fn load_all(runtime: &PluginRuntime, sources: Vec<Source>) -> anyhow::Result<Vec<LoadedPlugin>> {
+pub fn load_all(
+    runtime: &PluginRuntime,
+    sources: Vec<Source>,
+) -> anyhow::Result<Vec<LoadedPlugin>> {
     let mut loaded = Vec::with_capacity(sources.len());
     for source in sources {
-        match runtime.load_with_invokes(&source.name, &source.bytes, source.operator_invokes.as_deref()) {
+        match runtime.load_with_invokes(
+            &source.name,
+            &source.bytes,
+            source.operator_invokes.as_deref(),
+        ) {
             Ok(plugin) => loaded.push(plugin),
             Err(e) if source.required => {
                 return Err(e.context(format!(

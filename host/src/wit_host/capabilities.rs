@@ -21,9 +21,7 @@ impl PluginState {
         self.plugin
             .capabilities
             .check_invoke(&self.plugin.group, self.local_tool(), target_type, method)
-            .map_err(|message| {
-                self.refused("invoke", &format!("{target_type}.{method}"), message)
-            })
+            .map_err(|message| self.refused("invoke", &format!("{target_type}.{method}"), message))
     }
 
     /// The called tool's name within its group (`createSnapshot` for

@@ -83,7 +83,10 @@ impl wit::Host for PluginState {
         let refs: Vec<MoRef> = refs.into_iter().map(MoRef::from).collect();
         let count = refs.len();
         // An object of a type the group may not read is answered as unknown.
-        let allowed: Vec<bool> = refs.iter().map(|r| self.check_read(&r.kind).is_ok()).collect();
+        let allowed: Vec<bool> = refs
+            .iter()
+            .map(|r| self.check_read(&r.kind).is_ok())
+            .collect();
         let found = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services.inventory.lookup(&env.ctx, &refs).await
         });

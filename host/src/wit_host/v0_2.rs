@@ -5,9 +5,7 @@
 //! exported manifest; the records are copied field by field because each
 //! version's bindings are distinct Rust types.
 
-use crate::runtime::bindings::v0_2::infra::vmware::{
-    approval, inventory, log, types, vsphere,
-};
+use crate::runtime::bindings::v0_2::infra::vmware::{approval, inventory, log, types, vsphere};
 use crate::runtime::bindings::{
     approval as now_approval, inventory as now_inventory, log as now_log, types as now,
     vsphere as now_vsphere,
@@ -22,9 +20,7 @@ pub fn error(e: now::Error) -> types::Error {
     };
     match e {
         now::Error::NotFound(m) => types::Error::NotFound(m),
-        now::Error::Ambiguous(c) => {
-            types::Error::Ambiguous(c.into_iter().map(candidate).collect())
-        }
+        now::Error::Ambiguous(c) => types::Error::Ambiguous(c.into_iter().map(candidate).collect()),
         now::Error::InvalidArgument(m) => types::Error::InvalidArgument(m),
         now::Error::InvalidState(m) => types::Error::InvalidState(m),
         now::Error::ApprovalRequired(a) => types::Error::ApprovalRequired(info(a)),

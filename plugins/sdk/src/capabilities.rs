@@ -61,7 +61,10 @@ mod tests {
         let mut caps = Capabilities::default();
         caps.add_reads(&["VirtualMachine", "HostSystem"]);
         caps.add_reads(&["VirtualMachine"]);
-        caps.add_invokes(&["VirtualMachine.PowerOnVM_Task", "VirtualMachine.PowerOnVM_Task"]);
+        caps.add_invokes(&[
+            "VirtualMachine.PowerOnVM_Task",
+            "VirtualMachine.PowerOnVM_Task",
+        ]);
         assert_eq!(caps.reads, ["VirtualMachine", "HostSystem"]);
         assert_eq!(caps.to_wit().invokes, ["VirtualMachine.PowerOnVM_Task"]);
     }
