@@ -17,6 +17,7 @@ pub mod process;
 pub mod registry;
 pub mod runtime;
 pub mod telemetry;
+pub mod testing;
 pub mod vocabulary;
 pub mod vsphere;
 pub mod wit_host;

@@ -24,7 +24,10 @@ async fn main() -> std::process::ExitCode {
     if let Some(Command::Approvals(args)) = &cli.command {
         return vmware_mcp::cli::approvals::run(args, cli.admin_token_file.as_deref()).await;
     }
-
+    // Authors' commands: no server, no vCenter.
+    if let Some(Command::Plugin(args)) = &cli.command {
+        return vmware_mcp::cli::plugin::run(args).await;
+    }
     let format = match cli.log_format.parse() {
         Ok(f) => f,
         Err(e) => {

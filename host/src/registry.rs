@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::runtime::LoadedPlugin;
 
-/// The prefix every tool name carries.
-pub const PREFIX: &str = "infra.vmware";
+/// The prefix every tool name carries (the SDK names tools with the same one).
+pub const PREFIX: &str = vmware_vocabulary::TOOL_PREFIX;
 
 /// The host-served metrics tool.
 pub const METRICS_TOOL: &str = "infra.vmware.getMetrics";

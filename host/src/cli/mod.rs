@@ -1,3 +1,7 @@
-//! Operator commands that talk to a running server instead of being one.
+//! Commands other than serving: the operator's (talking to a running
+//! server) and the tool-group author's (creating and testing a group).
 
 pub mod approvals;
+pub mod plugin;
+pub mod plugin_new;
+pub mod plugin_test;

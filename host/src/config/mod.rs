@@ -2,6 +2,7 @@
 //! README's table and the code cannot drift apart.
 
 mod approvals;
+mod plugin;
 mod privileges;
 mod secret;
 mod vcenter;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use approvals::{ApprovalsAction, ApprovalsArgs};
+pub use plugin::{PluginAction, PluginArgs};
 pub use privileges::PrivilegesArgs;
 pub use secret::{Secret, SecretFileError};
 pub use vcenter::VcenterArgs;
@@ -141,6 +143,19 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Where compiled plugins are cached when `PLUGIN_CACHE_DIR` is not set:
+/// `$XDG_CACHE_HOME/vmware-mcp`, else `$HOME/.cache/vmware-mcp`, else the
+/// system temp dir (also for the plugin test harness, which has no `Cli`).
+pub fn default_plugin_cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("vmware-mcp");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h).join(".cache").join("vmware-mcp");
+    }
+    std::env::temp_dir().join("vmware-mcp-cache")
+}
+
 /// When the admin API (operator approvals) runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AdminApi {
@@ -157,6 +172,8 @@ pub enum Command {
     Tools,
     /// List, show, approve or deny pending approvals on a running server (via its admin API).
     Approvals(ApprovalsArgs),
+    /// Create a tool-group crate (`plugin new`) or test a component against the simulator (`plugin test`).
+    Plugin(PluginArgs),
     /// Print the vSphere privileges the loaded groups need, and a role definition, and exit.
     Privileges(PrivilegesArgs),
 }
@@ -166,16 +183,9 @@ impl Cli {
     /// `$XDG_CACHE_HOME/vmware-mcp`, else `$HOME/.cache/vmware-mcp`, else
     /// the system temp dir.
     pub fn plugin_cache_dir(&self) -> PathBuf {
-        if let Some(dir) = &self.plugin_cache_dir {
-            return dir.clone();
-        }
-        if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-            return PathBuf::from(d).join("vmware-mcp");
-        }
-        if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-            return PathBuf::from(h).join(".cache").join("vmware-mcp");
-        }
-        std::env::temp_dir().join("vmware-mcp-cache")
+        self.plugin_cache_dir
+            .clone()
+            .unwrap_or_else(default_plugin_cache_dir)
     }
 
     /// Whether the simulated inventory is to be served.

@@ -100,9 +100,9 @@ impl McpHandler {
         tracing::info!(correlation_id = %correlation_id, tool = name, "tool call started");
 
         let outcome: Result<Value, VsError> =
-            match crate::mcp::args::validate(&entry.input_schema, &arguments) {
-                Err(problem) => Err(VsError::InvalidArgument(format!("{name}: {problem}"))),
-                Ok(()) => match &entry.target {
+            match crate::mcp::args::check(name, &entry.input_schema, &Value::Object(arguments)) {
+                Err(message) => Err(VsError::InvalidArgument(message)),
+                Ok(arguments) => match &entry.target {
                     ToolTarget::Metrics => Ok(app.metrics_json()),
                     ToolTarget::Plugin { plugin, name: tool } => {
                         let env = Arc::new(CallEnv {

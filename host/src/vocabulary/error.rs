@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::moref::MoRef;
+pub use vmware_vocabulary::ErrorKind;
 
 /// One object a name could mean.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,19 +92,25 @@ impl VsError {
         VsError::Fault(Fault::new(type_name, message))
     }
 
-    /// A stable, short label for metrics and logs.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of error, in the vocabulary shared with the plugin SDK:
+    /// the one place the host maps its variants to it.
+    pub fn error_kind(&self) -> ErrorKind {
         match self {
-            VsError::NotFound(_) => "not_found",
-            VsError::Ambiguous(_) => "ambiguous",
-            VsError::InvalidArgument(_) => "invalid_argument",
-            VsError::InvalidState(_) => "invalid_state",
-            VsError::ApprovalRequired { .. } => "approval_required",
-            VsError::ApprovalDenied { .. } => "approval_denied",
-            VsError::Fault(_) => "vsphere_fault",
-            VsError::Timeout(_) => "timeout",
-            VsError::Cancelled(_) => "cancelled",
-            VsError::Internal(_) => "internal",
+            VsError::NotFound(_) => ErrorKind::NotFound,
+            VsError::Ambiguous(_) => ErrorKind::Ambiguous,
+            VsError::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            VsError::InvalidState(_) => ErrorKind::InvalidState,
+            VsError::ApprovalRequired { .. } => ErrorKind::ApprovalRequired,
+            VsError::ApprovalDenied { .. } => ErrorKind::ApprovalDenied,
+            VsError::Fault(_) => ErrorKind::VsphereFault,
+            VsError::Timeout(_) => ErrorKind::Timeout,
+            VsError::Cancelled(_) => ErrorKind::Cancelled,
+            VsError::Internal(_) => ErrorKind::Internal,
         }
+    }
+
+    /// A stable, short label for results, metrics and logs (`not_found`).
+    pub fn kind(&self) -> &'static str {
+        self.error_kind().as_str()
     }
 }

@@ -8,6 +8,6 @@ mod error;
 mod moref;
 mod redact;
 
-pub use error::{Candidate, Fault, VsError};
+pub use error::{Candidate, ErrorKind, Fault, VsError};
 pub use moref::MoRef;
 pub use redact::redact;

@@ -17,32 +17,36 @@ use vmware_plugin_sdk::prelude::*;
 const HOST_ARG: &str = "The host: its name, its inventory path (e.g. DC0/host/C0/esx1.example.com) or its id (e.g. host-12).";
 
 /// `listHosts` arguments: filters and paging.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListArgs {
-    /// Only hosts in this cluster.
+    /// Only list hosts in this cluster: a name, an inventory path (e.g. DC0/host/C0) or an id (e.g. domain-c7).
+    #[schemars(length(min = 1))]
     cluster_name: Option<String>,
-    /// A connection state.
+    /// Only hosts in this connection state.
+    #[schemars(extend("enum" = list::CONNECTION_STATES))]
     connection_state: Option<String>,
-    /// In or out of maintenance mode.
+    /// Only hosts in maintenance mode (true) or out of it (false).
     in_maintenance: Option<bool>,
-    /// Rows per page.
+    /// Rows per page, 1 to 500 (default 50).
+    #[schemars(range(min = 1, max = list::PAGING.max), extend("default" = list::PAGING.default))]
     limit: Option<u32>,
-    /// The previous page's `nextCursor`.
+    /// The nextCursor of the previous page, with the same filters.
+    #[schemars(length(min = 1))]
     cursor: Option<String>,
 }
 
 /// Arguments of tools that act on one host.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct HostArgs {
     /// The host.
+    #[schemars(description = HOST_ARG, length(min = 1))]
     host_name: String,
 }
 
 /// The group's tools; built on every call (cheap) because handlers are not `Sync`.
 fn toolbox() -> Toolbox {
-    let host_only = schema::object().string("hostName", HOST_ARG).build();
     Toolbox::new("hosts", env!("CARGO_PKG_VERSION"))
         // Exactly the types the tools read; each tool declares the methods it
         // invokes. The host refuses anything else and derives the vSphere
@@ -60,7 +64,6 @@ fn toolbox() -> Toolbox {
                  VM count and version, a page at a time in inventory-path order (50 rows by default; pass nextCursor as cursor \
                  for the next page). Filter by cluster, connection state or maintenance mode; `total` counts every match.",
             )
-            .input(list::input_schema())
             .output(list::output_schema())
             .read_only(),
             |args: ListArgs| {
@@ -78,7 +81,6 @@ fn toolbox() -> Toolbox {
                 "getHostInfo",
                 "Show one ESXi host in detail: state, hardware (vendor, model, CPU), usage, uptime, version, its VMs and datastores.",
             )
-            .input(host_only.clone())
             .output(info::output_schema())
             .read_only(),
             |args: HostArgs| info::host_info(&args.host_name),
@@ -87,10 +89,9 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "enterMaintenanceMode",
                 "Put an ESXi host into maintenance mode (after approval). Running VMs must be migrated (e.g. by DRS) or \
-                 powered off before the host gets there; powered-off VMs stay. Fails with invalid-state if it is already in maintenance mode.",
+                 powered off before the host gets there; powered-off VMs stay. Fails with invalid_state if it is already in maintenance mode.",
             )
             .invokes(&["HostSystem.EnterMaintenanceMode_Task"])
-            .input(host_only.clone())
             .output(maintenance::output_schema())
             .destructive()
             .idempotent(),
@@ -99,10 +100,9 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "exitMaintenanceMode",
-                "Take an ESXi host out of maintenance mode (after approval). Fails with invalid-state if it is not in maintenance mode.",
+                "Take an ESXi host out of maintenance mode (after approval). Fails with invalid_state if it is not in maintenance mode.",
             )
             .invokes(&["HostSystem.ExitMaintenanceMode_Task"])
-            .input(host_only)
             .output(maintenance::output_schema())
             .idempotent(),
             |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Exit),

@@ -35,26 +35,6 @@ pub struct Filters {
     pub cursor: Option<String>,
 }
 
-/// The input schema: filters and paging.
-pub fn input_schema() -> Value {
-    let filters = schema::object()
-        .optional_string(
-            "clusterName",
-            "Only list hosts in this cluster: a name, an inventory path (e.g. DC0/host/C0) or an id (e.g. domain-c7).",
-        )
-        .property(
-            "connectionState",
-            json!({"type": "string", "enum": CONNECTION_STATES, "description": "Only hosts in this connection state."}),
-            false,
-        )
-        .property(
-            "inMaintenance",
-            json!({"type": "boolean", "description": "Only hosts in maintenance mode (true) or out of it (false)."}),
-            false,
-        );
-    PAGING.input(filters).build()
-}
-
 /// The result schema: `{hosts: [summary…], total, returned, nextCursor?}`.
 pub fn output_schema() -> Value {
     PAGING.output("hosts", schema::result_object(&schema_properties()))

@@ -1,6 +1,6 @@
 //! `enterMaintenanceMode` and `exitMaintenanceMode`.
 //!
-//! Each checks `runtime.inMaintenanceMode` first (a no-op is `invalid-state`,
+//! Each checks `runtime.inMaintenanceMode` first (a no-op is `invalid_state`,
 //! without asking an approver), asks for approval of the one task method on
 //! the host, invokes it with `timeout: 0` (no limit on vSphere's side), and
 //! reads the mode back for the result.

@@ -3,8 +3,8 @@
 //! The host refuses a state-changing `invoke` unless the current tool call
 //! holds a grant covering that method on that target, so every such tool
 //! describes its action with [`Action`] and calls [`request`] before it
-//! invokes. A refusal comes back as the typed `approval-required` or
-//! `approval-denied` error, which the tool simply propagates.
+//! invokes. A refusal comes back as the typed `approval_required` or
+//! `approval_denied` error, which the tool simply propagates.
 
 use serde_json::{Value, json};
 

@@ -2,9 +2,12 @@
 //!
 //! The error is the WIT `error` variant itself (re-exported from the
 //! bindings), so a tool's failure reaches the host and the agent with its kind
-//! intact: `not-found`, `ambiguous`, `invalid-argument` and so on.
+//! intact. Its kind is named through the vocabulary shared with the host
+//! ([`ErrorKind`]): the WIT case `not-found` is the kind `not_found` that
+//! agents see, here as in the host.
 
 pub use crate::bindings::infra::vmware::types::{ApprovalInfo, Candidate, Error, Fault, ObjectRef};
+pub use vmware_vocabulary::ErrorKind;
 
 /// A result whose error is the WIT error, the return type of every tool.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
@@ -30,20 +33,27 @@ impl Error {
         Error::Internal(message.into())
     }
 
-    /// A short, stable label for the kind of error, for logs and results.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of error: the one place the SDK maps a WIT case to the
+    /// shared vocabulary.
+    pub fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::NotFound(_) => "not-found",
-            Error::Ambiguous(_) => "ambiguous",
-            Error::InvalidArgument(_) => "invalid-argument",
-            Error::InvalidState(_) => "invalid-state",
-            Error::ApprovalRequired(_) => "approval-required",
-            Error::ApprovalDenied(_) => "approval-denied",
-            Error::VsphereFault(_) => "vsphere-fault",
-            Error::Timeout(_) => "timeout",
-            Error::Cancelled(_) => "cancelled",
-            Error::Internal(_) => "internal",
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Ambiguous(_) => ErrorKind::Ambiguous,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidState(_) => ErrorKind::InvalidState,
+            Error::ApprovalRequired(_) => ErrorKind::ApprovalRequired,
+            Error::ApprovalDenied(_) => ErrorKind::ApprovalDenied,
+            Error::VsphereFault(_) => ErrorKind::VsphereFault,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Cancelled(_) => ErrorKind::Cancelled,
+            Error::Internal(_) => ErrorKind::Internal,
         }
+    }
+
+    /// A short, stable label for the kind of error, for logs and results:
+    /// the spelling agents see (`not_found`).
+    pub fn kind(&self) -> &'static str {
+        self.error_kind().as_str()
     }
 
     /// A one-line human description, for log lines (the generated `Display`
@@ -89,7 +99,8 @@ mod tests {
 
     #[test]
     fn kinds_and_messages() {
-        assert_eq!(Error::not_found("x").kind(), "not-found");
+        assert_eq!(Error::not_found("x").kind(), "not_found");
+        assert_eq!(Error::not_found("x").error_kind().wit_case(), "not-found");
         assert_eq!(Error::invalid_state("busy").message(), "busy");
         let fault = Error::VsphereFault(Fault {
             type_name: "ToolsUnavailable".into(),

@@ -7,7 +7,7 @@
 //! and [`select`] cost no vCenter round trip on a warm index, whatever the
 //! inventory's size. Names match exactly: ` db1` is not `db1`. A name that
 //! matches several objects is `ambiguous`, with every candidate's path; one
-//! that matches none is `not-found`, with close names offered.
+//! that matches none is `not_found`, with close names offered.
 
 use std::collections::HashMap;
 

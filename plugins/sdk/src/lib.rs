@@ -1,23 +1,27 @@
 //! The SDK for vmware-mcp tool groups.
 //!
 //! A tool group is a WebAssembly component implementing the
-//! `infra:vmware/tool-group-plugin` world (see `wit/vmware.wit`). This crate
-//! generates the bindings for that world once and wraps them so that a tool
-//! group is small, typed code:
+//! `infra:vmware/tool-group-plugin` world. The crate carries its own copy of
+//! that contract (`wit/vmware.wit`, the newest version of the repository's
+//! `wit/since_v*/`), so it builds wherever it is fetched to. It generates the
+//! bindings for that world once and wraps them so that a tool group is
+//! small, typed code:
 //!
 //! - [`tool`]: declare tools ([`ToolSpec`]) with typed handlers in a
 //!   [`Toolbox`], which answers `describe` and dispatches `call` with
-//!   serde-checked arguments; [`export_tool_group!`] exports it.
+//!   checked arguments; each tool's input schema is derived from its
+//!   argument type (`#[derive(Deserialize, JsonSchema)]`), so the arguments
+//!   are declared once; [`export_tool_group!`] exports it.
 //! - [`capabilities`]: the types the group reads and the methods it
 //!   invokes, declared on the [`Toolbox`]; the host refuses anything else.
 //! - [`vsphere`]: targeted `read`s, `retrieve`, `invoke` and the service
 //!   content, with collected objects as [`Obj`] values that have typed getters.
 //! - [`inventory`]: the host's inventory index: resolve a name, inventory
-//!   path or managed object id to one object (`ambiguous` and `not-found`
+//!   path or managed object id to one object (`ambiguous` and `not_found`
 //!   errors help the caller), name referenced objects, list a page.
 //! - [`approval`], [`log`]: ask for permission, write structured log lines.
 //! - [`paging`]: the `limit`/`cursor` arguments and paged results of list tools.
-//! - [`schema`], [`json`]: build JSON Schemas and results.
+//! - [`schema`], [`json`]: derive input schemas, build result schemas and results.
 //!
 //! Only the modules that call imports ([`vsphere`], [`inventory`],
 //! [`approval`], [`log`]) need a host; everything else is plain Rust and is
@@ -30,7 +34,7 @@
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.3.0",
+        path: "wit",
         world: "tool-group-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_tool_group_bindings",
@@ -47,8 +51,12 @@ pub mod moref;
 pub mod object;
 pub mod paging;
 pub mod schema;
+/// Derive `JsonSchema` on argument types (`#[derive(Deserialize, JsonSchema)]`).
+pub use schemars::{self, JsonSchema};
 /// Close-name suggestions and quoting names in messages (shared with the host).
 pub use vmware_names as suggest;
+/// Argument checks, error kinds and quoting, worded as the host words them.
+pub use vmware_vocabulary as vocabulary;
 pub mod tool;
 pub mod vsphere;
 
@@ -70,6 +78,7 @@ pub mod prelude {
     pub use crate::schema;
     pub use crate::tool::{NoArgs, ToolSpec, Toolbox};
     pub use crate::vsphere;
+    pub use schemars::JsonSchema;
 }
 
 /// Export a tool group: `export_tool_group!(toolbox)` where `toolbox` is a

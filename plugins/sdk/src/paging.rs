@@ -1,6 +1,8 @@
-//! Paged listings, written once for every list tool: the `limit` and
-//! `cursor` arguments in the input schema, the limit check, and the result
-//! `{<rows>: […], total, returned, nextCursor?}` with its schema. Pages come
+//! Paged listings, written once for every list tool: the limit check and
+//! the result `{<rows>: […], total, returned, nextCursor?}` with its schema.
+//! A list tool declares `limit: Option<u32>` and `cursor: Option<String>`
+//! in its argument type, stating the bounds with
+//! `#[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]`. Pages come
 //! from [`crate::inventory::select`], which filters and pages in the host's
 //! index before anything is read.
 
@@ -8,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::inventory::Page;
-use crate::schema::{self, ObjectSchema};
+use crate::schema;
 
 /// How a list tool pages: rows per page by default, and at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,21 +22,6 @@ pub struct Paging {
 }
 
 impl Paging {
-    /// Add the `limit` and `cursor` arguments to an input schema.
-    pub fn input(self, schema: ObjectSchema) -> ObjectSchema {
-        schema
-            .property(
-                "limit",
-                json!({"type": "integer", "minimum": 1, "maximum": self.max, "default": self.default,
-                       "description": format!("Rows per page, 1 to {} (default {}).", self.max, self.default)}),
-                false,
-            )
-            .optional_string(
-                "cursor",
-                "The nextCursor of the previous page, with the same filters.",
-            )
-    }
-
     /// The page size for a call: the caller's `limit`, checked, or the default.
     pub fn limit(self, given: Option<u32>) -> Result<u32> {
         let limit = given.unwrap_or(self.default);
@@ -92,8 +79,6 @@ mod tests {
                 matches!(PAGING.limit(Some(bad)), Err(Error::InvalidArgument(m)) if m.contains("between 1 and 500"))
             );
         }
-        let input = PAGING.input(schema::object()).build();
-        assert_eq!(input["properties"]["limit"]["maximum"], 500);
         let page = Page {
             entries: vec![],
             total: 7,

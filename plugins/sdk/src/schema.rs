@@ -1,8 +1,11 @@
 //! Building tools' JSON Schemas, and describing them in error messages.
 //!
-//! Input schemas are simple objects of named arguments; [`object`] builds
-//! them without hand-written JSON, and [`describe_arguments`] turns one back
-//! into a sentence so that an `invalid-argument` error says what is valid.
+//! A tool's input schema is derived from its argument type ([`input_for`]),
+//! so the arguments are declared once. Result schemas are built with
+//! [`result_object`], [`of`], [`nullable`] and [`array_of`] (or [`object`]
+//! for a closed object), and [`describe_arguments`] turns an input schema
+//! back into a sentence so that an `invalid_argument` error says what is
+//! valid.
 
 use serde_json::{Map, Value, json};
 
@@ -97,41 +100,96 @@ pub fn result_object(properties: &[(&str, Value)]) -> Value {
 }
 
 /// Describe an input schema's arguments in one line, e.g.
-/// `vmName (string, required), description (string, optional)`, or
-/// `no arguments`.
-pub fn describe_arguments(schema: &Value) -> String {
-    let required: Vec<&str> = schema
+/// `vmName (string, required), description (string, optional)`, or `none`
+/// (the host's wording: it is the same function).
+pub use vmware_vocabulary::args::describe_arguments;
+
+/// The input schema of a tool whose arguments deserialize as `A`, derived
+/// from `A`'s `JsonSchema`: the argument type is the one declaration, so the
+/// schema agents see and what the handler accepts cannot drift apart.
+///
+/// Doc comments become descriptions; `#[serde(deny_unknown_fields)]` closes
+/// the object; `#[serde(rename_all = "camelCase")]` names the properties;
+/// `#[schemars(length(min = 1))]`, `#[schemars(range(min = 1, max = 500))]`
+/// and `#[schemars(extend("enum" = [...]))]` state bounds. An optional
+/// (`Option<T>`) argument is stated as `T` and simply not required; the
+/// host and the SDK treat `null` as absent.
+pub fn input_for<A: schemars::JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|settings| {
+            settings.inline_subschemas = true;
+            settings.meta_schema = None;
+        })
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<A>().to_value();
+    tidy_input(&mut schema);
+    schema
+}
+
+/// Shape a derived schema as tool input schemas are: an object with
+/// `properties` (possibly empty), no `title`, optional arguments not
+/// nullable.
+fn tidy_input(schema: &mut Value) {
+    // `true` (a `Value` argument): any object.
+    if !schema.is_object() {
+        *schema = json!({"type": "object", "properties": {}});
+    }
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    object.remove("title");
+    object.remove("$schema");
+    object.insert("type".into(), json!("object"));
+    let required: Vec<String> = object
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-        return "no arguments".to_string();
-    };
-    if properties.is_empty() {
-        return "no arguments".to_string();
-    }
-    properties
-        .iter()
-        .map(|(name, property)| {
-            let json_type = match property.get("type") {
-                Some(Value::String(t)) => t.clone(),
-                Some(Value::Array(types)) => types
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("|"),
-                _ => "any".to_string(),
-            };
-            let need = if required.contains(&name.as_str()) {
-                "required"
-            } else {
-                "optional"
-            };
-            format!("{name} ({json_type}, {need})")
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .unwrap_or_default();
+    let properties = object
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(properties) = properties.as_object_mut() {
+        for (name, property) in properties.iter_mut() {
+            if !required.contains(name) {
+                drop_null(property);
+            }
+        }
+    }
+}
+
+/// `{"type": ["string", "null"]}` as `{"type": "string"}`, and a
+/// `{"anyOf": [T, {"type": "null"}]}` as `T`.
+fn drop_null(property: &mut Value) {
+    if let Some(Value::Array(types)) = property.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types[0].clone();
+            property["type"] = only;
+        }
+    }
+    if let Some(Value::Array(any_of)) = property.get("anyOf") {
+        let rest: Vec<Value> = any_of
+            .iter()
+            .filter(|s| s.get("type") != Some(&json!("null")))
+            .cloned()
+            .collect();
+        if rest.len() == 1
+            && let (Some(target), Value::Object(inner)) = (property.as_object_mut(), &rest[0])
+        {
+            target.remove("anyOf");
+            for (k, v) in inner {
+                target.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    if let Some(options) = property.get_mut("enum").and_then(Value::as_array_mut) {
+        options.retain(|o| !o.is_null());
+    }
 }
 
 #[cfg(test)]
@@ -151,7 +209,7 @@ mod tests {
             describe_arguments(&schema),
             "vmName (string, required), description (string, optional)"
         );
-        assert_eq!(describe_arguments(&object().build()), "no arguments");
+        assert_eq!(describe_arguments(&object().build()), "none");
         assert_eq!(object().build().get("required"), None);
         let result = result_object(&[("name", of("string")), ("ip", nullable("string"))]);
         assert_eq!(result["required"], json!(["name", "ip"]));
@@ -159,5 +217,48 @@ mod tests {
             result["properties"]["ip"]["type"],
             json!(["string", "null"])
         );
+    }
+
+    /// Arguments as a tool group declares them.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct SnapshotArgs {
+        /// The VM.
+        #[schemars(length(min = 1))]
+        vm_name: String,
+        /// Free text.
+        description: Option<String>,
+        /// How many.
+        #[schemars(range(min = 1, max = 5))]
+        keep: Option<u32>,
+        /// A state.
+        #[schemars(extend("enum" = ["on", "off"]))]
+        state: Option<String>,
+    }
+
+    #[test]
+    fn derives_the_input_schema_from_the_argument_type() {
+        let schema = input_for::<SnapshotArgs>();
+        assert_eq!(schema["type"], "object");
+        assert_eq!(schema["additionalProperties"], json!(false));
+        assert_eq!(schema["required"], json!(["vmName"]));
+        assert_eq!(schema.get("title"), None);
+        assert_eq!(schema.get("$schema"), None);
+        let props = &schema["properties"];
+        assert_eq!(props["vmName"]["type"], "string");
+        assert_eq!(props["vmName"]["minLength"], 1);
+        assert_eq!(props["vmName"]["description"], "The VM.");
+        assert_eq!(props["description"]["type"], "string");
+        assert_eq!(props["keep"]["type"], "integer");
+        assert_eq!(props["keep"]["maximum"], 5);
+        assert_eq!(props["state"]["enum"], json!(["on", "off"]));
+        assert_eq!(
+            describe_arguments(&schema),
+            "vmName (string, required), description (string, optional), keep (integer, optional), state (string, optional)"
+        );
+        let none = input_for::<crate::tool::NoArgs>();
+        assert_eq!(none["properties"], json!({}));
+        assert_eq!(none["additionalProperties"], json!(false));
     }
 }

@@ -1,14 +1,19 @@
 //! Declaring tools and dispatching calls to typed handlers.
 //!
 //! A tool group builds a [`Toolbox`]: its group name and version, and each
-//! tool's [`ToolSpec`] with a handler taking serde-deserialized arguments.
-//! The toolbox answers `describe` and routes `call`, turning unknown tools and
-//! bad arguments into `invalid-argument` errors that say what is valid, so a
+//! tool's [`ToolSpec`] with a handler taking typed arguments. The argument
+//! type is the one declaration of a tool's arguments: its `JsonSchema` is the
+//! input schema agents see, and its `Deserialize` is what the handler gets.
+//! The toolbox answers `describe` and routes `call`, checking arguments with
+//! the very check (and words) the host uses, so unknown tools and bad
+//! arguments become `invalid_argument` errors that say what is valid, and a
 //! handler only ever sees well-typed input.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use vmware_vocabulary::args;
 
 use crate::bindings::exports::infra::vmware::tool_group::{Annotations, Manifest, Tool};
 use crate::capabilities::Capabilities;
@@ -16,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::schema;
 
 /// Arguments of a tool that takes none; any argument given is rejected.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
@@ -27,7 +32,8 @@ pub struct ToolSpec {
     pub name: String,
     /// What the tool does and when to use it, for the model.
     pub description: String,
-    /// The JSON Schema of the arguments object.
+    /// The JSON Schema of the arguments object, derived from the handler's
+    /// argument type when the tool is added to a [`Toolbox`].
     pub input_schema: Value,
     /// The JSON Schema of the result, when it is structured.
     pub output_schema: Option<Value>,
@@ -67,12 +73,6 @@ impl ToolSpec {
                 self.invokes.push(m.to_string());
             }
         }
-        self
-    }
-
-    /// Set the arguments' JSON Schema (see [`schema::object`]).
-    pub fn input(mut self, schema: Value) -> Self {
-        self.input_schema = schema;
         self
     }
 
@@ -159,16 +159,19 @@ impl Toolbox {
         caps
     }
 
-    /// Add a tool. Its handler receives the arguments deserialized as `A`
-    /// (declare `#[serde(deny_unknown_fields)]` so typos are reported) and
-    /// returns any serializable result.
-    pub fn tool<A, R, F>(mut self, spec: ToolSpec, handler: F) -> Self
+    /// Add a tool. Its input schema is derived from `A` (see
+    /// [`schema::input_for`]; declare `#[serde(deny_unknown_fields)]` so
+    /// typos are reported); its handler receives the arguments, checked
+    /// against that schema and deserialized as `A`, and returns any
+    /// serializable result.
+    pub fn tool<A, R, F>(mut self, mut spec: ToolSpec, handler: F) -> Self
     where
-        A: DeserializeOwned,
+        A: DeserializeOwned + JsonSchema,
         R: Serialize,
         F: Fn(A) -> Result<R> + 'static,
     {
-        let name = spec.name.clone();
+        spec.input_schema = schema::input_for::<A>();
+        let name = vmware_vocabulary::tool_name(&self.group, &spec.name);
         let input_schema = spec.input_schema.clone();
         let wrapped = move |arguments: Value| -> Result<Value> {
             let args: A = parse_arguments(&name, &input_schema, arguments)?;
@@ -206,7 +209,10 @@ impl Toolbox {
             Value::Null
         } else {
             serde_json::from_str(arguments).map_err(|err| {
-                Error::invalid_argument(format!("{tool}: arguments are not valid JSON: {err}"))
+                Error::invalid_argument(format!(
+                    "{}: arguments are not valid JSON: {err}",
+                    vmware_vocabulary::tool_name(&self.group, tool)
+                ))
             })?
         };
         Ok(self.call_value(tool, arguments)?.to_string())
@@ -226,76 +232,54 @@ impl Toolbox {
     }
 }
 
-/// Deserialize a tool's arguments object into `A`. `null` counts as `{}`;
-/// anything but an object, a wrong type or a missing or unknown field is an
-/// `invalid-argument` error naming the field, serde's reason, and the valid
-/// arguments from the tool's input schema.
+/// Check a tool's arguments against its input schema with the host's own
+/// check ([`vmware_vocabulary::args::check`]: `null` counts as `{}`; a
+/// wrong type, a missing or an unknown argument is reported in the host's
+/// words), then deserialize them into `A`. `tool` is the tool's MCP name
+/// (`infra.vmware.<group>.<tool>`), as the host names it. What the schema
+/// allows but `A` still refuses (a number too large for its Rust type) is
+/// reported in the same form.
 pub fn parse_arguments<A: DeserializeOwned>(
     tool: &str,
     input_schema: &Value,
     arguments: Value,
 ) -> Result<A> {
-    let arguments = match arguments {
-        Value::Null => Value::Object(Map::new()),
-        Value::Object(map) => Value::Object(map),
-        other => {
-            return Err(Error::invalid_argument(format!(
-                "{tool}: arguments must be a JSON object, got {}; valid arguments: {}",
-                json_type_name(&other),
-                schema::describe_arguments(input_schema)
-            )));
-        }
-    };
-    serde_path_to_error::deserialize(arguments).map_err(|err| {
+    let object = args::check(tool, input_schema, &arguments).map_err(Error::invalid_argument)?;
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|err| {
         let path = err.path().to_string();
         let reason = err.inner().to_string();
-        let valid = schema::describe_arguments(input_schema);
-        if path == "." || path.is_empty() {
-            Error::invalid_argument(format!("{tool}: {reason}; valid arguments: {valid}"))
+        let valid = args::describe_arguments(input_schema);
+        let problem = if path == "." || path.is_empty() {
+            reason
         } else {
-            Error::invalid_argument(format!(
-                "{tool}: argument `{path}`: {reason}; valid arguments: {valid}"
-            ))
-        }
+            args::argument_problem(&path, &format!("is not accepted: {reason}"))
+        };
+        Error::invalid_argument(format!("{tool}: {problem} (valid arguments: {valid})"))
     })
-}
-
-fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
-    use serde_json::json;
+    use serde_json::{Map, json};
 
-    #[derive(Deserialize)]
+    #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct VmArgs {
+        /// The VM
+        #[schemars(length(min = 1))]
         vm_name: String,
+        /// Why
         description: Option<String>,
     }
 
     fn toolbox() -> Toolbox {
         Toolbox::new("vms", "1.0.0")
             .reads(&["VirtualMachine"])
-            .tool(
-                ToolSpec::new("getVMInfo", "Read a VM").input(
-                    schema::object()
-                        .string("vmName", "The VM")
-                        .optional_string("description", "Why")
-                        .build(),
-                ),
-                |args: VmArgs| Ok(json!({"vm": args.vm_name, "description": args.description})),
-            )
+            .tool(ToolSpec::new("getVMInfo", "Read a VM"), |args: VmArgs| {
+                Ok(json!({"vm": args.vm_name, "description": args.description}))
+            })
             .tool(ToolSpec::new("ping", "Answer").read_only(), |_: NoArgs| {
                 Ok("pong")
             })
@@ -340,6 +324,8 @@ mod tests {
         assert!(
             manifest.tools[1].annotations.read_only && manifest.tools[1].annotations.idempotent
         );
+        let schema: Value = serde_json::from_str(&manifest.tools[0].input_schema).unwrap();
+        assert_eq!(schema["required"], json!(["vmName"]));
     }
 
     #[test]
@@ -349,31 +335,76 @@ mod tests {
         assert!(message.contains("getVMInfo, ping, off"), "{message}");
     }
 
+    /// The SDK's messages are the host's: the same check on the same schema
+    /// gives the same text as the host's `mcp::args::check`.
     #[test]
-    fn bad_arguments_name_the_field() {
+    fn bad_arguments_are_reported_in_the_hosts_words() {
         let toolbox = toolbox();
+        let schema = toolbox.specs().next().unwrap().input_schema.clone();
+        for bad in [
+            json!({"vmName": 5}),
+            json!({}),
+            json!({"vmName": "a", "vmname": "b"}),
+            json!({"vmName": ""}),
+            json!([1]),
+        ] {
+            let sdk = invalid_argument(toolbox.call("getVMInfo", &bad.to_string()));
+            let host = args::check("infra.vmware.vms.getVMInfo", &schema, &bad).unwrap_err();
+            assert_eq!(sdk, host, "{bad}");
+        }
         let wrong_type = invalid_argument(toolbox.call("getVMInfo", r#"{"vmName":5}"#));
-        assert!(wrong_type.contains("argument `vmName`"), "{wrong_type}");
-        assert!(wrong_type.contains("expected a string"), "{wrong_type}");
-        assert!(
-            wrong_type.contains("vmName (string, required)"),
-            "{wrong_type}"
+        assert_eq!(
+            wrong_type,
+            "infra.vmware.vms.getVMInfo: argument `vmName` must be a string, not the number 5"
         );
         let missing = invalid_argument(toolbox.call("getVMInfo", "{}"));
-        assert!(missing.contains("missing field `vmName`"), "{missing}");
+        assert!(
+            missing.contains("missing required argument `vmName` (string: The VM)"),
+            "{missing}"
+        );
         let unknown = invalid_argument(toolbox.call("getVMInfo", r#"{"vmName":"a","vmname":"b"}"#));
-        assert!(unknown.contains("unknown field `vmname`"), "{unknown}");
+        assert!(
+            unknown.contains("unknown argument `vmname` (valid arguments: vmName, description)"),
+            "{unknown}"
+        );
         let not_object = invalid_argument(toolbox.call("getVMInfo", "[1]"));
         assert!(
-            not_object.contains("must be a JSON object, got an array"),
+            not_object.contains("must be a JSON object keyed by argument name, not an array"),
             "{not_object}"
         );
         let not_json = invalid_argument(toolbox.call("getVMInfo", "{"));
         assert!(not_json.contains("not valid JSON"), "{not_json}");
         let extra = invalid_argument(toolbox.call("ping", r#"{"x":1}"#));
         assert!(
-            extra.contains("unknown field `x`") && extra.contains("no arguments"),
+            extra.contains("unknown argument `x` (valid arguments: none)"),
             "{extra}"
+        );
+    }
+
+    #[test]
+    fn what_only_the_type_refuses_is_reported_in_the_same_form() {
+        #[derive(Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Small {
+            /// A byte.
+            n: u8,
+        }
+        let schema =
+            json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
+        let mut args = Map::new();
+        args.insert("n".into(), json!(300));
+        let message = match parse_arguments::<Small>("t", &schema, Value::Object(args)) {
+            Err(Error::InvalidArgument(m)) => m,
+            _ => panic!("300 is not a u8"),
+        };
+        assert!(
+            message.starts_with("t: argument `n` is not accepted: invalid value: integer `300`"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("(valid arguments: n (integer, required))"),
+            "{message}"
         );
     }
 }

@@ -67,7 +67,7 @@ pub fn read(refs: &[MoRef], properties: &[&str]) -> Result<Vec<Obj>> {
     objects(wit::read(&refs, &properties)?)
 }
 
-/// Read `properties` of one object; `not-found` when it no longer exists.
+/// Read `properties` of one object; `not_found` when it no longer exists.
 pub fn read_one(reference: &MoRef, properties: &[&str]) -> Result<Obj> {
     read(std::slice::from_ref(reference), properties)?
         .into_iter()

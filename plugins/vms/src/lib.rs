@@ -25,72 +25,88 @@ const VM_ARG: &str = "The virtual machine: its name, its inventory path (e.g. DC
 const SNAPSHOT_ARG: &str = "The snapshot: its name, its path in the VM's snapshot tree (e.g. base/patched) or its id (e.g. snapshot-7).";
 
 /// `listVMs` arguments: filters and paging.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListArgs {
-    /// Limit the listing to this folder or datacenter (and everything below it).
+    /// Only list VMs in this VM folder or datacenter and below: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).
+    #[schemars(length(min = 1))]
     folder: Option<String>,
-    /// A case-insensitive glob on the name.
+    /// Only VMs whose name matches this case-insensitive glob (* for any run of characters, ? for one), e.g. web-*.
+    #[schemars(length(min = 1))]
     name: Option<String>,
-    /// A power state.
+    /// Only VMs in this power state.
+    #[schemars(extend("enum" = list::POWER_STATES))]
     power_state: Option<String>,
-    /// The host the VMs run on.
+    /// Only VMs running on this host: a name, inventory path or id.
+    #[schemars(length(min = 1))]
     host: Option<String>,
-    /// The cluster the VMs run in.
+    /// Only VMs running on a host of this cluster: a name, inventory path or id.
+    #[schemars(length(min = 1))]
     cluster: Option<String>,
-    /// A substring of the guest OS name.
+    /// Only VMs whose guest OS name contains this text, ignoring case (e.g. windows).
+    #[schemars(length(min = 1))]
     guest_os: Option<String>,
-    /// Rows per page.
+    /// Rows per page, 1 to 500 (default 100).
+    #[schemars(range(min = 1, max = list::PAGING.max), extend("default" = list::PAGING.default))]
     limit: Option<u32>,
-    /// The previous page's `nextCursor`.
+    /// The nextCursor of the previous page, with the same filters.
+    #[schemars(length(min = 1))]
     cursor: Option<String>,
 }
 
 /// Arguments of tools that act on one VM.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct VmArgs {
     /// The VM.
+    #[schemars(description = VM_ARG, length(min = 1))]
     vm_name: String,
 }
 
 /// `createSnapshot` arguments.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CreateSnapshotArgs {
     /// The VM.
+    #[schemars(description = VM_ARG, length(min = 1))]
     vm_name: String,
     /// The new snapshot's name.
+    #[schemars(length(min = 1))]
     snapshot_name: String,
     /// Free text stored with the snapshot.
+    #[schemars(length(min = 1))]
     description: Option<String>,
 }
 
 /// `revertToSnapshot` and `deleteSnapshot` arguments.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SnapshotArgs {
     /// The VM.
+    #[schemars(description = VM_ARG, length(min = 1))]
     vm_name: String,
     /// The snapshot within the VM's tree.
+    #[schemars(description = SNAPSHOT_ARG, length(min = 1))]
     snapshot_name: String,
 }
 
 /// `cloneVm` arguments.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CloneArgs {
-    /// The VM (or template) to copy.
+    /// The VM or template to copy: a name, an inventory path or an id.
+    #[schemars(length(min = 1))]
     source_vm_name: String,
-    /// The copy's name, unique within the target folder.
+    /// The new VM's name; must not exist in the target folder.
+    #[schemars(length(min = 1))]
     new_vm_name: String,
-    /// The VM folder to put the copy in.
+    /// The VM folder to create it in: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).
+    #[schemars(length(min = 1))]
     target_folder: String,
 }
 
 /// The group's tools; built on every call (cheap) because handlers are not `Sync`.
 fn toolbox() -> Toolbox {
-    let vm_only = schema::object().string("vmName", VM_ARG).build();
     Toolbox::new("vms", env!("CARGO_PKG_VERSION"))
         // Exactly the types the tools read; each tool declares the methods it
         // invokes. The host refuses anything else and derives the vSphere
@@ -111,7 +127,6 @@ fn toolbox() -> Toolbox {
                  a page at a time in inventory-path order (100 rows by default; pass nextCursor as cursor for the next page). \
                  Filter by folder or datacenter, name glob, power state, host, cluster or guest OS; `total` counts every match.",
             )
-            .input(list::input_schema())
             .output(list::output_schema())
             .read_only(),
             |args: ListArgs| {
@@ -133,7 +148,6 @@ fn toolbox() -> Toolbox {
                 "Show one virtual machine in detail: power state, host, hardware (CPUs, memory, disks, NICs), guest OS and tools, \
                  snapshot tree, datastores, resource pool and overall status.",
             )
-            .input(vm_only.clone())
             .output(info::output_schema())
             .read_only(),
             |args: VmArgs| info::vm_info(&args.vm_name),
@@ -141,10 +155,9 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "powerOnVm",
-                "Power on a virtual machine (after approval). Fails with invalid-state if it is already powered on.",
+                "Power on a virtual machine (after approval). Fails with invalid_state if it is already powered on.",
             )
             .invokes(&["VirtualMachine.PowerOnVM_Task"])
-            .input(vm_only.clone())
             .output(power::output_schema())
             .idempotent(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::On),
@@ -153,10 +166,9 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "powerOffVm",
                 "Power off a virtual machine immediately, like pulling the plug (after approval). \
-                 Fails with invalid-state if it is already powered off.",
+                 Fails with invalid_state if it is already powered off.",
             )
             .invokes(&["VirtualMachine.PowerOffVM_Task"])
-            .input(vm_only.clone())
             .output(power::output_schema())
             .destructive()
             .idempotent(),
@@ -169,7 +181,6 @@ fn toolbox() -> Toolbox {
                  otherwise a hard reset. The result says which was used.",
             )
             .invokes(&["VirtualMachine.RebootGuest", "VirtualMachine.ResetVM_Task"])
-            .input(vm_only)
             .output(power::output_schema())
             .destructive(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Reboot),
@@ -179,14 +190,7 @@ fn toolbox() -> Toolbox {
                 "createSnapshot",
                 "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval.",
             )
-            .invokes(&["VirtualMachine.CreateSnapshot_Task"])
-            .input(
-                schema::object()
-                    .string("vmName", VM_ARG)
-                    .string("snapshotName", "The new snapshot's name.")
-                    .optional_string("description", "Free text stored with the snapshot.")
-                    .build(),
-            ),
+            .invokes(&["VirtualMachine.CreateSnapshot_Task"]),
             |args: CreateSnapshotArgs| {
                 snapshot::create(&args.vm_name, &args.snapshot_name, args.description.as_deref())
             },
@@ -198,7 +202,6 @@ fn toolbox() -> Toolbox {
                  If several snapshots share the name, the error lists them: pass a tree path or id instead.",
             )
             .invokes(&["VirtualMachineSnapshot.RevertToSnapshot_Task"])
-            .input(schema::object().string("vmName", VM_ARG).string("snapshotName", SNAPSHOT_ARG).build())
             .destructive(),
             |args: SnapshotArgs| snapshot::revert(&args.vm_name, &args.snapshot_name),
         )
@@ -209,7 +212,6 @@ fn toolbox() -> Toolbox {
                  If several snapshots share the name, the error lists them: pass a tree path or id instead.",
             )
             .invokes(&["VirtualMachineSnapshot.RemoveSnapshot_Task"])
-            .input(schema::object().string("vmName", VM_ARG).string("snapshotName", SNAPSHOT_ARG).build())
             .destructive(),
             |args: SnapshotArgs| snapshot::delete(&args.vm_name, &args.snapshot_name),
         )
@@ -220,16 +222,6 @@ fn toolbox() -> Toolbox {
                  The clone stays powered off and is placed with the source's resource pool and datastore.",
             )
             .invokes(&["VirtualMachine.CloneVM_Task"])
-            .input(
-                schema::object()
-                    .string("sourceVmName", "The VM or template to copy: a name, an inventory path or an id.")
-                    .string("newVmName", "The new VM's name; must not exist in the target folder.")
-                    .string(
-                        "targetFolder",
-                        "The VM folder to create it in: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).",
-                    )
-                    .build(),
-            )
             .output(clone::output_schema()),
             |args: CloneArgs| clone::clone_vm(&args.source_vm_name, &args.new_vm_name, &args.target_folder),
         )

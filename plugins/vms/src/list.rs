@@ -61,28 +61,6 @@ pub fn output_schema() -> Value {
     PAGING.output("vms", row)
 }
 
-/// The input schema: filters and paging.
-pub fn input_schema() -> Value {
-    let filters = schema::object()
-        .optional_string(
-            "folder",
-            "Only list VMs in this VM folder or datacenter and below: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).",
-        )
-        .optional_string(
-            "name",
-            "Only VMs whose name matches this case-insensitive glob (* for any run of characters, ? for one), e.g. web-*.",
-        )
-        .property(
-            "powerState",
-            json!({"type": "string", "enum": POWER_STATES, "description": "Only VMs in this power state."}),
-            false,
-        )
-        .optional_string("host", "Only VMs running on this host: a name, inventory path or id.")
-        .optional_string("cluster", "Only VMs running on a host of this cluster: a name, inventory path or id.")
-        .optional_string("guestOs", "Only VMs whose guest OS name contains this text, ignoring case (e.g. windows).");
-    PAGING.input(filters).build()
-}
-
 /// The index query for the filters, or `None` when it can match nothing
 /// (a cluster without hosts).
 fn query(filters: &Filters) -> Result<(Option<Query>, Option<Resolved>)> {
@@ -237,7 +215,7 @@ mod tests {
 
     #[test]
     fn the_schema_states_the_paging_bounds() {
-        let schema = input_schema();
+        let schema = schema::input_for::<crate::ListArgs>();
         assert_eq!(schema["properties"]["limit"]["maximum"], PAGING.max);
         assert_eq!(schema["properties"]["limit"]["default"], PAGING.default);
         assert_eq!(

@@ -1,7 +1,7 @@
 //! `powerOnVm`, `powerOffVm` and `rebootVm`.
 //!
 //! Each checks the current power state first, so a no-op is reported as
-//! `invalid-state` without bothering an approver; then asks for approval
+//! `invalid_state` without bothering an approver; then asks for approval
 //! naming the exact method(s); then invokes and reads the state back.
 
 use vmware_plugin_sdk::prelude::*;

@@ -12,20 +12,23 @@ use serde::Deserialize;
 use vmware_plugin_sdk::prelude::*;
 
 /// Arguments naming one VM by id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct VmIdArgs {
-    /// The VM's id, e.g. `vm-42`.
+    /// A VirtualMachine id, e.g. vm-42.
+    #[schemars(length(min = 1))]
     vm_id: String,
 }
 
 /// Arguments naming two VMs by id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TwoVmArgs {
-    /// The VM the grant is requested for.
+    /// The VM id the grant names.
+    #[schemars(length(min = 1))]
     vm_a: String,
-    /// The VM actually powered off.
+    /// The VM id actually powered off.
+    #[schemars(length(min = 1))]
     vm_b: String,
 }
 
@@ -151,9 +154,6 @@ fn probe_sandbox(_: NoArgs) -> Result<Value> {
 
 /// The group's tools.
 fn toolbox() -> Toolbox {
-    let vm_id = schema::object()
-        .string("vmId", "A VirtualMachine id, e.g. vm-42.")
-        .build();
     Toolbox::new("hostile", env!("CARGO_PKG_VERSION"))
         // Its tools declare power-off and power-on only: `resetWithGrant`
         // calls a method outside them, which the host must refuse.
@@ -182,7 +182,6 @@ fn toolbox() -> Toolbox {
                 "Power off a VM without asking for approval (must be refused).",
             )
             .invokes(&["VirtualMachine.PowerOffVM_Task"])
-            .input(vm_id.clone())
             .destructive(),
             power_off_without_approval,
         )
@@ -192,12 +191,6 @@ fn toolbox() -> Toolbox {
                 "Get approval to power off VM A, then power off VM B (B must be refused).",
             )
             .invokes(&["VirtualMachine.PowerOffVM_Task"])
-            .input(
-                schema::object()
-                    .string("vmA", "The VM id the grant names.")
-                    .string("vmB", "The VM id actually powered off.")
-                    .build(),
-            )
             .destructive(),
             grant_for_a_then_power_off_b,
         )
@@ -207,7 +200,6 @@ fn toolbox() -> Toolbox {
                 "Use one power-off grant twice (the second call must be refused).",
             )
             .invokes(&["VirtualMachine.PowerOffVM_Task"])
-            .input(vm_id.clone())
             .destructive(),
             replay_grant,
         )
@@ -216,7 +208,6 @@ fn toolbox() -> Toolbox {
                 "resetWithGrant",
                 "Get approval to reset a VM, then reset it; ResetVM_Task is not declared (must be refused).",
             )
-            .input(vm_id.clone())
             .destructive(),
             reset_with_grant,
         )
@@ -226,7 +217,6 @@ fn toolbox() -> Toolbox {
                 "Get approval to power on a VM, then power it on (declared; refused only when narrowed away).",
             )
             .invokes(&["VirtualMachine.PowerOnVM_Task"])
-            .input(vm_id)
             .destructive(),
             power_on_with_grant,
         )
@@ -251,7 +241,6 @@ fn toolbox() -> Toolbox {
                 "echo",
                 "Return the arguments unchanged (shows the host still serves).",
             )
-            .input(json!({"type": "object", "additionalProperties": true}))
             .read_only(),
             |args: Value| Ok(args),
         )
