@@ -100,15 +100,15 @@ impl ModuleGraph {
             };
             refs.visit_file(syntax);
             for (context, path) in refs.found {
-                if let Some(target) = graph.resolve(&context, &path, 0) {
-                    if &target != module {
-                        graph
-                            .edges
-                            .entry(module.clone())
-                            .or_default()
-                            .entry(target)
-                            .or_insert_with(|| path.join("::"));
-                    }
+                if let Some(target) = graph.resolve(&context, &path, 0)
+                    && &target != module
+                {
+                    graph
+                        .edges
+                        .entry(module.clone())
+                        .or_default()
+                        .entry(target)
+                        .or_insert_with(|| path.join("::"));
                 }
             }
         }

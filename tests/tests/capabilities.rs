@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::helpers::hostile_plugin_dir;
 use vmware_mcp_e2e::{
     Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root,
 };
+use vmware_mcp_e2e::{TestPlugin, plugin_dir};
 
 /// `sha256sum FILE`'s digest.
 fn sha256(path: &Path) -> String {
@@ -63,7 +63,11 @@ async fn an_undeclared_method_is_refused_even_with_a_grant() {
         name,
         ServerOptions::demo()
             .arg("--plugins")
-            .arg(hostile_plugin_dir(name).display().to_string())
+            .arg(
+                plugin_dir(name, &[TestPlugin::Hostile])
+                    .display()
+                    .to_string(),
+            )
             .env("APPROVAL_POLICY_PATH", allow_all(name)),
     );
     let client = server.client().await;
@@ -76,7 +80,8 @@ async fn an_undeclared_method_is_refused_even_with_a_grant() {
         loaded["invokes"], "[VirtualMachine.PowerOffVM_Task, VirtualMachine.PowerOnVM_Task]",
         "{loaded}"
     );
-    let hostile = hostile_plugin_dir(&format!("{name}-digest")).join("hostile.wasm");
+    let hostile =
+        plugin_dir(&format!("{name}-digest"), &[TestPlugin::Hostile]).join("hostile.wasm");
     assert_eq!(loaded["digest"], sha256(&hostile), "{loaded}");
     let vms = plugin_loaded_line(&server, "vms");
     assert!(
@@ -208,7 +213,7 @@ async fn a_pinned_component_with_its_digest_loads_and_serves() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_operators_narrowing_takes_effect() {
     let name = "caps-narrowed";
-    let wasm = hostile_plugin_dir(name).join("hostile.wasm");
+    let wasm = plugin_dir(name, &[TestPlugin::Hostile]).join("hostile.wasm");
     let file = plugins_file(
         name,
         &format!(
