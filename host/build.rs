@@ -60,6 +60,9 @@ fn main() {
             "cargo:rustc-env=VMWARE_MCP_PLUGIN_{name}={}",
             path.display()
         );
+        // A component deleted or replaced since (say, `rm -r target/plugins`)
+        // is built again rather than leaving `include_bytes!` without a file.
+        println!("cargo:rerun-if-changed={}", path.display());
     }
 }
 

@@ -73,4 +73,4 @@ cargo build --workspace
 tests/vcsim/build.sh
 
 step "test"
-cargo test --workspace
+cargo test --workspace --no-fail-fast

@@ -6,9 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{
-    Server, ServerOptions, call, first_vm, scratch_dir, scratch_file, workspace_root,
-};
+use vmware_mcp_e2e::{Server, ServerOptions, call, first_vm, scratch_dir, scratch_file};
 use vmware_mcp_e2e::{TestPlugin, plugin_dir};
 
 /// `sha256sum FILE`'s digest.
@@ -27,14 +25,7 @@ fn sha256(path: &Path) -> String {
 
 /// The built example datastores group (a 0.3.0 component, read-only).
 fn datastores_wasm() -> std::path::PathBuf {
-    let built =
-        workspace_root().join("target/plugins/wasm32-wasip2/release/vmware_plugin_datastores.wasm");
-    assert!(
-        built.is_file(),
-        "{} is built by `cargo build -p vmware-mcp`",
-        built.display()
-    );
-    built
+    TestPlugin::Datastores.component()
 }
 
 /// A policy that grants every state change, so a refusal can only come

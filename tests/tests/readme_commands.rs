@@ -86,7 +86,8 @@ fn the_test_script_builds_the_workspace_and_runs_every_test() {
     for needed in [
         "cargo build --workspace",
         "tests/vcsim/build.sh",
-        "cargo test --workspace",
+        // Every failure is reported, not only the first failing test binary's.
+        "cargo test --workspace --no-fail-fast",
     ] {
         assert!(
             commands.contains(&needed),
