@@ -1,8 +1,8 @@
 //! The words the vmware-mcp host and its plugin SDK share, so that both say
-//! the same thing in the same way: the check of a tool's arguments against
-//! its input schema and its messages ([`args`]), the kinds of error an agent
-//! sees ([`ErrorKind`]), and how client input is quoted in messages
-//! ([`quote`]).
+//! the same thing in the same way: how an object is named ([`MoRef`]), the
+//! check of a tool's arguments against its input schema and its messages
+//! ([`args`]), the kinds of error an agent sees ([`ErrorKind`]), and how
+//! client input is quoted in messages ([`quote`]).
 //!
 //! Both sides call this crate rather than keeping their own copy: a bad
 //! argument gets the same message whether the host refuses it before the
@@ -13,9 +13,11 @@
 
 pub mod args;
 pub mod error_kind;
+pub mod moref;
 pub mod quote;
 
 pub use error_kind::ErrorKind;
+pub use moref::MoRef;
 
 /// The prefix of every MCP tool name: a group's tool `t` is
 /// `infra.vmware.<group>.<t>`.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::moref::MoRef;
+use super::MoRef;
 pub use vmware_vocabulary::ErrorKind;
 
 /// One object a name could mean.

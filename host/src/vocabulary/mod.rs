@@ -5,9 +5,9 @@
 //! speak about an object or an error.
 
 mod error;
-mod moref;
 mod redact;
 
 pub use error::{Candidate, ErrorKind, Fault, VsError};
-pub use moref::MoRef;
 pub use redact::redact;
+/// Shared with the plugin SDK, so both speak the same VI/JSON form.
+pub use vmware_vocabulary::MoRef;

@@ -70,7 +70,7 @@ impl Action {
                 .targets
                 .iter()
                 .map(|(reference, name)| wit::Target {
-                    ref_: reference.to_wit(),
+                    ref_: reference.into(),
                     name: name.clone(),
                 })
                 .collect(),

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use crate::bindings::infra::vmware::inventory as wit;
-use crate::error::Result;
+use crate::error::{ObjectRef, Result};
 use crate::moref::MoRef;
 use crate::object::Obj;
 
@@ -38,7 +38,7 @@ pub struct Resolved {
 
 impl Resolved {
     fn from_wit(entry: wit::Entry) -> Self {
-        let reference = MoRef::from_wit(&entry.ref_);
+        let reference = MoRef::from(&entry.ref_);
         let mut properties = Obj::new(reference.clone());
         for p in entry.properties {
             if let Ok(value) = serde_json::from_str(&p.value) {
@@ -49,7 +49,7 @@ impl Resolved {
             reference,
             name: entry.name,
             path: entry.path,
-            parent: entry.parent.as_ref().map(MoRef::from_wit),
+            parent: entry.parent.as_ref().map(MoRef::from),
             properties,
         }
     }
@@ -63,7 +63,7 @@ pub fn resolve(kind: Kind, argument: &str) -> Result<Resolved> {
 /// What the index knows of these objects, in the same order (`None` for an
 /// object it does not hold).
 pub fn lookup(refs: &[MoRef]) -> Vec<Option<Resolved>> {
-    let refs: Vec<_> = refs.iter().map(MoRef::to_wit).collect();
+    let refs: Vec<_> = refs.iter().map(ObjectRef::from).collect();
     wit::lookup(&refs)
         .into_iter()
         .map(|e| e.map(Resolved::from_wit))
@@ -139,7 +139,7 @@ pub struct Page {
 pub fn select(query: &Query, limit: u32, cursor: Option<&str>) -> Result<Page> {
     let q = wit::Query {
         kind: query.kind,
-        scope: query.scope.as_ref().map(MoRef::to_wit),
+        scope: query.scope.as_ref().map(ObjectRef::from),
         conditions: query.conditions.clone(),
     };
     let page = wit::select(&q, limit, cursor)?;

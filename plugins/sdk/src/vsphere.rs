@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use crate::bindings::infra::vmware::vsphere as wit;
-use crate::error::{Error, Result};
+use crate::error::{Error, ObjectRef, Result};
 use crate::moref::MoRef;
 use crate::object::Obj;
 
@@ -31,7 +31,7 @@ pub fn retrieve(
 ) -> Result<Vec<Obj>> {
     let request = wit::RetrieveRequest {
         object_type: object_type.to_string(),
-        root: root.map(MoRef::to_wit),
+        root: root.map(ObjectRef::from),
         recursive,
         properties: properties.iter().map(|p| p.to_string()).collect(),
     };
@@ -52,7 +52,7 @@ pub fn invoke(target: &MoRef, method: &str, arguments: Value) -> Result<Value> {
             )));
         }
     };
-    let text = wit::invoke(&target.to_wit(), method, &arguments.to_string())?;
+    let text = wit::invoke(&target.into(), method, &arguments.to_string())?;
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
@@ -62,7 +62,7 @@ pub fn invoke(target: &MoRef, method: &str, arguments: Value) -> Result<Value> {
 /// Read `properties` of exactly these objects, in one request whatever the
 /// inventory's size. Objects that no longer exist are left out.
 pub fn read(refs: &[MoRef], properties: &[&str]) -> Result<Vec<Obj>> {
-    let refs: Vec<_> = refs.iter().map(MoRef::to_wit).collect();
+    let refs: Vec<_> = refs.iter().map(ObjectRef::from).collect();
     let properties: Vec<String> = properties.iter().map(|p| p.to_string()).collect();
     objects(wit::read(&refs, &properties)?)
 }
@@ -90,7 +90,7 @@ fn objects(contents: Vec<wit::ObjectContent>) -> Result<Vec<Obj>> {
                 props.insert(property.path, value);
             }
             Ok(Obj {
-                reference: MoRef::from_wit(&content.ref_),
+                reference: MoRef::from(&content.ref_),
                 props,
             })
         })

@@ -218,7 +218,7 @@ impl SnapshotTree {
                     .iter()
                     .filter_map(|(path, node)| {
                         node.reference.as_ref().map(|r| Candidate {
-                            ref_: r.to_wit(),
+                            ref_: r.into(),
                             path: path.clone(),
                         })
                     })
