@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::MoRef;
 pub use vmware_vocabulary::ErrorKind;
+use vmware_vocabulary::MoRef;
 
 /// One object a name could mean.
 #[derive(Debug, Clone, PartialEq, Serialize)]
