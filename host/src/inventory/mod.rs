@@ -11,6 +11,7 @@
 //! objects); a change made elsewhere arrives on the feed. While the feed is
 //! down, queries fall back to direct reads, and `/readyz` says so.
 
+pub mod catch_up;
 pub mod cursor;
 pub mod index;
 pub mod kind;
@@ -29,9 +30,11 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::vocabulary::VsError;
+use crate::vsphere::claims::{self, NameClaim};
 use crate::vsphere::{
     Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, RetrieveSpec, UpdateFeed, UpdateKind,
 };
+use catch_up::CatchUpRounds;
 use watch::FollowedIndex;
 
 pub use cursor::CursorSigner;
@@ -76,6 +79,7 @@ pub struct InventoryService {
     backend: Arc<dyn Backend>,
     state: RwLock<State>,
     signer: CursorSigner,
+    rounds: CatchUpRounds,
 }
 
 impl std::fmt::Debug for InventoryService {
@@ -96,6 +100,7 @@ impl InventoryService {
                 stream: Stream::Starting,
             }),
             signer: CursorSigner::random(),
+            rounds: CatchUpRounds::default(),
         })
     }
 
@@ -314,15 +319,86 @@ impl InventoryService {
         Ok(index)
     }
 
-    /// Resolve a name, inventory path or id to one object of `kind`.
+    /// Bring the index up to every change vCenter made before now (one
+    /// round of the feed that starts after this call). A no-op while the
+    /// stream is down: queries read vCenter directly then.
+    pub async fn catch_up(&self) {
+        if self.status().live && !self.rounds.request().await {
+            tracing::debug!(
+                "the inventory feed did not catch up in time; answering from the index as it is"
+            );
+        }
+    }
+
+    /// Resolve a name, inventory path or id to one object of `kind`. A
+    /// name that is not found is looked up once more after a catch-up, so
+    /// an object made elsewhere a moment ago is found.
     pub async fn resolve(
         &self,
         ctx: &CallContext,
         kind: Kind,
         argument: &str,
     ) -> Result<Entry, VsError> {
-        self.query(ctx, |index, _| index.resolve(kind, argument))
+        match self
+            .query(ctx, |index, _| index.resolve(kind, argument))
             .await?
+        {
+            Err(VsError::NotFound(_)) if !argument.is_empty() => {
+                self.catch_up().await;
+                self.query(ctx, |index, _| index.resolve(kind, argument))
+                    .await?
+            }
+            answer => answer,
+        }
+    }
+
+    /// Resolve as [`InventoryService::resolve`] does, and keep the name or
+    /// path it was reached by as one of the call's claims, which every
+    /// state change checks against vCenter. With `confirm` (a call that
+    /// may change state) the claim is checked at once: when vCenter no
+    /// longer agrees, the index catches up and the argument is resolved
+    /// again, so the object that holds the name now is the one returned
+    /// (and the one an approval names); if vCenter still disagrees, the
+    /// call is refused.
+    pub async fn resolve_claimed(
+        &self,
+        ctx: &CallContext,
+        kind: Kind,
+        argument: &str,
+        confirm: bool,
+    ) -> Result<Entry, VsError> {
+        let mut entry = self.resolve(ctx, kind, argument).await?;
+        if confirm {
+            let mut broken = self.broken_claim(ctx, &entry, argument).await?;
+            if !broken.is_empty() {
+                tracing::info!(correlation_id = %ctx.correlation_id, argument, was = %entry.reference, why = %broken[0].describe(), "the index lags vCenter on a name this call uses; catching up before resolving it again");
+                self.catch_up().await;
+                entry = self.resolve(ctx, kind, argument).await?;
+                broken = self.broken_claim(ctx, &entry, argument).await?;
+            }
+            if !broken.is_empty() {
+                return Err(claims::unsettled(&broken));
+            }
+        }
+        if let Some(claim) = NameClaim::of_resolution(argument, &entry.reference, Some(&entry.path))
+        {
+            ctx.name_claims.add(claim);
+        }
+        Ok(entry)
+    }
+
+    /// Whether vCenter disagrees with the claim `argument` → `entry`.
+    async fn broken_claim(
+        &self,
+        ctx: &CallContext,
+        entry: &Entry,
+        argument: &str,
+    ) -> Result<Vec<claims::Broken>, VsError> {
+        let Some(claim) = NameClaim::of_resolution(argument, &entry.reference, Some(&entry.path))
+        else {
+            return Ok(Vec::new());
+        };
+        claims::broken_claims(self.backend.as_ref(), ctx, &[claim]).await
     }
 
     /// The entries of these objects, `None` where the index does not hold one.
@@ -384,5 +460,9 @@ impl FollowedIndex for InventoryService {
 
     async fn refresh(&self, refs: &[MoRef]) {
         InventoryService::refresh(self, refs).await
+    }
+
+    fn catch_up_rounds(&self) -> &CatchUpRounds {
+        &self.rounds
     }
 }

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use super::catch_up::CatchUpRounds;
 use crate::process::release_free_memory;
 use crate::vocabulary::VsError;
-use crate::vsphere::{MoRef, ObjectUpdate, UpdateFeed, UpdateKind};
+use crate::vsphere::{FeedInterrupter, MoRef, ObjectUpdate, UpdateFeed, UpdateKind};
 
 /// What the follower feeds: an index that opens a feed and takes batches.
 #[async_trait]
@@ -29,11 +30,17 @@ pub trait FollowedIndex: Send + Sync {
     fn stream_down(&self, reason: &str);
     /// Read these objects again and apply what vCenter says now.
     async fn refresh(&self, refs: &[MoRef]);
+    /// Callers waiting for a round of the feed that starts after they asked.
+    fn catch_up_rounds(&self) -> &CatchUpRounds;
 }
 
 /// How long one wait for updates lasts; a reply (even an empty one) within
 /// it plus the transport's grace shows vCenter is alive.
 pub const UPDATE_WAIT: Duration = Duration::from_secs(3);
+
+/// How long an interrupted wait may take to return before it is
+/// interrupted again.
+const INTERRUPT_AGAIN: Duration = Duration::from_millis(300);
 
 /// A batch this large is followed by returning freed memory to the OS.
 const LARGE_BATCH: usize = 1000;
@@ -91,11 +98,14 @@ pub async fn follow<I: FollowedIndex + 'static>(service: Weak<I>) {
 /// Apply batches until the feed breaks (`Err` with the reason) or the
 /// service is gone (`Ok`).
 async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> Result<(), String> {
+    let mut requests = svc.catch_up_rounds().requests();
+    let mut served = *requests.borrow_and_update();
     let first = feed
         .next(UPDATE_WAIT)
         .await
         .map_err(|e| format!("reading the inventory failed: {e}"))?;
     svc.replace_all(&first);
+    svc.catch_up_rounds().served(served);
     drop(first);
     // The first read is the largest burst the index causes: give its
     // transient memory (XML, JSON, update lists) back.
@@ -104,12 +114,33 @@ async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> 
         if Arc::strong_count(svc) <= 1 {
             return Ok(()); // only the follower holds it: the server is gone
         }
-        let batch = feed
-            .next(UPDATE_WAIT)
-            .await
-            .map_err(|e| format!("the inventory update stream broke: {e}"))?;
+        // A catch-up asked for before this read starts is answered by it; a
+        // read that must answer one does not wait for changes.
+        let wanted = *requests.borrow_and_update();
+        let wait = if wanted > served {
+            Duration::ZERO
+        } else {
+            UPDATE_WAIT
+        };
+        let next = if wait.is_zero() {
+            feed.next(wait).await
+        } else {
+            let interrupter = feed.interrupter();
+            let waiting = feed.next(wait);
+            tokio::pin!(waiting);
+            tokio::select! {
+                next = &mut waiting => next,
+                // Cut the long wait short (never drop it: the server would
+                // go on and take the pending changes with it), so that the
+                // catch-up read starts at once.
+                _ = requests.changed() => interrupted(waiting, interrupter.as_ref()).await,
+            }
+        };
+        let batch = next.map_err(|e| format!("the inventory update stream broke: {e}"))?;
         svc.mark_alive();
         if batch.is_empty() {
+            served = served.max(wanted);
+            svc.catch_up_rounds().served(served);
             continue;
         }
         let contested = contested(&batch);
@@ -121,6 +152,23 @@ async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> 
         if !contested.is_empty() {
             tracing::debug!(objects = ?contested, "objects entered and left in one update set (a vcsim 0.24 bug on MoveIntoFolder_Task); reading them directly");
             svc.refresh(&contested).await;
+        }
+        served = served.max(wanted);
+        svc.catch_up_rounds().served(served);
+    }
+}
+
+/// Interrupt `waiting` until it returns: an interrupt that reaches the
+/// server before the wait does is lost, so it is repeated.
+async fn interrupted<F: Future<Output = Result<Vec<ObjectUpdate>, VsError>>>(
+    waiting: std::pin::Pin<&mut F>,
+    interrupter: &dyn FeedInterrupter,
+) -> F::Output {
+    let mut waiting = waiting;
+    loop {
+        interrupter.interrupt().await;
+        if let Ok(next) = tokio::time::timeout(INTERRUPT_AGAIN, &mut waiting).await {
+            return next;
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use super::claims;
 use super::classify;
 use super::hooks::{StateChangeGate, StateChangeRecord, StateChangeRecorder};
 use super::{Backend, CallContext, ChangeObserver, ObjectContent, RetrieveSpec, StartedTask};
@@ -172,6 +173,35 @@ impl Gateway {
                 return result;
             }
         };
+        // The index may lag a rename made elsewhere: never act on an object
+        // that lost the name or path the call found it by.
+        let claims = ctx.name_claims.all();
+        if !claims.is_empty() {
+            let checked = claims::broken_claims(self.backend.as_ref(), ctx, &claims).await;
+            let refusal = match checked {
+                Ok(broken) if broken.is_empty() => None,
+                Ok(broken) => Some(claims::unsettled(&broken)),
+                Err(e) => Some(VsError::InvalidState(format!(
+                    "could not confirm with vCenter that the objects this call named still hold their names ({e}), so nothing was changed"
+                ))),
+            };
+            if let Some(refusal) = refusal {
+                tracing::warn!(correlation_id = %ctx.correlation_id, method, object = %target, error = %refusal, "state change refused: a name the call relied on moved");
+                let result: Result<Value, VsError> = Err(refusal);
+                self.record(ctx, &line, &result, None);
+                self.audit_call(
+                    ctx,
+                    target,
+                    method,
+                    args,
+                    started,
+                    &result,
+                    Some(grant_id),
+                    None,
+                );
+                return result;
+            }
+        }
         let watched = CallContext {
             started_task: StartedTask::watching(),
             ..ctx.clone()
@@ -334,6 +364,53 @@ fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Grants everything: the name check under test comes after the grant.
+    struct GrantAll;
+
+    impl StateChangeGate for GrantAll {
+        fn authorize(&self, _method: &str, _target: &MoRef) -> Result<String, VsError> {
+            Ok("grant-test".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_state_change_on_an_object_that_lost_the_callers_name_is_refused() {
+        let sim = Arc::new(crate::vsphere::sim::SimBackend::demo());
+        let gateway = Gateway::new(sim.clone(), Arc::new(Metrics::new()));
+        let web1 = sim.find_by_path("DC0/vm/web/web-01").unwrap();
+        let web2 = sim.find_by_path("DC0/vm/web/web-02").unwrap();
+        let power = |ctx: CallContext, target: MoRef| {
+            let gateway = &gateway;
+            async move {
+                gateway
+                    .invoke(&ctx, &GrantAll, &target, "PowerOffVM_Task", &Map::new())
+                    .await
+            }
+        };
+        // The call found web-02 by the name web-01: vCenter disagrees.
+        let ctx = CallContext::default();
+        ctx.name_claims
+            .add(claims::NameClaim::of_resolution("web-01", &web2, None).unwrap());
+        let refused = power(ctx, web2.clone()).await.unwrap_err();
+        assert_eq!(refused.kind(), "invalid_state", "{refused}");
+        assert!(refused.to_string().contains("web-01"), "{refused}");
+        let state = sim
+            .read(
+                &CallContext::default(),
+                &[web2],
+                &["runtime.powerState".into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(state[0].properties[0].1, "poweredOn", "nothing was sent");
+
+        // A claim vCenter agrees with lets the change through.
+        let ctx = CallContext::default();
+        ctx.name_claims
+            .add(claims::NameClaim::of_resolution("web-01", &web1, None).unwrap());
+        power(ctx, web1).await.unwrap();
+    }
 
     #[test]
     fn long_arguments_are_truncated_on_a_char_boundary() {

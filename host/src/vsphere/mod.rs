@@ -4,6 +4,7 @@
 //! trait, so approval gating, logging and metrics wrap them in one place and a
 //! plugin cannot tell them apart except by the `demo` flag in results.
 
+pub mod claims;
 pub mod classify;
 pub mod gateway;
 pub mod hooks;
@@ -83,8 +84,22 @@ pub trait UpdateFeed: Send {
     /// drop it and watch again.
     async fn next(&mut self, wait: Duration) -> Result<Vec<ObjectUpdate>, VsError>;
 
+    /// A handle that ends a `next` under way early, from another task,
+    /// without losing the changes it would have returned: that `next`
+    /// returns an empty batch and the following one brings them.
+    fn interrupter(&self) -> std::sync::Arc<dyn FeedInterrupter>;
+
     /// Release what the feed holds on the server (collector, view).
     async fn close(self: Box<Self>);
+}
+
+/// Ends a feed's wait early (vCenter: `CancelWaitForUpdates`). Dropping a
+/// wait would not do: the server goes on computing it, and the changes it
+/// takes are lost with the reply nobody reads.
+#[async_trait]
+pub trait FeedInterrupter: Send + Sync {
+    /// Ask the wait under way, if any, to return now.
+    async fn interrupt(&self);
 }
 
 /// Told of the objects a state-changing call may have changed, so that
@@ -111,6 +126,9 @@ pub struct CallContext {
     /// trail. Part of the context rather than the result, so that a call
     /// that fails after starting its task still names it.
     pub started_task: StartedTask,
+    /// The names and paths this call resolved its objects by; every state
+    /// change first checks them against vCenter (see [`claims`]).
+    pub name_claims: claims::NameClaims,
 }
 
 impl CallContext {

@@ -24,6 +24,16 @@ impl PluginState {
             .map_err(|message| self.refused("invoke", &format!("{target_type}.{method}"), message))
     }
 
+    /// Whether the called tool may change state: it declared methods to
+    /// invoke, or it comes from a contract that declares nothing. Its names
+    /// are then confirmed with vCenter as soon as they are resolved.
+    pub(crate) fn may_change_state(&self) -> bool {
+        self.plugin
+            .capabilities
+            .tool_invokes(self.local_tool())
+            .is_none_or(|methods| !methods.is_empty())
+    }
+
     /// The called tool's name within its group (`createSnapshot` for
     /// `infra.vmware.vms.createSnapshot`); empty outside a call.
     fn local_tool(&self) -> &str {

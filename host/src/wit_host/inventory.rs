@@ -70,10 +70,11 @@ impl PluginState {
 impl wit::Host for PluginState {
     fn resolve(&mut self, kind: wit::Kind, argument: String) -> Result<wit::Entry, Error> {
         self.check_kind(kind.into())?;
+        let confirm = self.may_change_state();
         let entry = self.host_call(OnCancel::Drop, "the inventory index", |env| async move {
             env.services
                 .inventory
-                .resolve(&env.ctx, kind.into(), &argument)
+                .resolve_claimed(&env.ctx, kind.into(), &argument, confirm)
                 .await
         })?;
         Ok(entry.into())

@@ -15,7 +15,9 @@ use super::model::Model;
 use super::props;
 use super::schema;
 use crate::vocabulary::VsError;
-use crate::vsphere::{MoRef, ObjectContent, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
+use crate::vsphere::{
+    FeedInterrupter, MoRef, ObjectContent, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec,
+};
 
 /// What the feed last sent: each watched object's set properties.
 type Sent = HashMap<MoRef, Vec<(String, Value)>>;
@@ -94,6 +96,7 @@ pub(super) struct SimFeed {
     spec: WatchSpec,
     changes: tokio::sync::watch::Receiver<u64>,
     sent: Option<Sent>,
+    interrupt: Arc<SimInterrupt>,
 }
 
 impl SimFeed {
@@ -109,6 +112,7 @@ impl SimFeed {
             spec,
             changes,
             sent: None,
+            interrupt: Arc::default(),
         }
     }
 }
@@ -116,12 +120,18 @@ impl SimFeed {
 #[async_trait]
 impl UpdateFeed for SimFeed {
     async fn next(&mut self, wait: Duration) -> Result<Vec<ObjectUpdate>, VsError> {
-        if self.sent.is_some()
-            && tokio::time::timeout(wait, self.changes.changed())
-                .await
-                .is_err()
-        {
-            return Ok(Vec::new());
+        if self.sent.is_some() {
+            let (changes, interrupt) = (&mut self.changes, &self.interrupt);
+            let woken = tokio::time::timeout(wait, async {
+                tokio::select! {
+                    _ = changes.changed() => true,
+                    _ = interrupt.0.notified() => false,
+                }
+            })
+            .await;
+            if woken != Ok(true) {
+                return Ok(Vec::new());
+            }
         }
         self.changes.borrow_and_update();
         let now = {
@@ -134,7 +144,22 @@ impl UpdateFeed for SimFeed {
         Ok(updates)
     }
 
+    fn interrupter(&self) -> Arc<dyn FeedInterrupter> {
+        self.interrupt.clone()
+    }
+
     async fn close(self: Box<Self>) {}
+}
+
+/// Wakes the simulator feed's wait.
+#[derive(Default)]
+struct SimInterrupt(tokio::sync::Notify);
+
+#[async_trait]
+impl FeedInterrupter for SimInterrupt {
+    async fn interrupt(&self) {
+        self.0.notify_waiters();
+    }
 }
 
 /// `properties` of exactly these objects; objects that do not exist are

@@ -18,7 +18,9 @@ use super::Inner;
 use super::collector::view_object_spec;
 use super::decode::unbox;
 use crate::vocabulary::VsError;
-use crate::vsphere::{CallContext, MoRef, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec};
+use crate::vsphere::{
+    CallContext, FeedInterrupter, MoRef, ObjectUpdate, UpdateFeed, UpdateKind, WatchSpec,
+};
 
 /// How long a wait's HTTP request may run past its `maxWaitSeconds`: room
 /// for a server that computes a large update set. Readiness does not wait
@@ -137,7 +139,8 @@ fn updates_in(set: &Value) -> Vec<ObjectUpdate> {
 impl UpdateFeed for SoapFeed {
     async fn next(&mut self, wait: Duration) -> Result<Vec<ObjectUpdate>, VsError> {
         let first = self.version.is_empty();
-        let wait_secs = wait.as_secs().max(1);
+        // 0 asks for one update calculation and an answer at once.
+        let wait_secs = wait.as_secs();
         let args = object(json!({
             "version": self.version,
             "options": {"maxWaitSeconds": wait_secs}
@@ -145,7 +148,7 @@ impl UpdateFeed for SoapFeed {
         // The first read returns the whole inventory and gets the ordinary
         // request timeout; later waits get only a short grace.
         let timeout = (!first).then(|| Duration::from_secs(wait_secs) + WAIT_GRACE);
-        let set = self
+        let set = match self
             .inner
             .call_with_timeout(
                 &self.ctx,
@@ -154,7 +157,13 @@ impl UpdateFeed for SoapFeed {
                 &args,
                 timeout,
             )
-            .await?;
+            .await
+        {
+            // CancelWaitForUpdates (the interrupter) ended the wait; the
+            // version is unchanged, so the next wait brings the changes.
+            Err(VsError::Fault(f)) if f.type_name == "RequestCanceled" => return Ok(Vec::new()),
+            other => other?,
+        };
         if set.is_null() {
             return Ok(Vec::new());
         }
@@ -162,6 +171,14 @@ impl UpdateFeed for SoapFeed {
             self.version = version.to_string();
         }
         Ok(updates_in(&set))
+    }
+
+    fn interrupter(&self) -> Arc<dyn FeedInterrupter> {
+        Arc::new(SoapInterrupt {
+            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
+            collector: self.collector.clone(),
+        })
     }
 
     async fn close(self: Box<Self>) {
@@ -179,6 +196,31 @@ impl UpdateFeed for SoapFeed {
             {
                 tracing::debug!(error = %e, method, "releasing the inventory feed failed");
             }
+        }
+    }
+}
+
+/// Cancels the feed's outstanding `WaitForUpdatesEx` on its own collector.
+struct SoapInterrupt {
+    inner: Arc<Inner>,
+    ctx: CallContext,
+    collector: MoRef,
+}
+
+#[async_trait]
+impl FeedInterrupter for SoapInterrupt {
+    async fn interrupt(&self) {
+        if let Err(e) = self
+            .inner
+            .call(
+                &self.ctx,
+                &self.collector,
+                "CancelWaitForUpdates",
+                &Map::new(),
+            )
+            .await
+        {
+            tracing::debug!(error = %e, "cancelling the inventory feed's wait failed; it ends by itself");
         }
     }
 }

@@ -1,0 +1,59 @@
+"""Another vCenter client (pyVmomi) that changes the inventory on command,
+in one session kept open, so that a test can act on the server the moment
+a change is done (no interpreter start-up in between).
+
+usage: vsphere_driver.py URL USER PASSWORD
+Reads one command a line on stdin and answers one line on stdout:
+  rename ID NAME        rename the VM with managed object id ID; prints ok
+  clone ID NAME         clone VM ID next to it as NAME (powered off); prints the new id
+  power ID              prints the VM's power state
+  poweron ID            powers the VM on if it is off; prints ok
+  name ID               prints the VM's name
+"""
+import ssl
+import sys
+from urllib.parse import urlparse
+
+from pyVim.connect import Disconnect, SmartConnect
+from pyVim.task import WaitForTask
+from pyVmomi import vim
+
+
+def main(url, user, password):
+    parsed = urlparse(url)
+    context = ssl._create_unverified_context() if parsed.scheme == "https" else None
+    si = SmartConnect(host=parsed.hostname, port=parsed.port, user=user, pwd=password,
+                      protocol=parsed.scheme, sslContext=context)
+    stub = si._stub
+    try:
+        for line in sys.stdin:
+            words = line.split()
+            if not words:
+                continue
+            op, vm_id, rest = words[0], words[1], words[2:]
+            vm = vim.VirtualMachine(vm_id, stub)
+            if op == "rename":
+                WaitForTask(vm.Rename_Task(" ".join(rest)))
+                answer = "ok"
+            elif op == "clone":
+                spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec(), powerOn=False, template=False)
+                task = vm.CloneVM_Task(folder=vm.parent, name=" ".join(rest), spec=spec)
+                WaitForTask(task)
+                answer = task.info.result._moId
+            elif op == "power":
+                answer = str(vm.runtime.powerState)
+            elif op == "poweron":
+                if vm.runtime.powerState != "poweredOn":
+                    WaitForTask(vm.PowerOnVM_Task())
+                answer = "ok"
+            elif op == "name":
+                answer = vm.name
+            else:
+                answer = f"error: unknown command {op}"
+            print(answer, flush=True)
+    finally:
+        Disconnect(si)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
