@@ -58,11 +58,12 @@ RUN apt-get update \
 
 # A fixed, non-root uid/gid (10001), so host files (secrets, volumes) can be
 # owned by it. /var/cache/vmware-mcp holds compiled plugins, /var/log/vmware-mcp
-# the audit log (mount a volume there).
+# the audit log (mount a volume there), /var/lib/vmware-mcp the durable requests
+# (a volume: pending approvals and results survive a new container).
 RUN groupadd --system --gid 10001 vmware-mcp \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/cache/vmware-mcp \
         --no-create-home --shell /usr/sbin/nologin vmware-mcp \
- && install -d -o 10001 -g 10001 -m 0750 /var/cache/vmware-mcp /var/log/vmware-mcp
+ && install -d -o 10001 -g 10001 -m 0750 /var/cache/vmware-mcp /var/log/vmware-mcp /var/lib/vmware-mcp
 
 COPY --from=builder /out/vmware-mcp /usr/local/bin/vmware-mcp
 COPY --chmod=0755 entrypoint.sh /usr/local/bin/entrypoint.sh
@@ -70,6 +71,7 @@ COPY --chmod=0755 entrypoint.sh /usr/local/bin/entrypoint.sh
 ENV MCP_BIND=0.0.0.0 \
     MCP_PORT=5005 \
     PLUGIN_CACHE_DIR=/var/cache/vmware-mcp \
+    STATE_DIR=/var/lib/vmware-mcp \
     LOG_FORMAT=json
 
 USER 10001:10001
@@ -82,6 +84,10 @@ RUN vmware-mcp --demo --log-level error tools > /dev/null \
  || echo "note: plugins not pre-compiled; the first start compiles them"
 
 EXPOSE 5005
+
+# Durable requests live here: mount a volume so pending approvals and results
+# outlive the container.
+VOLUME ["/var/lib/vmware-mcp"]
 
 # Liveness: GET /healthz on the loopback interface, with bash's /dev/tcp (no
 # curl in the image). Needs MCP_BIND to include 127.0.0.1 (0.0.0.0, the

@@ -8,8 +8,9 @@
 #      approvals page test), npm if missing, podman, mmdebstrap, runc and
 #      uidmap (the container test);
 #    - Python packages: mcp>=2, prometheus-client, pyvmomi (real Python clients);
-#    - playwright-core into target/npm (drives Debian's Chromium; never
-#      `playwright install`);
+#    - into target/npm: playwright-core (drives Debian's Chromium; never
+#      `playwright install`), the TypeScript MCP SDK and the Inspector CLI
+#      (real clients of the durable-request tests);
 # 2. builds the workspace (the server included) and the vcsim harness;
 # 3. runs every test.
 #
@@ -61,9 +62,14 @@ EOF
     python3 -m pip install --quiet --disable-pip-version-check 'mcp>=2' prometheus-client pyvmomi
 fi
 
-step "playwright-core (target/npm)"
-if [ ! -f target/npm/node_modules/playwright-core/package.json ]; then
-    npm install --no-fund --no-audit --prefix target/npm playwright-core >/dev/null
+step "npm packages (target/npm)"
+# playwright-core drives Debian's Chromium; the TypeScript SDK and the
+# Inspector CLI are the real MCP clients of the durable-request tests.
+npm_packages=(playwright-core @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/inspector@2.12.0)
+if [ ! -f target/npm/node_modules/playwright-core/package.json ] \
+    || [ ! -f target/npm/node_modules/@modelcontextprotocol/sdk/package.json ] \
+    || [ ! -x target/npm/node_modules/.bin/mcp-inspector ]; then
+    npm install --no-fund --no-audit --prefix target/npm "${npm_packages[@]}" >/dev/null
 fi
 
 step "build"

@@ -19,6 +19,9 @@ use crate::plugins_file::PluginsFile;
 use crate::privileges;
 use crate::privileges::requirements::{Requirements, requirements};
 use crate::registry::ToolRegistry;
+use crate::requests::RequestService;
+use crate::requests::store::SqliteStore;
+use crate::requests::tools::RequestTools;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::limits::PluginLimits;
 use crate::runtime::state::HostServices;
@@ -44,6 +47,12 @@ pub struct App {
     /// than the longest approval wait, so that a call waiting for an
     /// operator never loses its session (and its answer) to the idle limit.
     pub session_idle: Duration,
+    /// Durable requests: every call of a tool that may change state.
+    pub requests: Arc<RequestService>,
+    /// How long a request's call waits before answering "still pending".
+    pub call_wait: Duration,
+    /// The pending approvals operators decide, when operator approval is on.
+    pub pending: Option<Arc<PendingApprovals>>,
 }
 
 impl App {
@@ -73,6 +82,14 @@ impl App {
         );
     }
 
+    /// The host's request tools over this server's requests and approvals.
+    pub fn request_tools(&self) -> RequestTools {
+        RequestTools {
+            requests: self.requests.clone(),
+            pending: self.pending.clone(),
+        }
+    }
+
     /// Release what the server holds outside the process (the vCenter session).
     pub async fn shutdown(&self) {
         self.services.gateway.backend().shutdown().await;
@@ -97,9 +114,19 @@ pub async fn build_with(
         Some(path) => Some(Arc::new(AuditLog::open(path)?)),
         None => None,
     };
+    // The request store next: a server that cannot record requests must not start.
+    let state_dir = cli.state_dir();
+    let store = SqliteStore::open_in(&state_dir).with_context(|| {
+        format!(
+            "opening the request store in STATE_DIR {}",
+            state_dir.display()
+        )
+    })?;
+    tracing::info!(path = %store.path().display(), "request store open");
+    let requests = RequestService::new(Arc::new(store), cli.request_retention);
     let backend = backend(cli).await?;
     let demo = backend.is_simulated();
-    let approvals = approval_gate(cli, policy, pending, audit.clone(), &metrics);
+    let approvals = approval_gate(cli, policy, pending.clone(), audit.clone(), &metrics);
     let inventory = InventoryService::new(backend.clone());
     inventory.start(INDEX_WARM_UP).await;
     let services = Arc::new(HostServices {
@@ -137,6 +164,9 @@ pub async fn build_with(
         services,
         demo,
         session_idle: session_idle(cli),
+        requests,
+        call_wait: Duration::from_secs(cli.call_wait_secs.max(1)),
+        pending,
     }))
 }
 

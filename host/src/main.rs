@@ -94,6 +94,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Err(e) => return Err(e),
         }
     }
+    // Requests the last run left unfinished: reconciled, asked again or run.
+    tokio::spawn(vmware_mcp::resume::resume_unfinished(app.clone()));
+    tokio::spawn(vmware_mcp::requests::keep_pruned(
+        std::sync::Arc::downgrade(&app.requests),
+    ));
     if cli.stdio {
         let service = McpHandler::new(app)
             .with_call_limit(CallLimit::new(cli.max_concurrent_calls))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use crate::requests::tools::RequestTool;
 use crate::runtime::LoadedPlugin;
 
 /// The prefix every tool name carries (the SDK names tools with the same one).
@@ -27,6 +28,8 @@ pub enum ToolTarget {
     },
     /// The host's metrics tool.
     Metrics,
+    /// One of the host's request tools.
+    Requests(RequestTool),
 }
 
 /// Behaviour hints a client may use to decide how careful to be.
@@ -57,6 +60,9 @@ pub struct ToolEntry {
     pub hints: ToolHints,
     /// Who serves it.
     pub target: ToolTarget,
+    /// Whether a call may change state: it then becomes a durable request
+    /// (see [`crate::requests`]), and may answer "still pending" in time.
+    pub makes_requests: bool,
 }
 
 /// All tools, by full name.
@@ -84,8 +90,28 @@ impl ToolRegistry {
                     open_world: false,
                 },
                 target: ToolTarget::Metrics,
+                makes_requests: false,
             },
         );
+        for (tool, name) in RequestTool::ALL {
+            r.entries.insert(
+                name.to_string(),
+                ToolEntry {
+                    name: name.to_string(),
+                    description: tool.description().into(),
+                    input_schema: tool.input_schema(),
+                    output_schema: None,
+                    hints: ToolHints {
+                        read_only: tool.read_only(),
+                        destructive: false,
+                        idempotent: true,
+                        open_world: false,
+                    },
+                    target: ToolTarget::Requests(tool),
+                    makes_requests: false,
+                },
+            );
+        }
         r
     }
 
@@ -99,7 +125,7 @@ impl ToolRegistry {
             if let Some(existing) = self.entries.get(&full) {
                 let owner = match &existing.target {
                     ToolTarget::Plugin { plugin, .. } => plugin.identity.source.clone(),
-                    ToolTarget::Metrics => "the host".into(),
+                    ToolTarget::Metrics | ToolTarget::Requests(_) => "the host".into(),
                 };
                 return Err(format!(
                     "{} declares tool `{full}`, which {owner} already provides; the component was not loaded",
@@ -123,6 +149,16 @@ impl ToolRegistry {
                         plugin.identity.source, t.name
                     )
                 })?;
+            // The declared methods say whether a tool changes state; a
+            // component from a contract that declares none, its hint.
+            let makes_requests = match plugin.identity.capabilities.tool_invokes(&t.name) {
+                Some(methods) => !methods.is_empty(),
+                None => !t.annotations.read_only,
+            };
+            let output_schema = match output_schema {
+                Some(schema) if makes_requests => Some(or_still_pending(schema)),
+                other => other,
+            };
             new_entries.push((
                 full.clone(),
                 ToolEntry {
@@ -140,6 +176,7 @@ impl ToolRegistry {
                         plugin: plugin.clone(),
                         name: t.name.clone(),
                     },
+                    makes_requests,
                 },
             ));
         }
@@ -165,7 +202,7 @@ impl ToolRegistry {
             .values()
             .filter_map(|e| match &e.target {
                 ToolTarget::Plugin { plugin, .. } => Some(plugin.identity.source.as_str()),
-                ToolTarget::Metrics => None,
+                ToolTarget::Metrics | ToolTarget::Requests(_) => None,
             })
             .collect();
         sources.sort_unstable();
@@ -177,4 +214,26 @@ impl ToolRegistry {
     pub fn names(&self) -> Vec<&str> {
         self.entries.keys().map(String::as_str).collect()
     }
+}
+
+/// The result a request tool gives when it cannot finish in time
+/// (`CALL_WAIT_SECS`): the request id and what it waits for. A tool's output
+/// schema admits it beside the tool's own result, since a client checks
+/// structured results against the schema.
+pub fn still_pending_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["pending_approval", "approved", "running"]},
+            "requestId": {"type": "string"},
+            "waitingFor": {"type": "string"},
+            "message": {"type": "string"}
+        },
+        "required": ["status", "requestId", "message"]
+    })
+}
+
+/// `schema`, or the still-pending answer.
+fn or_still_pending(schema: Value) -> Value {
+    json!({"type": "object", "anyOf": [schema, still_pending_schema()]})
 }

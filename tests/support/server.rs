@@ -107,9 +107,16 @@ impl Server {
         let dir = scratch_dir(name);
         let log_path = dir.join("server.log");
         let log = std::fs::File::create(&log_path).expect("creating the server log");
+        // A state directory of the test's own, fresh, unless the test names
+        // one (a restart test keeps its requests across two servers).
+        let state_dir = dir.join("state");
+        if !options.env.iter().any(|(k, _)| k == "STATE_DIR") {
+            let _ = std::fs::remove_dir_all(&state_dir);
+        }
         let mut cmd = Command::new(binary());
         cmd.args(&options.args)
             .env_clear()
+            .env("STATE_DIR", &state_dir)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MCP_PORT", "0")
             .env("LOG_FORMAT", "json")
@@ -160,10 +167,19 @@ impl Server {
 
     /// Run the binary to completion with the given arguments (for start-up refusals).
     pub fn run_to_exit(options: ServerOptions) -> (Option<i32>, String) {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let state_dir = std::env::temp_dir().join(format!(
+            "vmware-mcp-e2e-state-{}-{nanos}",
+            std::process::id()
+        ));
         let out = Command::new(binary())
             .args(&options.args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("STATE_DIR", &state_dir)
             .env("MCP_PORT", "0")
             .env(
                 "PLUGIN_CACHE_DIR",

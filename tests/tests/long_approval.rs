@@ -12,7 +12,9 @@ use vmware_mcp_e2e::{Server, call, first_vm};
 #[tokio::test(flavor = "multi_thread")]
 async fn an_approval_given_after_350_s_completes_the_call() {
     let name = "long-approval";
-    let server = Server::start(name, admin::options(name, 400));
+    // A client that waits as long as it takes (CALL_WAIT_SECS above the
+    // approval's wait): the call itself carries the result.
+    let server = Server::start(name, admin::options(name, 400).env("CALL_WAIT_SECS", "400"));
     let op = Operator::of(&server, name);
     let client = server.client().await;
     let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await["name"]

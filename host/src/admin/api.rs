@@ -251,7 +251,9 @@ mod tests {
     async fn the_api_needs_the_token_and_decides_once() {
         let store = Arc::new(PendingApprovals::new());
         let router = router(store.clone(), Secret::new("s3cret"));
-        let w = store.create(request(), Duration::from_secs(60)).unwrap();
+        let w = store
+            .create(request(), Duration::from_secs(60), None)
+            .unwrap();
         for token in [None, Some("wrong"), Some("s3cre")] {
             let (status, _) = send(&router, "GET", "/api/approvals", token, "").await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}");

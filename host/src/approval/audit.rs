@@ -176,6 +176,10 @@ pub struct CallRecord {
     pub event: &'static str,
     /// The tool call's correlation id.
     pub correlation_id: String,
+    /// The durable request it was made for (`req-…`), the id the agent,
+    /// the page and the CLI show.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// The vim25 method.
     pub method: String,
     /// The object it was called on.
@@ -204,6 +208,7 @@ impl StateChangeRecorder for AuditLog {
             ts: now_rfc3339(),
             event: "vsphere_call",
             correlation_id: call.correlation_id.clone(),
+            request_id: call.request_id.clone(),
             method: call.method.clone(),
             target: call.target.to_string(),
             outcome: call.outcome.clone(),

@@ -33,6 +33,10 @@ pub trait ClientPort: Send + Sync {
     fn is_cancelled(&self) -> bool;
     /// The client's self-declared name, for the audit trail.
     fn client_name(&self) -> Option<String>;
+    /// The client's self-declared version, for the request record.
+    fn client_version(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A question for the client's user.
@@ -67,17 +71,40 @@ pub struct Answer {
 }
 
 /// The way to reach one tool call's client: a port, or nobody (calls not
-/// made over MCP: tests, benchmarks, the `tools` command).
+/// made over MCP: tests, benchmarks, the `tools` command, requests resumed
+/// after a restart). A link can be detached: once the client has had its
+/// answer ("still pending, check back"), the call goes on without it, and
+/// nothing more is sent to it or heard from it.
 #[derive(Clone, Default)]
 pub struct ClientLink {
     port: Option<Arc<dyn ClientPort>>,
+    state: Arc<LinkState>,
 }
+
+/// What every clone of one link shares.
+#[derive(Default)]
+struct LinkState {
+    /// Cancelled when the client stops waiting for this call.
+    detached: tokio_util::sync::CancellationToken,
+    /// The last progress value sent: every notification of a call is on one
+    /// scale (0 to 100) and strictly increasing, as MCP requires.
+    last_progress: tokio::sync::Mutex<Option<f64>>,
+}
+
+/// Where the approval wait ends on the progress scale; the vSphere task
+/// fills the rest.
+const APPROVAL_SHARE: f64 = 50.0;
+
+/// The approval wait after which the approval share is half used: the
+/// scale keeps moving however long a person takes.
+const APPROVAL_HALF_SECS: f64 = 60.0;
 
 impl std::fmt::Debug for ClientLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientLink")
             .field("route", &self.question_route())
             .field("client_name", &self.client_name())
+            .field("detached", &self.is_detached())
             .finish()
     }
 }
@@ -85,28 +112,60 @@ impl std::fmt::Debug for ClientLink {
 impl ClientLink {
     /// A link through `port`.
     pub fn new(port: Arc<dyn ClientPort>) -> Self {
-        ClientLink { port: Some(port) }
-    }
-
-    /// Tell the client how a wait is going, if it asked for progress.
-    pub async fn progress(&self, progress: f64, message: String) {
-        if let Some(port) = self.port.as_ref().filter(|p| p.wants_progress()) {
-            port.progress(progress, None, message).await;
+        ClientLink {
+            port: Some(port),
+            state: Arc::default(),
         }
     }
 
-    /// The vSphere task progress hook of this call (percent of 100), sent
-    /// the same way as every other progress of the call; `None` when the
+    /// The client stopped waiting: the call goes on without it.
+    pub fn detach(&self) {
+        self.state.detached.cancel();
+    }
+
+    /// Whether the client stopped waiting.
+    pub fn is_detached(&self) -> bool {
+        self.state.detached.is_cancelled()
+    }
+
+    fn attached_port(&self) -> Option<&Arc<dyn ClientPort>> {
+        self.port.as_ref().filter(|_| !self.is_detached())
+    }
+
+    /// Send `value` (on the 0–100 scale) if the client wants progress,
+    /// raised as needed so that each value is above the last.
+    async fn send_progress(&self, value: f64, message: String) {
+        let Some(port) = self.attached_port().filter(|p| p.wants_progress()).cloned() else {
+            return;
+        };
+        let mut last = self.state.last_progress.lock().await;
+        let floor = last.map(|l| l + 0.01).unwrap_or(0.0);
+        let value = value.max(floor);
+        if value > 100.0 {
+            return;
+        }
+        *last = Some(value);
+        port.progress(value, Some(100.0), message).await;
+    }
+
+    /// Tell the client how the wait for a decision is going, `waited`
+    /// seconds in.
+    pub async fn progress(&self, waited: f64, message: String) {
+        let share = APPROVAL_SHARE * waited / (waited + APPROVAL_HALF_SECS);
+        self.send_progress(share, message).await;
+    }
+
+    /// The vSphere task progress hook of this call (percent of the task),
+    /// on the same scale as the approval wait before it; `None` when the
     /// client asked for none.
     pub fn task_progress_hook(&self) -> Option<ProgressHook> {
-        let port = self.port.clone().filter(|p| p.wants_progress())?;
+        self.port.as_ref().filter(|p| p.wants_progress())?;
+        let link = self.clone();
         let runtime = tokio::runtime::Handle::current();
         Some(ProgressHook::new(move |percent, message| {
-            let port = port.clone();
-            runtime.spawn(async move {
-                port.progress(f64::from(percent), Some(100.0), message)
-                    .await
-            });
+            let link = link.clone();
+            let value = APPROVAL_SHARE + f64::from(percent) * (100.0 - APPROVAL_SHARE) / 100.0;
+            runtime.spawn(async move { link.send_progress(value, message).await });
         }))
     }
 
@@ -117,33 +176,46 @@ impl ClientLink {
 
     /// How the user can be asked, for the log.
     pub fn question_route(&self) -> Option<&'static str> {
-        self.port.as_ref().and_then(|p| p.question_route())
+        self.attached_port().and_then(|p| p.question_route())
     }
 
     /// Ask the client's user.
     pub async fn ask(&self, question: Question) -> Result<Answer, String> {
-        match &self.port {
+        match self.attached_port() {
             Some(port) if port.question_route().is_some() => port.ask(question).await,
             _ => Err("the client cannot be asked".to_string()),
         }
     }
 
-    /// Resolves when the client cancels the call; never, if it cannot.
+    /// Resolves when the client cancels the call; never, if it cannot or
+    /// has stopped waiting (a cancel after that withdraws nothing).
     pub async fn cancelled(&self) {
-        match &self.port {
-            Some(port) => port.cancelled().await,
-            None => std::future::pending().await,
+        let Some(port) = self.attached_port() else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = port.cancelled() => {
+                if self.is_detached() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            _ = self.state.detached.cancelled() => std::future::pending().await,
         }
     }
 
-    /// Whether the client has cancelled the call.
+    /// Whether the client has cancelled the call (while it still waited).
     pub fn is_cancelled(&self) -> bool {
-        self.port.as_ref().is_some_and(|p| p.is_cancelled())
+        self.attached_port().is_some_and(|p| p.is_cancelled())
     }
 
     /// The client's self-declared name.
     pub fn client_name(&self) -> Option<String> {
         self.port.as_ref().and_then(|p| p.client_name())
+    }
+
+    /// The client's self-declared version.
+    pub fn client_version(&self) -> Option<String> {
+        self.port.as_ref().and_then(|p| p.client_version())
     }
 }
 

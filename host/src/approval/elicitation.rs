@@ -122,7 +122,10 @@ impl Approver for ElicitationApprover {
         target_names: &[String],
         _outcome: &PolicyOutcome,
     ) -> Result<Approved, Refused> {
-        let id = format!("eli-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        let id = match call.journal.request_id() {
+            Some(request) => request.to_string(),
+            None => format!("eli-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]),
+        };
         let who = format!(
             "elicitation:{}",
             call.client
@@ -143,6 +146,17 @@ impl Approver for ElicitationApprover {
             form: form(),
         };
         tracing::info!(correlation_id = %call.correlation_id, approval_id = %id, tool = %call.tool, route = call.client.question_route().unwrap_or("none"), "approval requested from the client's user by elicitation");
+        if let Some(journal) = &call.journal.0 {
+            let expires_at = time::OffsetDateTime::now_utc()
+                + time::Duration::try_from(self.timeout).unwrap_or(time::Duration::ZERO);
+            journal.awaiting(
+                &format!("the answer of the client's user to approval {id}"),
+                &approval_request(call, action, target_names),
+                &expires_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            );
+        }
         call.client
             .progress(
                 0.0,

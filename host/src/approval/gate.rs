@@ -16,6 +16,8 @@ use time::OffsetDateTime;
 use super::audit::{AuditError, AuditLog, AuditTarget, DecisionRecord, now_rfc3339};
 use super::client::ClientLink;
 use super::grants::{GRANT_TTL, Grant};
+use super::journal::ApprovalTrail;
+pub use super::journal::Verdict;
 use super::policy::{Decision, MatchedBy, Policy, PolicyOutcome};
 use super::text::{clip, list};
 use crate::telemetry::metrics::{Metrics, names};
@@ -42,6 +44,38 @@ pub struct CallInfo {
     /// How to reach the client while the call waits (progress,
     /// elicitation, cancellation); empty when not called over MCP.
     pub client: ClientLink,
+    /// The durable request behind the call, told how the approval goes.
+    pub journal: ApprovalTrail,
+    /// A decision made before this run of the call (an operator approved
+    /// the request before a restart): used instead of asking again, for
+    /// exactly the targets and methods it was given for.
+    pub preapproved: Option<Preapproval>,
+}
+
+/// An operator's yes given to an earlier run of the same request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preapproval {
+    /// Who approved, and why.
+    pub approved: Approved,
+    /// The ids of the targets they saw.
+    pub target_ids: Vec<String>,
+    /// The methods they allowed.
+    pub methods: Vec<String>,
+}
+
+impl Preapproval {
+    /// Whether it covers `action`: the same targets and at most the same methods.
+    pub fn covers(&self, action: &ActionRequest) -> bool {
+        let mut ids: Vec<&str> = action
+            .targets
+            .iter()
+            .map(|(r, _)| r.value.as_str())
+            .collect();
+        let mut seen: Vec<&str> = self.target_ids.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        seen.sort_unstable();
+        ids == seen && action.methods.iter().all(|m| self.methods.contains(m))
+    }
 }
 
 /// The action a plugin wants approved, as it described it (WIT `action`).
@@ -77,34 +111,6 @@ impl Approved {
         Approved {
             decided_by: decided_by.into(),
             ..Approved::default()
-        }
-    }
-}
-
-/// How a refusal came about, for the audit trail and the approvals metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Approved (by policy, an operator or the client's user).
-    Approved,
-    /// Refused by policy, an operator or the client's user.
-    Denied,
-    /// Nobody decided within the approval timeout.
-    TimedOut,
-    /// The tool call was cancelled while it waited.
-    Cancelled,
-    /// Nobody could be asked (no channel configured or reachable).
-    Unavailable,
-}
-
-impl Verdict {
-    /// The label used in the audit trail and the `decision` metric label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Approved => "approved",
-            Verdict::Denied => "denied",
-            Verdict::TimedOut => "timed_out",
-            Verdict::Cancelled => "cancelled",
-            Verdict::Unavailable => "unavailable",
         }
     }
 }
@@ -249,6 +255,15 @@ impl ApprovalGate {
         now: OffsetDateTime,
     ) -> Result<Grant, VsError> {
         validate(action, &target_names)?;
+        if let Some(journal) = &call.journal.0 {
+            let named: Vec<(MoRef, String)> = action
+                .targets
+                .iter()
+                .map(|(r, _)| r.clone())
+                .zip(target_names.iter().cloned())
+                .collect();
+            journal.targets(&named);
+        }
         let outcome = self.policy.decide(&call.tool, &target_names, now);
         let policy_by = format!("policy:{}", outcome.matched);
         let result = match outcome.decision {
@@ -262,13 +277,46 @@ impl ApprovalGate {
                 decided_by: policy_by,
                 approval_id: None,
             }),
-            Decision::Ask => {
-                self.approver
-                    .ask(call, action, &target_names, &outcome)
-                    .await
-            }
+            Decision::Ask => match &call.preapproved {
+                Some(earlier) if earlier.covers(action) => Ok(earlier.approved.clone()),
+                Some(earlier) => Err(Refused {
+                    error: VsError::ApprovalDenied {
+                        id: earlier.approved.approval_id.clone(),
+                        message: format!(
+                            "{} approved this request for {} ({}), but this run would act on {} ({}); nothing was changed",
+                            clip(&earlier.approved.decided_by),
+                            list(&earlier.target_ids),
+                            list(&earlier.methods),
+                            list(&target_names),
+                            list(&action.methods)
+                        ),
+                    },
+                    verdict: Verdict::Denied,
+                    decided_by: "host:approval-mismatch".into(),
+                    approval_id: earlier.approved.approval_id.clone(),
+                }),
+                None => {
+                    self.approver
+                        .ask(call, action, &target_names, &outcome)
+                        .await
+                }
+            },
         };
         let session = call.session.as_deref().unwrap_or("");
+        if let Some(journal) = &call.journal.0 {
+            match &result {
+                Ok(approved) => journal.decided(
+                    Verdict::Approved,
+                    &approved.decided_by,
+                    approved.reason.as_deref(),
+                ),
+                Err(refused) => journal.decided(
+                    refused.verdict,
+                    &refused.decided_by,
+                    Some(&refused.error.to_string()),
+                ),
+            }
+        }
         match result {
             Ok(approved) => {
                 // The grant's lifetime starts now, after any wait for an operator.

@@ -18,6 +18,7 @@ pub mod client;
 pub mod elicitation;
 pub mod gate;
 pub mod grants;
+pub mod journal;
 pub mod operator;
 pub mod pending;
 pub mod policy;

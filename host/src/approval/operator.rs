@@ -96,9 +96,10 @@ impl Approver for OperatorApprover {
     ) -> Result<Approved, Refused> {
         let request = approval_request(call, action, target_names);
         let summary = request.summary.clone();
+        let asked = request.clone();
         let waiting = self
             .pending
-            .create(request, self.timeout)
+            .create(request, self.timeout, call.journal.request_id())
             .map_err(|error| Refused {
                 error,
                 verdict: Verdict::Unavailable,
@@ -118,6 +119,16 @@ impl Approver for OperatorApprover {
             timeout_secs = self.timeout.as_secs(), "approval pending: waiting for an operator"
         );
         let message = format!("waiting for operator approval {id}: {summary}");
+        if let Some(journal) = &call.journal.0 {
+            journal.awaiting(
+                &format!(
+                    "an operator's decision on approval {id} (the approvals page or `vmware-mcp approvals`), until {}",
+                    waiting.expires_at
+                ),
+                &asked,
+                &waiting.expires_at,
+            );
+        }
         let mut decision = waiting.decision;
         let now = tokio::time::Instant::now();
         // An absurd timeout must not panic; the gate's configuration bounds it anyway.
@@ -223,7 +234,7 @@ mod tests {
             tool: "infra.vmware.vms.powerOffVm".into(),
             correlation_id: "corr-9".into(),
             session: Some("s".into()),
-            client: ClientLink::default(),
+            ..CallInfo::default()
         }
     }
 

@@ -61,7 +61,7 @@ impl Status {
 }
 
 /// One target of an approval as operators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TargetView {
     /// The managed object type, e.g. `VirtualMachine`.
     #[serde(rename = "type")]
@@ -77,7 +77,7 @@ pub struct TargetView {
 
 /// What a waiting call asks operators to decide; everything they need to
 /// judge what would change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ApprovalRequest {
     /// The full MCP tool name.
     pub tool: String,
@@ -176,6 +176,8 @@ impl Default for PendingApprovals {
 pub struct Waiting {
     /// The approval id.
     pub id: String,
+    /// When it expires (RFC 3339, UTC).
+    pub expires_at: String,
     /// Receives the operator's decision.
     pub decision: oneshot::Receiver<OperatorDecision>,
 }
@@ -204,18 +206,22 @@ impl PendingApprovals {
         self.changed.subscribe()
     }
 
-    /// Create a pending approval that expires after `timeout`.
+    /// Create a pending approval that expires after `timeout`, under `id`
+    /// (the request's, so that one id names it everywhere) or a new one.
     pub fn create(
         &self,
         request: ApprovalRequest,
         timeout: Duration,
+        id: Option<&str>,
     ) -> Result<Waiting, crate::vocabulary::VsError> {
         let now = OffsetDateTime::now_utc();
         let expires = time::Duration::try_from(timeout)
             .ok()
             .and_then(|d| now.checked_add(d))
             .unwrap_or(now);
-        let id = format!("apr-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        let id = id
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("apr-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]));
         let (tx, rx) = oneshot::channel();
         {
             let mut inner = self.lock();
@@ -246,7 +252,11 @@ impl PendingApprovals {
             );
         }
         self.bump();
-        Ok(Waiting { id, decision: rx })
+        Ok(Waiting {
+            id,
+            expires_at: rfc3339(expires),
+            decision: rx,
+        })
     }
 
     /// Record an operator's decision and wake the waiting call.
@@ -375,7 +385,9 @@ mod tests {
     #[tokio::test]
     async fn approve_reaches_the_waiter_once() {
         let store = PendingApprovals::new();
-        let w = store.create(request(), Duration::from_secs(60)).unwrap();
+        let w = store
+            .create(request(), Duration::from_secs(60), None)
+            .unwrap();
         assert_eq!(store.list().0.len(), 1);
         assert_eq!(store.get(&w.id).unwrap().status, Status::Pending);
         let view = store
@@ -412,7 +424,9 @@ mod tests {
     #[tokio::test]
     async fn timeout_and_decision_race_has_one_winner() {
         let store = PendingApprovals::new();
-        let w = store.create(request(), Duration::from_secs(60)).unwrap();
+        let w = store
+            .create(request(), Duration::from_secs(60), None)
+            .unwrap();
         assert!(store.close(&w.id, Status::TimedOut));
         assert!(matches!(
             store.decide(
@@ -426,7 +440,9 @@ mod tests {
         ));
         assert_eq!(store.get(&w.id).unwrap().status, Status::TimedOut);
 
-        let w2 = store.create(request(), Duration::from_secs(60)).unwrap();
+        let w2 = store
+            .create(request(), Duration::from_secs(60), None)
+            .unwrap();
         store
             .decide(
                 &w2.id,
@@ -465,9 +481,17 @@ mod tests {
         let store = PendingApprovals::new();
         let mut held = Vec::new();
         for _ in 0..MAX_PENDING {
-            held.push(store.create(request(), Duration::from_secs(60)).unwrap());
+            held.push(
+                store
+                    .create(request(), Duration::from_secs(60), None)
+                    .unwrap(),
+            );
         }
-        assert!(store.create(request(), Duration::from_secs(60)).is_err());
+        assert!(
+            store
+                .create(request(), Duration::from_secs(60), None)
+                .is_err()
+        );
         for w in &held {
             store.close(&w.id, Status::Cancelled);
         }
@@ -477,7 +501,9 @@ mod tests {
     #[test]
     fn views_serialize_flat() {
         let store = PendingApprovals::new();
-        let w = store.create(request(), Duration::from_secs(5)).unwrap();
+        let w = store
+            .create(request(), Duration::from_secs(5), None)
+            .unwrap();
         let v = serde_json::to_value(store.get(&w.id).unwrap()).unwrap();
         assert_eq!(v["status"], "pending");
         assert_eq!(v["tool"], "infra.vmware.vms.powerOffVm");

@@ -114,7 +114,7 @@ async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Res
     })
 }
 
-/// An id as one URL path segment (ids are `apr-<hex>`; anything else is escaped).
+/// An id as one URL path segment (ids are `req-<hex>`; anything else is escaped).
 fn segment(id: &str) -> String {
     id.bytes()
         .map(|b| match b {

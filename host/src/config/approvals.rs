@@ -29,7 +29,7 @@ pub enum ApprovalsAction {
     List,
     /// Show one approval in full.
     Show {
-        /// The approval id, e.g. apr-1a2b3c4d5e6f7a8b.
+        /// The approval id, e.g. req-1a2b3c4d5e6f7a8b (the request id the agent was given).
         id: String,
     },
     /// Approve a pending approval: the waiting tool call goes on.

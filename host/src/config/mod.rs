@@ -98,6 +98,18 @@ pub struct Cli {
     /// The append-only JSON Lines audit trail of approval decisions and state-changing vSphere calls.
     #[arg(long, env = "AUDIT_LOG_PATH", value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
+    /// Where durable state lives (the requests database): default
+    /// `$XDG_STATE_HOME/vmware-mcp`, else `~/.local/state/vmware-mcp`.
+    #[arg(long, env = "STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// How long a state-changing call waits for its result before it answers
+    /// with its request id and what it waits for (under the 60 s that common
+    /// clients wait by default); the request goes on either way.
+    #[arg(long, env = "CALL_WAIT_SECS", default_value_t = 45)]
+    pub call_wait_secs: u64,
+    /// How long finished requests are kept: `7d`, `12h`, `30m` or seconds.
+    #[arg(long, env = "REQUEST_RETENTION", default_value = "7d", value_parser = parse_retention)]
+    pub request_retention: std::time::Duration,
     /// Address the admin API (operator approvals) binds to.
     #[arg(long, env = "ADMIN_BIND", default_value = "127.0.0.1")]
     pub admin_bind: String,
@@ -156,6 +168,43 @@ pub fn default_plugin_cache_dir() -> PathBuf {
     std::env::temp_dir().join("vmware-mcp-cache")
 }
 
+/// Where durable state lives when `STATE_DIR` is not set:
+/// `$XDG_STATE_HOME/vmware-mcp`, else `$HOME/.local/state/vmware-mcp`, else
+/// a folder in the system temp dir.
+pub fn default_state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("vmware-mcp");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h).join(".local/state/vmware-mcp");
+    }
+    std::env::temp_dir().join("vmware-mcp-state")
+}
+
+/// A retention like `7d`, `12h`, `30m`, `90s` or plain seconds.
+fn parse_retention(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let seconds_per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match number.parse::<u64>() {
+        Ok(n) if seconds_per > 0 && n > 0 => Ok(std::time::Duration::from_secs(
+            n.saturating_mul(seconds_per),
+        )),
+        _ => Err(format!(
+            "{text:?} is not a retention; give a positive number of days, hours, minutes or seconds, like 7d, 12h, 30m or 3600"
+        )),
+    }
+}
+
 /// When the admin API (operator approvals) runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AdminApi {
@@ -186,6 +235,11 @@ impl Cli {
         self.plugin_cache_dir
             .clone()
             .unwrap_or_else(default_plugin_cache_dir)
+    }
+
+    /// Where durable state lives: `STATE_DIR`, else [`default_state_dir`].
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir.clone().unwrap_or_else(default_state_dir)
     }
 
     /// Whether the simulated inventory is to be served.

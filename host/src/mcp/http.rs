@@ -23,6 +23,7 @@ use crate::mcp::call_limit::CallLimit;
 use crate::mcp::connections::Tier;
 use crate::mcp::handler::McpHandler;
 use crate::mcp::jsonrpc_guard::{self, BodyLimits};
+use crate::mcp::legacy_tasks;
 use crate::mcp::security::{AccessPolicy, enforce};
 
 /// What bounds the work one request can cause.
@@ -56,6 +57,10 @@ pub fn router(
         .nest_service("/mcp", service)
         .route("/metrics", get(metrics))
         .with_state(app.clone())
+        .layer(middleware::from_fn_with_state(
+            legacy_tasks::Translation::new(app.clone()),
+            legacy_tasks::translate,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::new(limits.body),
             jsonrpc_guard::guard,

@@ -110,6 +110,7 @@ pub struct McpClient {
     /// clears it, since its call outlives the request that started it.
     pub cancelled: Option<CancellationToken>,
     client_name: Option<String>,
+    client_version: Option<String>,
 }
 
 impl std::fmt::Debug for McpClient {
@@ -140,7 +141,8 @@ impl McpClient {
                 Elicitable::No | Elicitable::Mrtr => ElicitationRoute::None,
             },
             cancelled: Some(context.ct.clone()),
-            client_name: context.client_info().map(|i| i.name),
+            client_name: context.client_info().map(|i| i.name.clone()),
+            client_version: context.client_info().map(|i| i.version),
         }
     }
 }
@@ -232,6 +234,10 @@ impl ClientPort for McpClient {
 
     fn client_name(&self) -> Option<String> {
         self.client_name.clone()
+    }
+
+    fn client_version(&self) -> Option<String> {
+        self.client_version.clone()
     }
 }
 

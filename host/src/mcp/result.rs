@@ -18,6 +18,8 @@ pub struct ResultMeta<'a> {
     pub correlation_id: &'a str,
     /// Whether the simulated inventory served it.
     pub demo: bool,
+    /// The durable request behind a state-changing call.
+    pub request_id: Option<&'a str>,
 }
 
 /// A successful result.
@@ -45,6 +47,16 @@ pub fn busy(limit: usize, meta: &ResultMeta) -> CallToolResult {
         "message": format!("server busy: {limit} tool calls are already running (MCP_MAX_CONCURRENT_CALLS); nothing was done, retry shortly"),
         "limit": limit,
     }});
+    finish(
+        CallToolResult::error(vec![ContentBlock::text(body.to_string())]),
+        meta,
+    )
+}
+
+/// A tool-level error recorded earlier (a request's stored error, read back
+/// for a task's result): its kind and message as the agent first saw them.
+pub fn recorded_failure(kind: &str, message: &str, meta: &ResultMeta) -> CallToolResult {
+    let body = json!({ "error": { "kind": kind, "message": message } });
     finish(
         CallToolResult::error(vec![ContentBlock::text(body.to_string())]),
         meta,
@@ -82,6 +94,9 @@ fn finish(mut result: CallToolResult, meta: &ResultMeta) -> CallToolResult {
     let mut m = MetaObject::new();
     m.insert("correlation_id".into(), json!(meta.correlation_id));
     m.insert("demo".into(), json!(meta.demo));
+    if let Some(id) = meta.request_id {
+        m.insert("requestId".into(), json!(id));
+    }
     result.meta = Some(m);
     result
 }

@@ -9,7 +9,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::approval::client::ClientLink;
 use crate::approval::gate::ApprovalGate;
+use crate::approval::gate::Preapproval;
 use crate::approval::grants::CallGrants;
+use crate::approval::journal::ApprovalTrail;
 use crate::inventory::InventoryService;
 use crate::runtime::limiter::MemoryCap;
 use crate::runtime::limits::GuestClock;
@@ -56,6 +58,10 @@ pub struct CallEnv {
     pub client: ClientLink,
     /// Grants given during this call; they die with it.
     pub grants: CallGrants,
+    /// The durable request behind the call, told how its approval goes.
+    pub approval_trail: ApprovalTrail,
+    /// An approval given to an earlier run of this call's request.
+    pub preapproved: Option<Preapproval>,
     /// Shared services.
     pub services: Arc<HostServices>,
     /// The async runtime that host calls block on (the plugin runs on a blocking thread).

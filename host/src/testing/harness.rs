@@ -258,6 +258,8 @@ impl Harness {
             session: None,
             client: ClientLink::default(),
             grants: CallGrants::default(),
+            approval_trail: Default::default(),
+            preapproved: None,
             services: self.world.services.clone(),
             runtime: tokio::runtime::Handle::current(),
         });

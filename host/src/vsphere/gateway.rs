@@ -173,34 +173,21 @@ impl Gateway {
                 return result;
             }
         };
-        // The index may lag a rename made elsewhere: never act on an object
-        // that lost the name or path the call found it by.
-        let claims = ctx.name_claims.all();
-        if !claims.is_empty() {
-            let checked = claims::broken_claims(self.backend.as_ref(), ctx, &claims).await;
-            let refusal = match checked {
-                Ok(broken) if broken.is_empty() => None,
-                Ok(broken) => Some(claims::unsettled(&broken)),
-                Err(e) => Some(VsError::InvalidState(format!(
-                    "could not confirm with vCenter that the objects this call named still hold their names ({e}), so nothing was changed"
-                ))),
-            };
-            if let Some(refusal) = refusal {
-                tracing::warn!(correlation_id = %ctx.correlation_id, method, object = %target, error = %refusal, "state change refused: a name the call relied on moved");
-                let result: Result<Value, VsError> = Err(refusal);
-                self.record(ctx, &line, &result, None);
-                self.audit_call(
-                    ctx,
-                    target,
-                    method,
-                    args,
-                    started,
-                    &result,
-                    Some(grant_id),
-                    None,
-                );
-                return result;
-            }
+        if let Some(refusal) = self.before_sending(ctx, method, target).await {
+            tracing::warn!(correlation_id = %ctx.correlation_id, method, object = %target, error = %refusal, "state change refused before it was sent");
+            let result: Result<Value, VsError> = Err(refusal);
+            self.record(ctx, &line, &result, None);
+            self.audit_call(
+                ctx,
+                target,
+                method,
+                args,
+                started,
+                &result,
+                Some(grant_id),
+                None,
+            );
+            return result;
         }
         let watched = CallContext {
             started_task: StartedTask::watching(),
@@ -225,6 +212,32 @@ impl Gateway {
             task_id,
         );
         result
+    }
+
+    /// The last checks before an authorized change is sent; a refusal
+    /// stops it. The index may lag a rename made elsewhere, so every name or
+    /// path the call found an object by must still hold in vCenter; and the
+    /// request behind the call must have recorded the intent.
+    async fn before_sending(
+        &self,
+        ctx: &CallContext,
+        method: &str,
+        target: &MoRef,
+    ) -> Option<VsError> {
+        let claims = ctx.name_claims.all();
+        if !claims.is_empty() {
+            match claims::broken_claims(self.backend.as_ref(), ctx, &claims).await {
+                Ok(broken) if broken.is_empty() => {}
+                Ok(broken) => return Some(claims::unsettled(&broken)),
+                Err(e) => {
+                    return Some(VsError::InvalidState(format!(
+                        "could not confirm with vCenter that the objects this call named still hold their names ({e}), so nothing was changed"
+                    )));
+                }
+            }
+        }
+        let journal = ctx.journal.0.as_ref()?;
+        journal.sending(method, target).err()
     }
 
     /// Tell the recorder of a state-changing call. The change has happened
@@ -257,6 +270,7 @@ impl Gateway {
         };
         recorder.record(&StateChangeRecord {
             correlation_id: ctx.correlation_id.clone(),
+            request_id: ctx.journal.0.as_ref().map(|j| j.request_id().to_string()),
             method: method.to_string(),
             target: target.clone(),
             outcome,

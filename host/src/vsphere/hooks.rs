@@ -15,6 +15,35 @@ pub trait StateChangeGate: Send + Sync {
     fn authorize(&self, method: &str, target: &MoRef) -> Result<String, VsError>;
 }
 
+/// Hears, for one tool call, what the gateway sends on its behalf: the
+/// durable request behind the call records the intent before a change goes
+/// and follows the vCenter task it starts.
+pub trait CallJournal: Send + Sync {
+    /// The request's id, which the audit trail records with each call.
+    fn request_id(&self) -> &str;
+    /// A state change is about to be sent. An error stops it: nothing may
+    /// reach vCenter that was not recorded first.
+    fn sending(&self, method: &str, target: &MoRef) -> Result<(), VsError>;
+    /// vCenter started `task` (its id) for the change being sent.
+    fn task_started(&self, task: &str);
+    /// vCenter says `percent` of that task is done.
+    fn task_progress(&self, percent: u32);
+}
+
+/// A call's journal, if it has one (calls of read-only tools have none).
+#[derive(Clone, Default)]
+pub struct Journal(pub Option<std::sync::Arc<dyn CallJournal>>);
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Journal(..)"
+        } else {
+            "Journal(none)"
+        })
+    }
+}
+
 /// Hears every state-changing call once it has run or been refused, before
 /// the call returns (the audit trail writes and flushes it there).
 pub trait StateChangeRecorder: Send + Sync {
@@ -28,6 +57,8 @@ pub trait StateChangeRecorder: Send + Sync {
 pub struct StateChangeRecord {
     /// The tool call's correlation id.
     pub correlation_id: String,
+    /// The durable request behind the call, if any.
+    pub request_id: Option<String>,
     /// The vim25 method.
     pub method: String,
     /// The object it was called on.

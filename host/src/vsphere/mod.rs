@@ -129,6 +129,8 @@ pub struct CallContext {
     /// The names and paths this call resolved its objects by; every state
     /// change first checks them against vCenter (see [`claims`]).
     pub name_claims: claims::NameClaims,
+    /// The durable request behind the call, told of every change sent.
+    pub journal: hooks::Journal,
 }
 
 impl CallContext {
@@ -139,12 +141,18 @@ impl CallContext {
             let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
             if slot.is_none() {
                 *slot = Some(task.value.clone());
+                if let Some(journal) = &self.journal.0 {
+                    journal.task_started(&task.value);
+                }
             }
         }
     }
 
     /// Report task progress to the hook, if any.
     pub fn report_progress(&self, percent: u32, message: String) {
+        if let Some(journal) = &self.journal.0 {
+            journal.task_progress(percent.min(100));
+        }
         if let Some(hook) = &self.progress {
             (hook.0)(percent.min(100), message);
         }

@@ -28,7 +28,14 @@ impl Host for PluginState {
             };
             let refs: Vec<MoRef> = request.targets.iter().map(|(r, _)| r.clone()).collect();
             let names = target_names(env.services.gateway.backend().as_ref(), &env.ctx, &refs).await?;
-            let call = CallInfo { tool: env.tool.clone(), correlation_id: env.ctx.correlation_id.clone(), session: env.session.clone(), client: env.client.clone() };
+            let call = CallInfo {
+                tool: env.tool.clone(),
+                correlation_id: env.ctx.correlation_id.clone(),
+                session: env.session.clone(),
+                client: env.client.clone(),
+                journal: env.approval_trail.clone(),
+                preapproved: env.preapproved.clone(),
+            };
             tracing::info!(correlation_id = %env.ctx.correlation_id, plugin, tool = %env.tool, operation = %request.operation, methods = ?request.methods, targets = ?names, "approval requested");
             let grant = env.services.approvals.request(&call, &request, names).await?;
             env.grants.add(grant.clone());
