@@ -53,6 +53,9 @@ pub struct App {
     pub call_wait: Duration,
     /// The pending approvals operators decide, when operator approval is on.
     pub pending: Option<Arc<PendingApprovals>>,
+    /// The audit trail, when configured: `/readyz` says when it cannot be
+    /// written (every state change is refused meanwhile).
+    pub audit: Option<Arc<AuditLog>>,
 }
 
 impl App {
@@ -127,6 +130,7 @@ pub async fn build_with(
     let backend = backend(cli).await?;
     let demo = backend.is_simulated();
     let approvals = approval_gate(cli, policy, pending.clone(), audit.clone(), &metrics);
+    let audit_for_readiness = audit.clone();
     let inventory = InventoryService::new(backend.clone());
     inventory.start(INDEX_WARM_UP).await;
     let services = Arc::new(HostServices {
@@ -167,6 +171,7 @@ pub async fn build_with(
         requests,
         call_wait: Duration::from_secs(cli.call_wait_secs.max(1)),
         pending,
+        audit: audit_for_readiness,
     }))
 }
 

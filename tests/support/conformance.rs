@@ -72,7 +72,11 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
     let f = flavor.name;
     // Tools.
     let tools = client.list_all_tools().await.expect("tools/list");
-    assert_eq!(tools.len(), 14, "{f}: 13 seed tools plus getMetrics");
+    assert_eq!(
+        tools.len(),
+        17,
+        "{f}: 13 seed tools plus getMetrics and requests.get, list and cancel"
+    );
 
     // listVMs and the row shape.
     let all = ok(client, "infra.vmware.vms.listVMs", json!({})).await.json;

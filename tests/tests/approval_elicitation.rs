@@ -249,7 +249,7 @@ async fn accept_and_decline(mrtr: bool) {
         decisions[2]["approval_id"]
             .as_str()
             .unwrap()
-            .starts_with("eli-")
+            .starts_with("req-")
     );
     client.cancel().await.ok();
     reader.cancel().await.ok();

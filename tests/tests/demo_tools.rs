@@ -20,6 +20,9 @@ const SEED_TOOLS: &[&str] = &[
     "infra.vmware.hosts.enterMaintenanceMode",
     "infra.vmware.hosts.exitMaintenanceMode",
     "infra.vmware.getMetrics",
+    "infra.vmware.requests.get",
+    "infra.vmware.requests.list",
+    "infra.vmware.requests.cancel",
 ];
 
 fn allow_all_policy(name: &str) -> String {
@@ -36,7 +39,7 @@ fn vm_names(list: &Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lists_the_fourteen_tools_with_schemas_and_annotations() {
+async fn lists_the_seventeen_tools_with_schemas_and_annotations() {
     let server = Server::start("demo-list-tools", ServerOptions::demo());
     let client = server.client().await;
     let tools = client.list_all_tools().await.expect("tools/list");

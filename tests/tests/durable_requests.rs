@@ -198,28 +198,49 @@ async fn the_inspector_cli_with_its_default_timeout_gets_the_pending_answer() {
 }
 
 /// Options for a restartable demo server: its own state dir and audit file.
-fn restartable(name: &str, state: &Path, audit: &Path) -> vmware_mcp_e2e::ServerOptions {
+fn restartable(
+    name: &str,
+    state: &Path,
+    audit: &Path,
+    call_wait_secs: u64,
+) -> vmware_mcp_e2e::ServerOptions {
     admin::options(name, 600)
         .env("STATE_DIR", state.display().to_string())
         .env("AUDIT_LOG_PATH", audit.display().to_string())
-        .env("CALL_WAIT_SECS", "2")
+        .env("CALL_WAIT_SECS", call_wait_secs.to_string())
 }
 
-async fn restart_keeps_a_pending_request(name: &str, signal: &str) {
+/// A pending request, a restart by `signal`, and the approval after it.
+/// With `client_waiting`, the client is still waiting for its answer when
+/// the server stops: the server's stop is not the client's cancel.
+async fn restart_keeps_a_pending_request(name: &str, signal: &str, client_waiting: bool) {
     let state = scratch_dir(name).join("kept-state");
     let audit = scratch_dir(name).join("audit.jsonl");
     let _ = std::fs::remove_dir_all(&state);
     let _ = std::fs::remove_file(&audit);
-    let mut server = Server::start(name, restartable(name, &state, &audit));
+    let wait = if client_waiting { 600 } else { 2 };
+    let mut server = Server::start(name, restartable(name, &state, &audit, wait));
+    let operator = Operator::of(&server, name);
     let client = server.client().await;
     let vm = running_vm(&client).await;
-    let answer = call(&client, POWER_OFF, json!({"vmName": vm}))
-        .await
-        .unwrap();
-    assert!(!answer.is_error, "{}", answer.text);
-    assert_eq!(answer.json["status"], "pending_approval", "{}", answer.text);
-    let id = answer.json["requestId"].as_str().unwrap().to_string();
-    client.cancel().await.ok();
+    let calling = {
+        let vm = vm.clone();
+        tokio::spawn(async move {
+            let answer = call(&client, POWER_OFF, json!({"vmName": vm})).await;
+            (client, answer)
+        })
+    };
+    let id = operator.wait_for_pending(POWER_OFF).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    if !client_waiting {
+        let (client, answer) = calling.await.unwrap();
+        let answer = answer.unwrap();
+        assert_eq!(answer.json["status"], "pending_approval", "{}", answer.text);
+        assert_eq!(answer.json["requestId"], id.as_str(), "{}", answer.text);
+        client.cancel().await.ok();
+    }
 
     let status = Command::new("kill")
         .args([signal, &server.pid().to_string()])
@@ -228,7 +249,7 @@ async fn restart_keeps_a_pending_request(name: &str, signal: &str) {
     assert!(status.success());
     server.terminate();
 
-    let server = Server::start(name, restartable(name, &state, &audit));
+    let server = Server::start(name, restartable(name, &state, &audit, wait));
     let operator = Operator::of(&server, name);
     let pending = operator.wait_for_pending(POWER_OFF).await;
     assert_eq!(
@@ -248,13 +269,13 @@ async fn restart_keeps_a_pending_request(name: &str, signal: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_pending_request_survives_sigterm_and_runs_once_when_approved() {
-    restart_keeps_a_pending_request("durable-sigterm", "-TERM").await;
+async fn a_pending_request_survives_sigterm_while_its_client_waits_and_runs_once_when_approved() {
+    restart_keeps_a_pending_request("durable-sigterm", "-TERM", true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_request_survives_sigkill_and_runs_once_when_approved() {
-    restart_keeps_a_pending_request("durable-sigkill", "-KILL").await;
+    restart_keeps_a_pending_request("durable-sigkill", "-KILL", false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -537,7 +558,7 @@ async fn a_client_declaring_the_tasks_extension_gets_a_task_to_poll_and_cancel()
     use rmcp::ServiceExt;
     use rmcp::model::{
         CallToolRequestParams, CallToolResponse, CancelTaskParams, ClientCapabilities,
-        ClientConfig, GetTaskParams, TaskStatus,
+        ClientConfig, GetTaskParams, RequestMetaObject, TaskStatus,
     };
 
     let name = "durable-tasks-extension";
@@ -565,9 +586,13 @@ async fn a_client_declaring_the_tasks_extension_gets_a_task_to_poll_and_cancel()
         ))
         .await
         .expect("client");
+    // The extension is declared on each request, as 2026-07-28 clients do.
     let start = |vm: &str| {
         let mut params = CallToolRequestParams::new(POWER_OFF);
         params.arguments = Some(json!({"vmName": vm}).as_object().unwrap().clone());
+        let mut meta = RequestMetaObject::default();
+        meta.set_client_capabilities(ClientCapabilities::builder().enable_tasks().build());
+        params.meta = Some(meta);
         params
     };
     let task_of = |response: CallToolResponse| match response {

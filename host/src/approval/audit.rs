@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::vocabulary::MoRef;
-use crate::vsphere::hooks::{StateChangeRecord, StateChangeRecorder};
+use crate::vsphere::hooks::{StateChangeIntent, StateChangeRecord, StateChangeRecorder};
 
 /// The environment variable naming the audit file, documented beside the
 /// other configuration so operators find it.
@@ -35,6 +35,9 @@ const MAX_ARGUMENT_CHARS: usize = 4096;
 pub struct AuditLog {
     path: PathBuf,
     file: Mutex<File>,
+    /// Why the last write failed, until a write succeeds again; `/readyz`
+    /// reports it, since every state change is refused meanwhile.
+    failing: Mutex<Option<String>>,
 }
 
 impl AuditLog {
@@ -49,20 +52,52 @@ impl AuditLog {
             })?;
         }
         let mut options = OpenOptions::new();
-        options.append(true).create(true);
+        // Read too: a torn last line is looked for at open.
+        options.read(true).append(true).create(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let file = options.open(path).map_err(|source| AuditError {
+        let mut file = options.open(path).map_err(|source| AuditError {
             path: path.to_path_buf(),
             source,
         })?;
+        if ends_torn(&file).unwrap_or(false) {
+            // A write cut short by a crash: close the fragment off on its own
+            // line, so that no record is ever glued to it.
+            tracing::warn!(path = %path.display(), "the audit trail ends with a torn line (a write cut short); it is closed off and the next record starts on a line of its own");
+            file.write_all(b"\n")
+                .and_then(|()| file.sync_data())
+                .map_err(|source| AuditError {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
         Ok(AuditLog {
             path: path.to_path_buf(),
             file: Mutex::new(file),
+            failing: Mutex::new(None),
         })
+    }
+
+    /// Why writes fail now, if they do.
+    pub fn failing(&self) -> Option<String> {
+        self.failing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// While writes fail, try one small record, so that the trail is known
+    /// to work again as soon as the disk has room (the `/readyz` probe).
+    pub fn probe(&self) -> Option<String> {
+        self.failing()?;
+        let _ = self.append(&serde_json::json!({
+            "ts": now_rfc3339(),
+            "event": "audit_recovered",
+        }));
+        self.failing()
     }
 
     /// Where the trail is written, for logs and error messages.
@@ -80,14 +115,44 @@ impl AuditLog {
         // A poisoned lock only means another writer panicked between lines;
         // the file itself is still consistent.
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        file.write_all(&line)
+        let before = file.metadata().map(|m| m.len());
+        let written = file
+            .write_all(&line)
             .and_then(|()| file.flush())
-            .and_then(|()| file.sync_data())
-            .map_err(|source| AuditError {
-                path: self.path.clone(),
-                source,
-            })
+            .and_then(|()| file.sync_data());
+        let mut failing = self.failing.lock().unwrap_or_else(|p| p.into_inner());
+        match written {
+            Ok(()) => {
+                *failing = None;
+                Ok(())
+            }
+            Err(source) => {
+                // A short write must not leave a fragment for the next
+                // record to be glued to: cut the file back to where it was.
+                if let Ok(len) = before {
+                    let _ = file.set_len(len).and_then(|()| file.sync_data());
+                }
+                let error = AuditError {
+                    path: self.path.clone(),
+                    source,
+                };
+                *failing = Some(error.to_string());
+                Err(error)
+            }
+        }
     }
+}
+
+/// Whether the file's last byte is not a newline (a torn last line).
+fn ends_torn(file: &File) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    file.read_at(&mut last, len - 1)?;
+    Ok(last[0] != b'\n')
 }
 
 /// The audit file could not be opened or written; the message names it.
@@ -200,9 +265,45 @@ pub struct CallRecord {
     pub arguments: Value,
 }
 
+/// What the trail says before a state change is sent: its intent.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntentRecord {
+    /// When it was written, in UTC.
+    pub ts: String,
+    /// Always `vsphere_intent`.
+    pub event: &'static str,
+    /// The tool call's correlation id.
+    pub correlation_id: String,
+    /// The durable request it is made for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The vim25 method about to be sent.
+    pub method: String,
+    /// The object it is sent to.
+    pub target: String,
+    /// The grant that authorizes it.
+    pub grant_id: String,
+    /// The arguments, redacted and bounded.
+    pub arguments: Value,
+}
+
 /// The gateway's recorder: each state-changing call becomes one
 /// `vsphere_call` line, on disk before the call returns.
 impl StateChangeRecorder for AuditLog {
+    fn intent(&self, call: &StateChangeIntent) -> Result<(), String> {
+        self.append(&IntentRecord {
+            ts: now_rfc3339(),
+            event: "vsphere_intent",
+            correlation_id: call.correlation_id.clone(),
+            request_id: call.request_id.clone(),
+            method: call.method.clone(),
+            target: call.target.to_string(),
+            grant_id: call.grant_id.clone(),
+            arguments: bounded_arguments(call.arguments.clone()),
+        })
+        .map_err(|e| e.to_string())
+    }
+
     fn record(&self, call: &StateChangeRecord) {
         let record = CallRecord {
             ts: now_rfc3339(),
@@ -238,6 +339,31 @@ pub fn bounded_arguments(redacted: Value) -> Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_torn_last_line_is_closed_off_and_never_appended_to() {
+        let dir = std::env::temp_dir().join(format!("vmware-mcp-torn-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.jsonl");
+        std::fs::write(&path, "{\"event\":\"whole\"}\n{\"event\":\"cut sh").unwrap();
+        let log = AuditLog::open(&path).unwrap();
+        log.append(&serde_json::json!({"event": "next"})).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[1], "{\"event\":\"cut sh", "the fragment stands alone");
+        assert_eq!(lines[2], "{\"event\":\"next\"}", "the next record is whole");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_until_one_succeeds() {
+        let log = AuditLog::open(Path::new("/dev/full")).unwrap();
+        assert!(log.append(&serde_json::json!({"event": "x"})).is_err());
+        let failing = log.failing().expect("the failure is kept for /readyz");
+        assert!(failing.contains("No space"), "{failing}");
+        assert!(log.probe().is_some(), "still failing");
+    }
+
     use super::*;
 
     fn temp(name: &str) -> PathBuf {
@@ -361,10 +487,23 @@ mod tests {
                 .await
                 .is_err()
         );
-        let lines: Vec<Value> = std::fs::read_to_string(&path)
+        let all: Vec<Value> = std::fs::read_to_string(&path)
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // The sent call's intent comes before its outcome; the refused one
+        // was never sent, so it has no intent.
+        let intents: Vec<&Value> = all
+            .iter()
+            .filter(|l| l["event"] == "vsphere_intent")
+            .collect();
+        assert_eq!(intents.len(), 1, "{all:?}");
+        assert_eq!(all[0]["event"], "vsphere_intent", "{all:?}");
+        assert_eq!(intents[0]["grant_id"], grant_id.as_str());
+        let lines: Vec<Value> = all
+            .into_iter()
+            .filter(|l| l["event"] == "vsphere_call")
             .collect();
         assert_eq!(lines.len(), 2, "reads are not audited: {lines:?}");
         assert_eq!(lines[0]["event"], "vsphere_call");

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::vocabulary::VsError;
+use crate::vsphere::claim_check;
 use crate::vsphere::claims::{self, NameClaim};
 use crate::vsphere::{
     Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, RetrieveSpec, UpdateFeed, UpdateKind,
@@ -398,7 +399,7 @@ impl InventoryService {
         else {
             return Ok(Vec::new());
         };
-        claims::broken_claims(self.backend.as_ref(), ctx, &[claim]).await
+        claim_check::broken_claims(self.backend.as_ref(), ctx, &[claim]).await
     }
 
     /// The entries of these objects, `None` where the index does not hold one.

@@ -42,6 +42,8 @@ pub struct McpHandler {
     /// Calls waiting for their clients' answers (MRTR), shared by every
     /// clone, since a retry may come on another connection.
     parked: ParkedCalls,
+    /// Cancelled when the server stops (see [`McpClient::with_server_stopping`]).
+    stopping: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl McpHandler {
@@ -51,7 +53,15 @@ impl McpHandler {
             app,
             limit: CallLimit::default(),
             parked: ParkedCalls::default(),
+            stopping: None,
         }
+    }
+
+    /// The same handler, told when the server stops: requests in flight
+    /// then are not withdrawn, since their clients did not cancel them.
+    pub fn with_server_stopping(mut self, stopping: tokio_util::sync::CancellationToken) -> Self {
+        self.stopping = Some(stopping);
+        self
     }
 
     /// The same handler with `limit` on concurrently executing tool calls
@@ -256,7 +266,9 @@ impl McpHandler {
         let origin = CallOrigin {
             correlation_id: correlation_id(&request, context),
             session: session_id(context),
-            client: Some(McpClient::of(&request, context)),
+            client: Some(
+                McpClient::of(&request, context).with_server_stopping(self.stopping.clone()),
+            ),
         };
         let arguments = request.arguments.clone().unwrap_or_default();
         let target = self
@@ -543,14 +555,22 @@ impl ServerHandler for McpHandler {
         let origin = CallOrigin {
             correlation_id: correlation_id(&request, &context),
             session: session_id(&context),
-            client: Some(McpClient::of(&request, &context)),
+            client: Some(
+                McpClient::of(&request, &context).with_server_stopping(self.stopping.clone()),
+            ),
         };
-        // A client that declared the Tasks extension gets a task for a call
-        // that may change state: it follows the request with tasks/get.
-        if context
-            .client_capabilities()
-            .is_some_and(|c| c.supports_tasks())
-        {
+        // A client that declares the Tasks extension on this very request
+        // gets a task for a call that may change state, and follows the
+        // request with tasks/get. A declaration at initialize alone is not
+        // taken as a promise to handle a task in place of a result: clients
+        // that make it (the Inspector CLI 2.12) still read plain results.
+        let asks_for_task = request
+            .meta
+            .as_ref()
+            .and_then(|m| m.client_capabilities())
+            .or_else(|| context.meta.client_capabilities())
+            .is_some_and(|c| c.supports_tasks());
+        if asks_for_task {
             return Ok(match self.start_task(request, &context).await? {
                 Ok(request) => {
                     let task = TaskView::of(&request, &self.app).detailed(&request).task;

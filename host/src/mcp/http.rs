@@ -44,11 +44,13 @@ pub fn router(
     shutdown: CancellationToken,
 ) -> Router {
     let mut config = StreamableHttpServerConfig::default();
-    config.cancellation_token = shutdown;
+    config.cancellation_token = shutdown.clone();
     config = config
         .with_allowed_hosts(allowed_hosts)
         .with_max_request_body_bytes(limits.body.max_bytes);
-    let handler = McpHandler::new(app.clone()).with_call_limit(limits.calls);
+    let handler = McpHandler::new(app.clone())
+        .with_call_limit(limits.calls)
+        .with_server_stopping(shutdown);
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(app.session_idle);
     let service =
@@ -112,7 +114,10 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
         (true, "starting") => "starting",
         (true, _) => "down",
     };
-    let ready = vsphere == "up" && plugins > 0;
+    // Every state change is refused while the audit trail cannot be
+    // written; the probe notices at once when it can again.
+    let audit_failing = app.audit.as_ref().and_then(|a| a.probe());
+    let ready = vsphere == "up" && plugins > 0 && audit_failing.is_none();
     let status = if ready {
         StatusCode::OK
     } else {
@@ -125,6 +130,7 @@ async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
             "vsphere": vsphere,
             "pluginsLoaded": plugins,
             "inventory": { "state": index.state, "live": index.live, "objects": index.objects, "reason": index.reason },
+            "audit": { "writable": audit_failing.is_none(), "reason": audit_failing },
         })),
     )
 }

@@ -111,6 +111,10 @@ pub struct McpClient {
     pub cancelled: Option<CancellationToken>,
     client_name: Option<String>,
     client_version: Option<String>,
+    /// Cancelled when the server stops. rmcp then cancels every request in
+    /// flight; that is not the client withdrawing its call, so a durable
+    /// request is not withdrawn by it (a restart takes it up).
+    server_stopping: Option<CancellationToken>,
 }
 
 impl std::fmt::Debug for McpClient {
@@ -143,7 +147,21 @@ impl McpClient {
             cancelled: Some(context.ct.clone()),
             client_name: context.client_info().map(|i| i.name.clone()),
             client_version: context.client_info().map(|i| i.version),
+            server_stopping: None,
         }
+    }
+
+    /// The same client, told apart from a stopping server: a request
+    /// cancelled because `stopping` was cancelled is not the client's cancel.
+    pub fn with_server_stopping(mut self, stopping: Option<CancellationToken>) -> McpClient {
+        self.server_stopping = stopping;
+        self
+    }
+
+    fn server_is_stopping(&self) -> bool {
+        self.server_stopping
+            .as_ref()
+            .is_some_and(CancellationToken::is_cancelled)
     }
 }
 
@@ -221,15 +239,22 @@ impl ClientPort for McpClient {
 
     async fn cancelled(&self) {
         match &self.cancelled {
-            Some(token) => token.cancelled().await,
+            Some(token) => {
+                token.cancelled().await;
+                if self.server_is_stopping() {
+                    std::future::pending::<()>().await;
+                }
+            }
             None => std::future::pending().await,
         }
     }
 
     fn is_cancelled(&self) -> bool {
-        self.cancelled
-            .as_ref()
-            .is_some_and(CancellationToken::is_cancelled)
+        !self.server_is_stopping()
+            && self
+                .cancelled
+                .as_ref()
+                .is_some_and(CancellationToken::is_cancelled)
     }
 
     fn client_name(&self) -> Option<String> {

@@ -3,111 +3,14 @@
 //! [`CallJournal`]), and the MCP layer tells it how the call ended. Each
 //! event is written to the store before the call goes on.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
-use super::record::{
-    AskedApproval, RequestDecision, RequestError, RequestStatus, RequestTarget, RequestTask,
-};
-use super::{Request, RequestService, refusal};
+use super::record::{AskedApproval, RequestDecision, RequestStatus, RequestTarget, RequestTask};
+use super::service::{RequestHandle, WITHDRAWN_BY, refusal};
 use crate::approval::journal::{ApprovalJournal, Verdict};
 use crate::approval::pending::ApprovalRequest;
 use crate::vocabulary::{MoRef, VsError};
 use crate::vsphere::hooks::CallJournal;
-
-/// Who a withdrawal by the requester is recorded as.
-const WITHDRAWN_BY: &str = "requester";
-
-/// A handle on one request, cheap to clone.
-#[derive(Clone)]
-pub struct RequestHandle {
-    id: String,
-    service: Arc<RequestService>,
-}
-
-impl std::fmt::Debug for RequestHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RequestHandle({})", self.id)
-    }
-}
-
-impl RequestHandle {
-    pub(super) fn new(id: String, service: Arc<RequestService>) -> Self {
-        RequestHandle { id, service }
-    }
-
-    /// The request id (`req-…`).
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The request as it stands.
-    pub fn current(&self) -> Option<Request> {
-        self.service.get(&self.id).ok().flatten()
-    }
-
-    /// Apply a change; a store failure is logged (the caller's own record
-    /// of the event, the audit trail and the log, still stands).
-    fn note(&self, what: &str, change: impl FnOnce(&mut Request)) {
-        if let Err(e) = self.service.update(&self.id, change) {
-            tracing::error!(request_id = %self.id, event = what, error = %e, "the request store could not record an event");
-        }
-    }
-
-    /// The tool call ended: its result, or why it failed. The final status
-    /// follows from the approval's decision where there was one.
-    pub fn finish(&self, outcome: &Result<Value, VsError>) {
-        self.note("finished", |r| {
-            r.waiting_for = None;
-            match outcome {
-                Ok(value) => {
-                    r.status = RequestStatus::Succeeded;
-                    r.result = Some(value.clone());
-                }
-                Err(e) => {
-                    r.status = match r.decision.as_ref().map(|d| d.verdict.as_str()) {
-                        Some("denied") => RequestStatus::Denied,
-                        Some("expired") => RequestStatus::Expired,
-                        Some("cancelled") if r.sent_at.is_none() => RequestStatus::Cancelled,
-                        _ => RequestStatus::Failed,
-                    };
-                    r.error = Some(RequestError {
-                        kind: e.kind().to_string(),
-                        message: e.to_string(),
-                    });
-                }
-            }
-        });
-    }
-
-    /// End it as `status` for a reason that is not the tool's own result:
-    /// a restart that interrupted it, a vCenter task that says how it ended.
-    pub fn settle(&self, status: RequestStatus, kind: &str, message: String) {
-        self.note("settled", |r| {
-            r.status = status;
-            r.waiting_for = None;
-            r.error = Some(RequestError {
-                kind: kind.to_string(),
-                message,
-            });
-        });
-    }
-
-    /// The requester withdrew it before anything was sent.
-    pub fn withdraw(&self, reason: Option<&str>) {
-        self.note("withdrawn", |r| {
-            if r.sent_at.is_none() {
-                r.decision = Some(RequestDecision {
-                    verdict: "cancelled".into(),
-                    by: WITHDRAWN_BY.to_string(),
-                    at: super::record::now_rfc3339(),
-                    reason: reason.map(str::to_string),
-                });
-            }
-        });
-    }
-}
 
 impl ApprovalJournal for RequestHandle {
     fn request_id(&self) -> &str {
@@ -217,12 +120,10 @@ impl CallJournal for RequestHandle {
     fn task_progress(&self, percent: u32) {
         // Progress is frequent and worth little after a restart: it updates
         // the copy waiters see, and reaches the store with the next event.
-        if let Some(sender) = self.service.live().get(&self.id) {
-            sender.send_modify(|r| {
-                if let Some(task) = &mut r.task {
-                    task.progress = Some(percent);
-                }
-            });
-        }
+        self.service.touch(&self.id, |r| {
+            if let Some(task) = &mut r.task {
+                task.progress = Some(percent);
+            }
+        });
     }
 }

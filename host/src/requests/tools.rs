@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::record::is_request_id;
-use super::{Request, RequestService, RequestStatus};
+use super::record::{Request, RequestStatus};
+use super::service::RequestService;
 use crate::approval::pending::{PendingApprovals, Status};
 use crate::vocabulary::VsError;
 

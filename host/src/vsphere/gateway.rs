@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use super::claim_check;
 use super::claims;
 use super::classify;
-use super::hooks::{StateChangeGate, StateChangeRecord, StateChangeRecorder};
+use super::hooks::{StateChangeGate, StateChangeIntent, StateChangeRecord, StateChangeRecorder};
 use super::{Backend, CallContext, ChangeObserver, ObjectContent, RetrieveSpec, StartedTask};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vocabulary::{MoRef, VsError, redact};
@@ -173,7 +174,11 @@ impl Gateway {
                 return result;
             }
         };
-        if let Some(refusal) = self.before_sending(ctx, method, target).await {
+        let refusal = match self.before_sending(ctx, method, target).await {
+            Some(refusal) => Some(refusal),
+            None => self.write_ahead(ctx, method, target, args, &grant_id),
+        };
+        if let Some(refusal) = refusal {
             tracing::warn!(correlation_id = %ctx.correlation_id, method, object = %target, error = %refusal, "state change refused before it was sent");
             let result: Result<Value, VsError> = Err(refusal);
             self.record(ctx, &line, &result, None);
@@ -226,7 +231,7 @@ impl Gateway {
     ) -> Option<VsError> {
         let claims = ctx.name_claims.all();
         if !claims.is_empty() {
-            match claims::broken_claims(self.backend.as_ref(), ctx, &claims).await {
+            match claim_check::broken_claims(self.backend.as_ref(), ctx, &claims).await {
                 Ok(broken) if broken.is_empty() => {}
                 Ok(broken) => return Some(claims::unsettled(&broken)),
                 Err(e) => {
@@ -238,6 +243,32 @@ impl Gateway {
         }
         let journal = ctx.journal.0.as_ref()?;
         journal.sending(method, target).err()
+    }
+
+    /// The write-ahead record of a change about to be sent; a refusal when
+    /// it cannot be written (disk full, read-only…): nothing reaches vCenter
+    /// unrecorded.
+    fn write_ahead(
+        &self,
+        ctx: &CallContext,
+        method: &str,
+        target: &MoRef,
+        args: &Map<String, Value>,
+        grant_id: &str,
+    ) -> Option<VsError> {
+        let recorder = self.recorder.as_ref()?;
+        let intent = StateChangeIntent {
+            correlation_id: ctx.correlation_id.clone(),
+            request_id: ctx.journal.0.as_ref().map(|j| j.request_id().to_string()),
+            method: method.to_string(),
+            target: target.clone(),
+            grant_id: grant_id.to_string(),
+            arguments: redact(&Value::Object(args.clone())),
+        };
+        let error = recorder.intent(&intent).err()?;
+        Some(VsError::InvalidState(format!(
+            "{method} on {target} was not sent: its intent could not be written to the audit trail ({error}); every change is recorded before it is made"
+        )))
     }
 
     /// Tell the recorder of a state-changing call. The change has happened
@@ -424,6 +455,56 @@ mod tests {
         ctx.name_claims
             .add(claims::NameClaim::of_resolution("web-01", &web1, None).unwrap());
         power(ctx, web1).await.unwrap();
+    }
+
+    /// A recorder whose disk is full: no intent can be written.
+    struct FullDisk(std::sync::Mutex<Vec<String>>);
+
+    impl StateChangeRecorder for FullDisk {
+        fn intent(&self, _call: &StateChangeIntent) -> Result<(), String> {
+            Err("No space left on device (os error 28)".into())
+        }
+        fn record(&self, call: &StateChangeRecord) {
+            self.0.lock().unwrap().push(call.outcome.clone());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_whose_intent_cannot_be_written_is_not_sent() {
+        let sim = Arc::new(crate::vsphere::sim::SimBackend::demo());
+        let recorder = Arc::new(FullDisk(Default::default()));
+        let gateway = Gateway::new(sim.clone(), Arc::new(Metrics::new()))
+            .with_recorder(Some(recorder.clone() as Arc<dyn StateChangeRecorder>));
+        let vm = sim.find_by_path("DC0/vm/web/web-01").unwrap();
+        let refused = gateway
+            .invoke(
+                &CallContext::default(),
+                &GrantAll,
+                &vm,
+                "PowerOffVM_Task",
+                &Map::new(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("was not sent")
+                && refused.to_string().contains("No space"),
+            "{refused}"
+        );
+        let state = sim
+            .read(
+                &CallContext::default(),
+                &[vm],
+                &["runtime.powerState".into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(state[0].properties[0].1, "poweredOn", "nothing was sent");
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["invalid_state"],
+            "the refusal is recorded"
+        );
     }
 
     #[test]

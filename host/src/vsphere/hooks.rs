@@ -44,12 +44,33 @@ impl std::fmt::Debug for Journal {
     }
 }
 
-/// Hears every state-changing call once it has run or been refused, before
-/// the call returns (the audit trail writes and flushes it there).
+/// Hears every state-changing call twice: its intent before it is sent (a
+/// write-ahead record: if that cannot be written, nothing is sent), and how
+/// it ended once it has run or been refused, before the call returns (the
+/// audit trail writes and flushes both).
 pub trait StateChangeRecorder: Send + Sync {
+    /// Record that `call` is about to be sent; an error refuses it.
+    fn intent(&self, call: &StateChangeIntent) -> Result<(), String>;
     /// Record one call. A recorder cannot undo the change, so it reports its
     /// own failures itself rather than failing the call.
     fn record(&self, call: &StateChangeRecord);
+}
+
+/// A state-changing call about to be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChangeIntent {
+    /// The tool call's correlation id.
+    pub correlation_id: String,
+    /// The durable request behind the call, if any.
+    pub request_id: Option<String>,
+    /// The vim25 method.
+    pub method: String,
+    /// The object it is sent to.
+    pub target: MoRef,
+    /// The grant that authorizes it.
+    pub grant_id: String,
+    /// The arguments, already redacted.
+    pub arguments: Value,
 }
 
 /// One state-changing call as the gateway saw it.

@@ -4,6 +4,7 @@
 //! trait, so approval gating, logging and metrics wrap them in one place and a
 //! plugin cannot tell them apart except by the `demo` flag in results.
 
+pub mod claim_check;
 pub mod claims;
 pub mod classify;
 pub mod gateway;
