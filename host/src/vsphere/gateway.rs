@@ -410,6 +410,18 @@ fn truncate(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    async fn power_state(sim: &crate::vsphere::sim::SimBackend, vm: MoRef) -> Value {
+        let state = sim
+            .read(
+                &CallContext::default(),
+                &[vm],
+                &["runtime.powerState".into()],
+            )
+            .await
+            .unwrap();
+        state[0].properties[0].1.clone()
+    }
+
     /// Grants everything: the name check under test comes after the grant.
     struct GrantAll;
 
@@ -440,15 +452,11 @@ mod tests {
         let refused = power(ctx, web2.clone()).await.unwrap_err();
         assert_eq!(refused.kind(), "invalid_state", "{refused}");
         assert!(refused.to_string().contains("web-01"), "{refused}");
-        let state = sim
-            .read(
-                &CallContext::default(),
-                &[web2],
-                &["runtime.powerState".into()],
-            )
-            .await
-            .unwrap();
-        assert_eq!(state[0].properties[0].1, "poweredOn", "nothing was sent");
+        assert_eq!(
+            power_state(&sim, web2).await,
+            "poweredOn",
+            "nothing was sent"
+        );
 
         // A claim vCenter agrees with lets the change through.
         let ctx = CallContext::default();
@@ -491,15 +499,7 @@ mod tests {
                 && refused.to_string().contains("No space"),
             "{refused}"
         );
-        let state = sim
-            .read(
-                &CallContext::default(),
-                &[vm],
-                &["runtime.powerState".into()],
-            )
-            .await
-            .unwrap();
-        assert_eq!(state[0].properties[0].1, "poweredOn", "nothing was sent");
+        assert_eq!(power_state(&sim, vm).await, "poweredOn", "nothing was sent");
         assert_eq!(
             *recorder.0.lock().unwrap(),
             ["invalid_state"],
