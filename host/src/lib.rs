@@ -16,6 +16,7 @@ pub mod privileges;
 pub mod process;
 pub mod registry;
 pub mod runtime;
+pub mod serving;
 pub mod telemetry;
 pub mod testing;
 pub mod vocabulary;

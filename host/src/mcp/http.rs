@@ -2,15 +2,15 @@
 //! the access policy), Prometheus metrics at `/metrics` (same policy), and
 //! the unauthenticated probes `/healthz` and `/readyz`, which reveal nothing
 //! sensitive. `/mcp` also goes through [`crate::mcp::jsonrpc_guard`] (body
-//! limits and JSON-RPC status codes), and a connection in the head-room
-//! above the connection cap may reach only the probes.
+//! limits and JSON-RPC status codes). Connections are admitted and held by
+//! [`crate::serving`], as on the admin port; [`PROBES`] are the paths its
+//! head-room above the connection cap may reach.
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -20,10 +20,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::mcp::call_limit::CallLimit;
-use crate::mcp::connections::Tier;
 use crate::mcp::handler::McpHandler;
-use crate::mcp::jsonrpc_guard::{self, BodyLimits};
+use crate::mcp::jsonrpc_guard;
 use crate::mcp::security::{AccessPolicy, enforce};
+use crate::serving::body::BodyLimits;
+
+/// The probes: unauthenticated, cheap, and reachable in the connection head-room.
+pub const PROBES: &[&str] = &["/healthz", "/readyz"];
 
 /// What bounds the work one request can cause.
 #[derive(Clone, Debug)]
@@ -66,22 +69,6 @@ pub fn router(
         .route("/readyz", get(readyz))
         .with_state(app)
         .merge(protected)
-        .layer(middleware::from_fn(probes_only_in_reserve))
-}
-
-/// A connection admitted into the head-room above the connection cap may
-/// reach the probes only: the head-room exists so they answer under load.
-async fn probes_only_in_reserve(request: Request, next: Next) -> Response {
-    let reserve = request.extensions().get::<Tier>() == Some(&Tier::Reserve);
-    if reserve && !matches!(request.uri().path(), "/healthz" | "/readyz") {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1"), (header::CONNECTION, "close")],
-            "the server is at its connection limit (MCP_MAX_CONNECTIONS); retry shortly\n",
-        )
-            .into_response();
-    }
-    next.run(request).await
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
