@@ -14,6 +14,7 @@
 //! speak to these ports. What a port serves (its routes) stays with its own
 //! module; only how connections are admitted and held lives here.
 
+pub mod bearer;
 pub mod body;
 pub mod connections;
 
