@@ -146,6 +146,10 @@ pub struct Cli {
     /// Guest CPU time limit per tool call, in milliseconds.
     #[arg(long, env = "PLUGIN_CPU_MS", default_value_t = 5000)]
     pub plugin_cpu_ms: u64,
+    /// The largest component file loaded from `--plugins` or `--plugins-file`,
+    /// in bytes (64 MiB); a larger file is refused before it is read.
+    #[arg(long, env = "PLUGIN_MAX_BYTES", default_value_t = 64 << 20)]
+    pub plugin_max_bytes: u64,
     /// The vCenter to serve (not needed with `--demo`).
     #[command(flatten)]
     pub vcenter: VcenterArgs,
