@@ -53,8 +53,11 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "vmware-mcp stopped");
-            eprintln!("vmware-mcp: {e:#}");
+            // Each cause once: an error that repeats its cause in its own
+            // message (an OS error) is not said twice.
+            let said = vmware_mcp::vocabulary::one_line(e.as_ref());
+            tracing::error!(error = %said, "vmware-mcp stopped");
+            eprintln!("vmware-mcp: {said}");
             std::process::ExitCode::FAILURE
         }
     }
