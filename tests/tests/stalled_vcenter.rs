@@ -117,3 +117,36 @@ async fn a_stalled_vcenter_gives_timeouts_and_unready_then_recovers() {
     );
     client.cancel().await.ok();
 }
+
+/// Issue 15, point 7: a vCenter that cannot be reached (its process gone,
+/// connections refused) is error kind `unavailable`, not `internal`: an
+/// agent should retry later, not report a bug.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_vcenter_is_unavailable() {
+    let sim = Vcsim::start("unreachable-vcenter", &["-model", "vpx", "-vms", "2"]);
+    let server = Server::start(
+        "unreachable-vcenter",
+        sim.server_options().env(
+            "VCENTER_REQUEST_TIMEOUT_SECS",
+            REQUEST_TIMEOUT_SECS.to_string(),
+        ),
+    );
+    let client = server.client().await;
+    let vm = first_vm(&client, json!({})).await["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    signal(sim.pid(), "-KILL");
+    let r = call(&client, "infra.vmware.vms.getVMInfo", json!({"vmName": vm}))
+        .await
+        .unwrap();
+    assert!(r.is_error, "{}", r.text);
+    assert_eq!(r.error_kind(), "unavailable", "{}", r.text);
+    assert!(
+        r.error_message().contains("vCenter is unreachable"),
+        "{}",
+        r.text
+    );
+    client.cancel().await.ok();
+    drop(sim);
+}
