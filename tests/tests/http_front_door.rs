@@ -573,3 +573,47 @@ fn a_token_file_of_only_white_space_stops_the_server_at_start() {
         );
     }
 }
+
+/// Issue 15, point 7: the Authorization scheme matches in any case on both
+/// ports (`BEARER x` works like `Bearer x`); the token itself does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bearer_scheme_matches_in_any_case_on_both_ports() {
+    let name = "front-door-bearer-case";
+    let mcp_token = scratch_file(name, "mcp-token", "mcp-t0ken\n");
+    let server = Server::start(
+        name,
+        admin::options(name, 60).env("MCP_AUTH_TOKEN_SECRET_PATH", mcp_token),
+    );
+    let operator = Operator::of(&server, name);
+    let http = reqwest::Client::new();
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let admin = http
+            .get(format!("{}/api/approvals", operator.url))
+            .header("Authorization", format!("{scheme} {TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(admin.status(), StatusCode::OK, "admin port, {scheme}");
+        let mcp = http
+            .get(format!("{}/metrics", server.base_url))
+            .header("Authorization", format!("{scheme} mcp-t0ken"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mcp.status(), StatusCode::OK, "MCP port, {scheme}");
+    }
+    let wrong_case_token = http
+        .get(format!("{}/metrics", server.base_url))
+        .header("Authorization", "Bearer MCP-T0KEN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_case_token.status(), StatusCode::UNAUTHORIZED);
+    let admin_wrong = http
+        .get(format!("{}/api/approvals", operator.url))
+        .header("Authorization", format!("Basic {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin_wrong.status(), StatusCode::UNAUTHORIZED);
+}
