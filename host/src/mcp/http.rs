@@ -9,19 +9,19 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router, middleware};
+use axum::{Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::mcp::call_limit::CallLimit;
 use crate::mcp::handler::McpHandler;
 use crate::mcp::jsonrpc_guard;
+use crate::mcp::readiness;
 use crate::mcp::security::{AccessPolicy, enforce};
 use crate::serving::body::BodyLimits;
 
@@ -66,7 +66,10 @@ pub fn router(
         .layer(middleware::from_fn_with_state(Arc::new(access), enforce));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
+        .route(
+            "/readyz",
+            get(readiness::readyz).with_state(readiness::Readiness::new(app.clone())),
+        )
         .with_state(app)
         .merge(protected)
 }
@@ -78,35 +81,5 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         app.metrics_text(),
-    )
-}
-
-async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
-    let backend_ready = app.services.gateway.backend().is_ready().await;
-    let plugins = app.registry.plugin_count();
-    let index = app.services.inventory.status();
-    // The index follows vCenter's update stream, so it is also the probe
-    // that notices a stalled or unreachable vCenter within seconds.
-    let vsphere = match (backend_ready, index.state) {
-        (false, _) => "down",
-        (true, "live") => "up",
-        (true, "stalled") => "stalled",
-        (true, "starting") => "starting",
-        (true, _) => "down",
-    };
-    let ready = vsphere == "up" && plugins > 0;
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (
-        status,
-        Json(json!({
-            "ready": ready,
-            "vsphere": vsphere,
-            "pluginsLoaded": plugins,
-            "inventory": { "state": index.state, "live": index.live, "objects": index.objects, "reason": index.reason },
-        })),
     )
 }

@@ -11,6 +11,7 @@ pub mod jsonrpc_guard;
 pub mod link;
 pub mod mrtr;
 pub mod quote;
+pub mod readiness;
 pub mod result;
 pub mod security;
 pub mod tool_list;
