@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod approval;
 pub mod cli;
+pub mod component_file;
 pub mod config;
 pub mod inventory;
 pub mod mcp;

@@ -29,7 +29,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::runtime::component_file::read_bounded;
+use crate::component_file::read_bounded;
 
 /// The parsed file.
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,6 @@
 pub mod bindings;
 pub mod builtin;
 pub mod cache;
-pub mod component_file;
 pub mod legacy_v0_1;
 pub mod legacy_v0_2;
 pub mod limiter;

@@ -10,9 +10,9 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::component_file::read_bounded;
 use crate::plugins_file::{EntrySource, PluginsFile, read_pinned};
 use crate::runtime::builtin;
-use crate::runtime::component_file::read_bounded;
 use crate::runtime::{LoadedPlugin, PluginRuntime};
 
 /// One component to load.

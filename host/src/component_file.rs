@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn the_read_stops_past_the_cap_whatever_the_size_said() {
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         // The size seen before the read said 10; the reader has 100 now.
         assert_eq!(read_at_most(&data[..], 10, 50).unwrap(), None);
         assert_eq!(
