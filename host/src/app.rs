@@ -274,7 +274,7 @@ fn warn_demo(what: &str) {
 /// Load the built-in groups and the components of `--plugins DIR` or
 /// `--plugins-file FILE` (see [`sources`]), and register their tools. A
 /// directory component that fails to load or clashes is reported and
-/// skipped; a plugins-file component that fails stops the start. Returns
+/// skipped; a plugins-file component that fails or clashes stops the start. Returns
 /// the registry and the vSphere privileges the registered groups need.
 fn load_plugins(
     runtime: &PluginRuntime,
@@ -288,10 +288,19 @@ fn load_plugins(
         .transpose()?;
     let mut registry = ToolRegistry::new();
     let started = std::time::Instant::now();
-    let plugins = sources::load_all(
-        runtime,
-        sources::collect(cli.plugins_dir.as_deref(), file.as_ref())?,
+    let sources = sources::collect(
+        cli.plugins_dir.as_deref(),
+        file.as_ref(),
+        cli.plugin_max_bytes,
     )?;
+    // Components the plugins file names: pinning states intent, so one that
+    // cannot be registered stops the start instead of being skipped.
+    let pinned: std::collections::HashSet<String> = sources
+        .iter()
+        .filter(|s| s.required)
+        .map(|s| s.name.clone())
+        .collect();
+    let plugins = sources::load_all(runtime, sources)?;
     let mut registered = Vec::new();
     for plugin in plugins {
         let plugin = Arc::new(plugin);
@@ -325,6 +334,10 @@ fn load_plugins(
                     "plugin loaded"
                 );
             }
+            Err(clash) if pinned.contains(&identity.source) => anyhow::bail!(
+                "{clash}; {} is listed in the plugins file, so it must load: remove the clashing component or the entry, or rename the group",
+                identity.source
+            ),
             Err(clash) => {
                 tracing::error!(plugin = %identity.source, error = %clash, "plugin refused: tool name clash")
             }

@@ -8,13 +8,13 @@ use tokio_util::sync::CancellationToken;
 use vmware_mcp::config::Secret;
 use vmware_mcp::config::{Cli, Command};
 use vmware_mcp::mcp::call_limit::CallLimit;
-use vmware_mcp::mcp::connections::ConnectionLimits;
 use vmware_mcp::mcp::handler::McpHandler;
-use vmware_mcp::mcp::http::RequestLimits;
-use vmware_mcp::mcp::jsonrpc_guard::BodyLimits;
+use vmware_mcp::mcp::http::{PROBES, RequestLimits};
 use vmware_mcp::mcp::security::{self, AccessPolicy};
-use vmware_mcp::mcp::serve::{PROBE_RESERVE, ServeOptions, serve};
 use vmware_mcp::process;
+use vmware_mcp::serving::body::BodyLimits;
+use vmware_mcp::serving::connections::ConnectionLimits;
+use vmware_mcp::serving::{PROBE_RESERVE, ServeOptions, serve};
 use vmware_mcp::telemetry::logging;
 
 #[tokio::main]
@@ -53,8 +53,11 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "vmware-mcp stopped");
-            eprintln!("vmware-mcp: {e:#}");
+            // Each cause once: an error that repeats its cause in its own
+            // message (an OS error) is not said twice.
+            let said = vmware_mcp::vocabulary::one_line(e.as_ref());
+            tracing::error!(error = %said, "vmware-mcp stopped");
+            eprintln!("vmware-mcp: {said}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -145,14 +148,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             max: cli.max_connections.max(1),
             reserve: PROBE_RESERVE,
         },
+        probes: PROBES,
+        cap_setting: "MCP_MAX_CONNECTIONS",
     };
+    // Both ports' connections share the process's file descriptors.
+    let admin_connections = admin.as_ref().map_or(0, |a| {
+        let admin = a.front.serve_options().limits;
+        admin.max + admin.reserve
+    });
     if let Some((soft, _)) = open_files
-        && soft < (options.limits.max + options.limits.reserve) as u64 + 256
+        && soft < (options.limits.max + options.limits.reserve + admin_connections) as u64 + 256
     {
         tracing::warn!(
             open_files_limit = soft,
             max_connections = options.limits.max,
-            "the open-files limit is close to or below MCP_MAX_CONNECTIONS; lower MCP_MAX_CONNECTIONS or raise the limit (ulimit -n)"
+            admin_max_connections = admin_connections,
+            "the open-files limit is close to or below MCP_MAX_CONNECTIONS plus ADMIN_MAX_CONNECTIONS; lower them or raise the limit (ulimit -n)"
         );
     }
     let addr = format!("{}:{}", cli.bind, cli.port);

@@ -16,12 +16,20 @@
 //! `invokes` must be a subset of what the component declares (the operator
 //! narrows, never widens); for a component built before capabilities existed
 //! (contract 0.1.0/0.2.0) it grants those state-changing methods.
+//!
+//! Each component is listed once: a built-in name or a path that appears in
+//! two entries is an error at start, since two `invokes` lists for one
+//! component cannot both be what the operator meant. A component file over
+//! the size cap (`PLUGIN_MAX_BYTES`) is refused before it is read.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+
+use crate::component_file::read_bounded;
 
 /// The parsed file.
 #[derive(Debug, Clone, Deserialize)]
@@ -66,7 +74,7 @@ pub enum EntrySource {
 
 impl PluginsFile {
     /// Read and check the file: every entry names either a `path` with a
-    /// well-formed `sha256`, or a `builtin`.
+    /// well-formed `sha256`, or a `builtin`, and no component is listed twice.
     pub fn load(path: &Path) -> anyhow::Result<PluginsFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the plugins file {}", path.display()))?;
@@ -81,12 +89,52 @@ impl PluginsFile {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
+        // Where each component was first listed, by what identifies it.
+        let mut first: BTreeMap<Listed, usize> = BTreeMap::new();
         for (i, entry) in file.plugins.iter().enumerate() {
-            entry
+            let source = entry
                 .source(&file.base)
                 .with_context(|| format!("the plugins file {}, entry {}", path.display(), i + 1))?;
+            let listed = Listed::of(&source);
+            if let Some(earlier) = first.get(&listed) {
+                anyhow::bail!(
+                    "the plugins file {}: entries {} and {} both list {}; list each component once, with every method it may invoke in that entry's `invokes`",
+                    path.display(),
+                    earlier + 1,
+                    i + 1,
+                    listed.describe()
+                );
+            }
+            first.insert(listed, i);
         }
         Ok(file)
+    }
+}
+
+/// What makes two entries the same component: a built-in group's name, or a
+/// file (by its canonical path when it exists, so `./x.wasm` and `x.wasm` are
+/// one file).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Listed {
+    Builtin(String),
+    File(PathBuf),
+}
+
+impl Listed {
+    fn of(source: &EntrySource) -> Listed {
+        match source {
+            EntrySource::Builtin(name) => Listed::Builtin(name.clone()),
+            EntrySource::File { path, .. } => {
+                Listed::File(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Listed::Builtin(name) => format!("the built-in group `{name}`"),
+            Listed::File(path) => format!("the component {}", path.display()),
+        }
     }
 }
 
@@ -132,11 +180,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Read a pinned component and check its digest; a mismatch names the file
-/// and both digests, so the operator can tell a stale pin from a swapped file.
-pub fn read_pinned(path: &Path, expected: &str) -> anyhow::Result<Vec<u8>> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("reading the pinned component {}", path.display()))?;
+/// Read a pinned component (refused unread over `max_bytes`) and check its
+/// digest; a mismatch names the file and both digests, so the operator can
+/// tell a stale pin from a swapped file.
+pub fn read_pinned(path: &Path, expected: &str, max_bytes: u64) -> anyhow::Result<Vec<u8>> {
+    let bytes = read_bounded(path, max_bytes)
+        .with_context(|| format!("the pinned component {}", path.display()))?;
     let actual = sha256_hex(&bytes);
     anyhow::ensure!(
         actual == expected,
@@ -191,15 +240,37 @@ mod tests {
     }
 
     #[test]
+    fn a_component_listed_twice_is_refused_naming_both_entries() {
+        let digest = "a".repeat(64);
+        let twice = parse("[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n[[plugin]]\nbuiltin = \"hosts\"\n[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOffVM_Task\"]\n").unwrap_err();
+        let text = format!("{twice:#}");
+        assert!(
+            text.contains("entries 1 and 3")
+                && text.contains("built-in group `vms`")
+                && text.contains("once"),
+            "{text}"
+        );
+        let paths = parse(&format!(
+            "[[plugin]]\npath = \"x.wasm\"\nsha256 = \"{digest}\"\n[[plugin]]\npath = \"./x.wasm\"\nsha256 = \"{digest}\"\n"
+        ))
+        .unwrap_err();
+        let text = format!("{paths:#}");
+        assert!(
+            text.contains("entries 1 and 2") && text.contains("x.wasm"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_changed_file_is_refused_with_both_digests() {
         let dir = std::env::temp_dir().join(format!("pinned-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.wasm");
         std::fs::write(&path, b"component").unwrap();
         let good = sha256_hex(b"component");
-        assert_eq!(read_pinned(&path, &good).unwrap(), b"component");
+        assert_eq!(read_pinned(&path, &good, 1 << 20).unwrap(), b"component");
         let stale = "0".repeat(64);
-        let err = format!("{:#}", read_pinned(&path, &stale).unwrap_err());
+        let err = format!("{:#}", read_pinned(&path, &stale, 1 << 20).unwrap_err());
         assert!(err.contains(&stale) && err.contains(&good), "{err}");
         assert!(err.contains("c.wasm"), "{err}");
     }

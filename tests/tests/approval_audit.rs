@@ -213,3 +213,23 @@ async fn against_vcsim_the_audit_names_the_vsphere_task() {
     );
     client.cancel().await.ok();
 }
+
+/// Issue 15, point 7: an audit trail that cannot be opened stops the start
+/// with an error that names the OS error once (it used to say it twice).
+#[test]
+fn an_unopenable_audit_trail_names_the_os_error_once() {
+    let name = "audit-unopenable";
+    // A directory where the file should be: "Is a directory".
+    let dir = scratch_dir(name).join("audit.jsonl");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, output) = Server::run_to_exit(
+        vmware_mcp_e2e::ServerOptions::demo().env("AUDIT_LOG_PATH", dir.display().to_string()),
+    );
+    assert_ne!(code, Some(0), "{output}");
+    let said = output
+        .lines()
+        .find(|l| l.starts_with("vmware-mcp: "))
+        .unwrap_or_else(|| panic!("no `vmware-mcp:` line:\n{output}"));
+    assert!(said.contains("audit.jsonl"), "{said}");
+    assert_eq!(said.matches("(os error ").count(), 1, "{said}");
+}

@@ -289,3 +289,180 @@ fn a_narrowing_outside_the_declaration_is_an_error_at_start() {
         "{output}"
     );
 }
+
+/// Issue 15, point 5: each component is listed once; the second entry for a
+/// built-in group used to widen it silently (PowerOn-only became
+/// PowerOn+PowerOff).
+#[test]
+fn a_component_listed_twice_is_an_error_at_start() {
+    let name = "caps-listed-twice";
+    let file = plugins_file(
+        name,
+        "[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n\n[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOffVM_Task\"]\n",
+    );
+    let (code, output) =
+        Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(&file));
+    assert_ne!(code, Some(0), "{output}");
+    assert!(code.is_some(), "it exits rather than crashing: {output}");
+    for expected in [
+        file.as_str(),
+        "entries 1 and 2 both list the built-in group `vms`",
+        "list each component once",
+    ] {
+        assert!(output.contains(expected), "`{expected}` in:\n{output}");
+    }
+    assert!(!output.contains("serving MCP"), "{output}");
+
+    // The same file under two spellings of its path.
+    let wasm = datastores_wasm();
+    let dir = scratch_dir(name).join("components");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&wasm, dir.join("datastores.wasm")).unwrap();
+    let digest = sha256(&wasm);
+    let file = plugins_file(
+        name,
+        &format!(
+            "[[plugin]]\npath = \"components/datastores.wasm\"\nsha256 = \"{digest}\"\n\n[[plugin]]\npath = \"./components/../components/datastores.wasm\"\nsha256 = \"{digest}\"\n"
+        ),
+    );
+    let (code, output) = Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
+    assert_ne!(code, Some(0), "{output}");
+    assert!(
+        output.contains("entries 1 and 2 both list the component")
+            && output.contains("datastores.wasm"),
+        "{output}"
+    );
+}
+
+/// Pinning states intent: a pinned component whose tools clash with another
+/// group's stops the start (it used to be skipped with a log line).
+#[test]
+fn a_pinned_component_whose_tools_clash_is_an_error_at_start() {
+    let name = "caps-pinned-clash";
+    let wasm = TestPlugin::Vms.component();
+    let file = plugins_file(
+        name,
+        &format!(
+            "[[plugin]]\npath = \"{}\"\nsha256 = \"{}\"\n",
+            wasm.display(),
+            sha256(&wasm)
+        ),
+    );
+    let (code, output) = Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(file));
+    assert_ne!(code, Some(0), "{output}");
+    assert!(code.is_some(), "it exits rather than crashing: {output}");
+    for expected in [
+        "declares tool `infra.vmware.vms.",
+        "builtin:vms already provides",
+        "listed in the plugins file, so it must load",
+        &wasm.display().to_string(),
+    ] {
+        assert!(output.contains(expected), "`{expected}` in:\n{output}");
+    }
+    assert!(!output.contains("serving MCP"), "{output}");
+}
+
+/// A sparse file of `bytes` (no disk used), as a stand-in for a huge component.
+fn sparse_component(dir: &Path, file: &str, bytes: u64) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(file);
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(bytes)
+        .unwrap();
+    path
+}
+
+/// The server's peak resident memory (`VmHWM`), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("reading /proc")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+/// A component over the size cap (64 MiB by default, `PLUGIN_MAX_BYTES`) is
+/// refused by its size, before it is read: a 200 MB file in a plugin
+/// directory used to be read whole (222 MB peak).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_over_the_size_cap_is_refused_before_it_is_read() {
+    let name = "caps-size-cap";
+    const HUGE: u64 = 200_000_000;
+    // In a plugin directory: skipped, with the reason, and never read.
+    let dir = scratch_dir(name).join("dir");
+    let huge = sparse_component(&dir, "huge.wasm", HUGE);
+    let server = Server::start(
+        name,
+        ServerOptions::demo()
+            .arg("--plugins")
+            .arg(dir.display().to_string()),
+    );
+    let skipped = server
+        .log_lines()
+        .into_iter()
+        .find(|l| l["message"] == "cannot read plugin component; skipped")
+        .unwrap_or_else(|| panic!("no skip line:\n{}", server.log_text()));
+    let error = skipped["error"].as_str().unwrap_or("");
+    for expected in [
+        &huge.display().to_string(),
+        "200000000 bytes",
+        "67108864-byte limit",
+        "PLUGIN_MAX_BYTES",
+    ] {
+        assert!(error.contains(expected), "`{expected}` in {skipped}");
+    }
+    let peak = peak_rss_kib(server.pid());
+    assert!(
+        peak < 150 * 1024,
+        "peak RSS {} MiB: the 200 MB file was read",
+        peak / 1024
+    );
+    drop(server);
+
+    // In the plugins file: a start-up error naming the file and the limit.
+    let pinned = sparse_component(&scratch_dir(name).join("pinned"), "huge.wasm", HUGE);
+    let file = plugins_file(
+        name,
+        &format!(
+            "[[plugin]]\npath = \"{}\"\nsha256 = \"{}\"\n",
+            pinned.display(),
+            "0".repeat(64)
+        ),
+    );
+    let (code, output) =
+        Server::run_to_exit(ServerOptions::demo().arg("--plugins-file").arg(&file));
+    assert_ne!(code, Some(0), "{output}");
+    for expected in [
+        &pinned.display().to_string(),
+        "200000000 bytes",
+        "67108864-byte limit",
+        "refusing it unread",
+    ] {
+        assert!(output.contains(expected), "`{expected}` in:\n{output}");
+    }
+    assert!(
+        !output.contains("does not match its pinned digest"),
+        "the digest is never computed: {output}"
+    );
+
+    // The cap is configurable: a real component over a small cap.
+    let wasm = datastores_wasm();
+    let file = plugins_file(
+        name,
+        &format!(
+            "[[plugin]]\npath = \"{}\"\nsha256 = \"{}\"\n",
+            wasm.display(),
+            sha256(&wasm)
+        ),
+    );
+    let (code, output) = Server::run_to_exit(
+        ServerOptions::demo()
+            .arg("--plugins-file")
+            .arg(file)
+            .env("PLUGIN_MAX_BYTES", "1024"),
+    );
+    assert_ne!(code, Some(0), "{output}");
+    assert!(output.contains("over the 1024-byte limit"), "{output}");
+}

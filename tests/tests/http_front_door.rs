@@ -3,6 +3,9 @@
 //! header timeout; a slow body is cut off; a burst of maximum-size requests
 //! stays within a memory bound and gives short errors; tool calls over the
 //! cap get `busy`; and the status codes are the ones JSON-RPC clients expect.
+//! Issue 15: the admin port has the same front door (a slowloris cannot stop
+//! the operators' API, and its half-sent requests are closed after the
+//! header timeout).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use vmware_mcp_e2e::admin::{self, Operator, TOKEN};
 use vmware_mcp_e2e::server::binary;
 use vmware_mcp_e2e::{
     Server, ServerOptions, TestPlugin, call, plugin_dir, scratch_dir, scratch_file, workspace_root,
@@ -122,6 +126,126 @@ async fn a_slowloris_does_not_stop_the_probes_or_a_client_and_is_closed_after_th
     );
     healthz_within(&server, Duration::from_secs(1)).await;
     client.cancel().await.ok();
+}
+
+/// Open `count` connections to `addr`, each sending part of a request head
+/// to `path` and never finishing it.
+async fn half_sent(addr: &str, path: &str, count: usize) -> Vec<TcpStream> {
+    let mut slow = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        let partial =
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-{i}: never-finishes\r\n");
+        stream.write_all(partial.as_bytes()).await.expect("send");
+        slow.push(stream);
+    }
+    slow
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slowloris_on_the_admin_port_does_not_stop_the_operators_and_is_closed_after_the_header_timeout()
+ {
+    /// The stated bound on what 2,000 half-sent requests may add to the
+    /// server's resident memory while they are held.
+    const GROWTH_BOUND_KIB: u64 = 24 * 1024;
+    let name = "front-door-admin-slowloris";
+    // The default cap (256 connections): the flood is 2,000 half-sent requests.
+    let server = Server::start(
+        name,
+        admin::options(name, 60).env("ADMIN_HEADER_TIMEOUT_SECS", "3"),
+    );
+    let operator = Operator::of(&server, name);
+    let admin_addr = operator.url.trim_start_matches("http://").to_string();
+    let (idle_rss, _) = memory_kib(server.pid());
+
+    let slow = half_sent(&admin_addr, "/api/approvals", 2000).await;
+    let opened = Instant::now();
+
+    // The operators' API still answers, with the token, and refuses without it.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let listed = http
+        .get(format!("{}/api/approvals", operator.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("the approvals list answers during the slowloris");
+    assert_eq!(listed.status(), StatusCode::OK);
+    let body: Value = listed.json().await.unwrap();
+    assert!(body["pending"].is_array(), "{body}");
+    let refused = http
+        .get(format!("{}/api/approvals", operator.url))
+        .send()
+        .await
+        .expect("a request without the token is answered");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let probe = http
+        .get(format!("{}/healthz", operator.url))
+        .send()
+        .await
+        .expect("the admin probe answers");
+    assert_eq!(probe.status(), StatusCode::OK);
+    // The operators' CLI too, and the MCP port (file descriptors are not used up).
+    let cli_operator = operator.clone();
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || cli_operator.cli(&["list", "--json"]))
+            .await
+            .unwrap();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    healthz_within(&server, Duration::from_secs(1)).await;
+    assert!(
+        opened.elapsed() < Duration::from_secs(3),
+        "the operators' requests ran while the slow connections were held"
+    );
+    let (held_rss, _) = memory_kib(server.pid());
+    assert!(
+        held_rss < idle_rss + GROWTH_BOUND_KIB,
+        "RSS {} MiB while 2,000 half-sent requests are held (idle {} MiB, bound +{} MiB)",
+        held_rss / 1024,
+        idle_rss / 1024,
+        GROWTH_BOUND_KIB / 1024
+    );
+
+    // Every slow connection is closed by the server: evicted to make room,
+    // or by the header timeout, within the timeout plus slack.
+    let deadline = opened + Duration::from_secs(3 + 5);
+    let mut waits = tokio::task::JoinSet::new();
+    for stream in slow {
+        waits.spawn(closed_by(stream, deadline));
+    }
+    let mut still_open = 0;
+    while let Some(closed) = waits.join_next().await {
+        if !closed.unwrap() {
+            still_open += 1;
+        }
+    }
+    assert_eq!(
+        still_open, 0,
+        "slow admin connections left open past the header timeout"
+    );
+
+    // One half-sent request alone (nothing evicts it): closed by the header
+    // timeout, not before and not much after.
+    let mut lone = half_sent(&admin_addr, "/api/approvals", 1).await;
+    let started = Instant::now();
+    assert!(
+        closed_by(lone.remove(0), started + Duration::from_secs(3 + 5)).await,
+        "a half-sent admin request is still open after 8 s"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(2500),
+        "closed after {took:?}, before the 3 s header timeout"
+    );
+    let (status, _) = operator.get("/api/approvals", Some(TOKEN)).await;
+    assert_eq!(status, 200);
+    eprintln!(
+        "admin slowloris: idle {} MiB, held {} MiB; lone half-sent request closed after {took:?}",
+        idle_rss / 1024,
+        held_rss / 1024
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -448,4 +572,48 @@ fn a_token_file_of_only_white_space_stops_the_server_at_start() {
             "{variable}: {output}"
         );
     }
+}
+
+/// Issue 15, point 7: the Authorization scheme matches in any case on both
+/// ports (`BEARER x` works like `Bearer x`); the token itself does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bearer_scheme_matches_in_any_case_on_both_ports() {
+    let name = "front-door-bearer-case";
+    let mcp_token = scratch_file(name, "mcp-token", "mcp-t0ken\n");
+    let server = Server::start(
+        name,
+        admin::options(name, 60).env("MCP_AUTH_TOKEN_SECRET_PATH", mcp_token),
+    );
+    let operator = Operator::of(&server, name);
+    let http = reqwest::Client::new();
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let admin = http
+            .get(format!("{}/api/approvals", operator.url))
+            .header("Authorization", format!("{scheme} {TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(admin.status(), StatusCode::OK, "admin port, {scheme}");
+        let mcp = http
+            .get(format!("{}/metrics", server.base_url))
+            .header("Authorization", format!("{scheme} mcp-t0ken"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mcp.status(), StatusCode::OK, "MCP port, {scheme}");
+    }
+    let wrong_case_token = http
+        .get(format!("{}/metrics", server.base_url))
+        .header("Authorization", "Bearer MCP-T0KEN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_case_token.status(), StatusCode::UNAUTHORIZED);
+    let admin_wrong = http
+        .get(format!("{}/api/approvals", operator.url))
+        .header("Authorization", format!("Basic {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin_wrong.status(), StatusCode::UNAUTHORIZED);
 }

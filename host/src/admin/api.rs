@@ -29,6 +29,7 @@ use crate::approval::pending::{
     DecideError, MAX_APPROVER_CHARS, MAX_REASON_CHARS, OperatorDecision, PendingApprovals, sanitize,
 };
 use crate::config::Secret;
+use crate::serving::bearer;
 
 /// The name recorded when an operator gives none.
 const UNNAMED: &str = "unnamed";
@@ -68,14 +69,7 @@ async fn require_token(
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
+    let presented = bearer::presented(request.headers());
     if !presented.is_some_and(|p| token.matches(p.trim())) {
         tracing::warn!(path = %request.uri().path(), had_credentials = presented.is_some(), "admin API request refused: missing or wrong admin token");
         let mut response = error(

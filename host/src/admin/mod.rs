@@ -9,8 +9,14 @@
 //! non-loopback bind unless `ADMIN_ALLOW_REMOTE=true`. Every `/api/` route
 //! needs `Authorization: Bearer <token>`; the web page at `/approvals` is
 //! static and asks the operator for the token.
+//!
+//! It is served through [`crate::serving`], the MCP port's front door: a
+//! header timeout, a connection cap with head-room for `/healthz`, and
+//! bounded bodies ([`front`]), so a flood of half-sent requests can take
+//! neither the operators' page nor the process's file descriptors.
 
 pub mod api;
+pub mod front;
 pub mod page;
 
 use std::net::SocketAddr;
@@ -21,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use crate::approval::pending::PendingApprovals;
 use crate::config::{AdminApi, Secret};
 use crate::mcp::security::is_loopback;
+use front::FrontDoor;
 
 /// The environment variable holding the admin token's file.
 pub const TOKEN_ENV: &str = "ADMIN_TOKEN_SECRET_PATH";
@@ -40,6 +47,9 @@ pub struct AdminConfig {
     /// shown in the start-up banner, and a busy port only costs the demo its
     /// operator page instead of stopping the server.
     pub generated_token: bool,
+    /// How connections and bodies are bounded (`ADMIN_MAX_CONNECTIONS`,
+    /// `ADMIN_HEADER_TIMEOUT_SECS`, `ADMIN_BODY_TIMEOUT_SECS`).
+    pub front: FrontDoor,
 }
 
 impl AdminConfig {
@@ -69,6 +79,7 @@ impl AdminConfig {
             token,
             allow_remote: cli.admin_allow_remote,
             generated_token,
+            front: FrontDoor::from_cli(cli),
         };
         config.check()?;
         Ok(Some(config))
@@ -138,15 +149,23 @@ pub async fn serve(
         url = format!("http://{address}/approvals"),
         "admin API listening"
     );
-    let router = api::router(pending, config.token.clone());
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "the admin API stopped with an error");
-        }
-    });
+    tracing::info!(
+        header_timeout_secs = config.front.header_timeout.as_secs(),
+        body_timeout_secs = config.front.body.read_timeout.as_secs(),
+        max_request_bytes = config.front.body.max_bytes,
+        max_connections = config.front.max_connections,
+        "admin API limits"
+    );
+    let router = config
+        .front
+        .wrap(api::router(pending, config.token.clone()));
+    let options = config.front.serve_options();
+    let task = tokio::spawn(crate::serving::serve(
+        listener,
+        router,
+        options,
+        async move { shutdown.cancelled().await },
+    ));
     Ok(AdminServer { address, task })
 }
 
@@ -161,6 +180,7 @@ mod tests {
             token: Secret::new("t"),
             generated_token: false,
             allow_remote,
+            front: FrontDoor::default(),
         }
     }
 

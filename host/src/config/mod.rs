@@ -132,6 +132,17 @@ pub struct Cli {
     /// Allow the admin API on a non-loopback address.
     #[arg(long, env = "ADMIN_ALLOW_REMOTE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub admin_allow_remote: bool,
+    /// Most open HTTP connections on the admin port (a small reserve above it
+    /// serves only `/healthz`); half-sent requests are evicted first.
+    #[arg(long, env = "ADMIN_MAX_CONNECTIONS", default_value_t = 256)]
+    pub admin_max_connections: usize,
+    /// How long a client of the admin port may take to send a request's
+    /// headers (and how long an idle keep-alive connection is kept), in seconds.
+    #[arg(long, env = "ADMIN_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub admin_header_timeout_secs: u64,
+    /// How long a client of the admin port may take to send a request's body, in seconds.
+    #[arg(long, env = "ADMIN_BODY_TIMEOUT_SECS", default_value_t = 10)]
+    pub admin_body_timeout_secs: u64,
     /// Log filter, e.g. `info` or `vmware_mcp=debug`.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -147,6 +158,10 @@ pub struct Cli {
     /// Guest CPU time limit per tool call, in milliseconds.
     #[arg(long, env = "PLUGIN_CPU_MS", default_value_t = 5000)]
     pub plugin_cpu_ms: u64,
+    /// The largest component file loaded from `--plugins` or `--plugins-file`,
+    /// in bytes (64 MiB); a larger file is refused before it is read.
+    #[arg(long, env = "PLUGIN_MAX_BYTES", default_value_t = 64 << 20)]
+    pub plugin_max_bytes: u64,
     /// The vCenter to serve (not needed with `--demo`).
     #[command(flatten)]
     pub vcenter: VcenterArgs,

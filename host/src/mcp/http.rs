@@ -2,29 +2,32 @@
 //! the access policy), Prometheus metrics at `/metrics` (same policy), and
 //! the unauthenticated probes `/healthz` and `/readyz`, which reveal nothing
 //! sensitive. `/mcp` also goes through [`crate::mcp::jsonrpc_guard`] (body
-//! limits and JSON-RPC status codes), and a connection in the head-room
-//! above the connection cap may reach only the probes.
+//! limits and JSON-RPC status codes). Connections are admitted and held by
+//! [`crate::serving`], as on the admin port; [`PROBES`] are the paths its
+//! head-room above the connection cap may reach.
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router, middleware};
+use axum::{Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::mcp::call_limit::CallLimit;
-use crate::mcp::connections::Tier;
 use crate::mcp::handler::McpHandler;
-use crate::mcp::jsonrpc_guard::{self, BodyLimits};
+use crate::mcp::jsonrpc_guard;
 use crate::mcp::legacy_tasks;
+use crate::mcp::readiness;
 use crate::mcp::security::{AccessPolicy, enforce};
+use crate::serving::body::BodyLimits;
+
+/// The probes: unauthenticated, cheap, and reachable in the connection head-room.
+pub const PROBES: &[&str] = &["/healthz", "/readyz"];
 
 /// What bounds the work one request can cause.
 #[derive(Clone, Debug)]
@@ -70,25 +73,12 @@ pub fn router(
         .layer(middleware::from_fn_with_state(Arc::new(access), enforce));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
+        .route(
+            "/readyz",
+            get(readiness::readyz).with_state(readiness::Readiness::new(app.clone())),
+        )
         .with_state(app)
         .merge(protected)
-        .layer(middleware::from_fn(probes_only_in_reserve))
-}
-
-/// A connection admitted into the head-room above the connection cap may
-/// reach the probes only: the head-room exists so they answer under load.
-async fn probes_only_in_reserve(request: Request, next: Next) -> Response {
-    let reserve = request.extensions().get::<Tier>() == Some(&Tier::Reserve);
-    if reserve && !matches!(request.uri().path(), "/healthz" | "/readyz") {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1"), (header::CONNECTION, "close")],
-            "the server is at its connection limit (MCP_MAX_CONNECTIONS); retry shortly\n",
-        )
-            .into_response();
-    }
-    next.run(request).await
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
@@ -98,39 +88,5 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         app.metrics_text(),
-    )
-}
-
-async fn readyz(State(app): State<Arc<App>>) -> impl IntoResponse {
-    let backend_ready = app.services.gateway.backend().is_ready().await;
-    let plugins = app.registry.plugin_count();
-    let index = app.services.inventory.status();
-    // The index follows vCenter's update stream, so it is also the probe
-    // that notices a stalled or unreachable vCenter within seconds.
-    let vsphere = match (backend_ready, index.state) {
-        (false, _) => "down",
-        (true, "live") => "up",
-        (true, "stalled") => "stalled",
-        (true, "starting") => "starting",
-        (true, _) => "down",
-    };
-    // Every state change is refused while the audit trail cannot be
-    // written; the probe notices at once when it can again.
-    let audit_failing = app.audit.as_ref().and_then(|a| a.probe());
-    let ready = vsphere == "up" && plugins > 0 && audit_failing.is_none();
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (
-        status,
-        Json(json!({
-            "ready": ready,
-            "vsphere": vsphere,
-            "pluginsLoaded": plugins,
-            "inventory": { "state": index.state, "live": index.live, "objects": index.objects, "reason": index.reason },
-            "audit": { "writable": audit_failing.is_none(), "reason": audit_failing },
-        })),
     )
 }

@@ -3,7 +3,7 @@
 //! memory or a connection for long:
 //!
 //! - a POST body is read within the body timeout (408 otherwise) and up to
-//!   the size limit (413 otherwise);
+//!   the size limit (413 otherwise), by [`crate::serving::body`];
 //! - a body that is not JSON gets 400 with a JSON-RPC parse error (-32700);
 //! - a JSON array (a batch, removed from MCP in 2025-06-18) gets 400 with an
 //!   invalid-request error (-32600) saying batches are not supported;
@@ -16,27 +16,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use serde_json::json;
+
+use crate::serving::body::{BodyError, BodyLimits, close_after, read_limited};
 
 /// JSON-RPC's code for a body that is not JSON.
 pub const PARSE_ERROR: i64 = -32700;
 /// JSON-RPC's code for JSON that is not an acceptable request.
 pub const INVALID_REQUEST: i64 = -32600;
-
-/// Limits on a request body.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimits {
-    /// The largest body accepted, in bytes.
-    pub max_bytes: usize,
-    /// How long the whole body may take to arrive.
-    pub read_timeout: Duration,
-}
 
 /// Axum middleware applying the rules above to `/mcp`.
 pub async fn guard(
@@ -57,29 +49,16 @@ pub async fn guard(
         }
         Method::POST if is_json(&request) => {
             let (parts, body) = request.into_parts();
-            let declared = parts
-                .headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
-            if declared.is_some_and(|n| n > limits.max_bytes) {
-                return too_large(limits.max_bytes);
-            }
-            let bytes = match tokio::time::timeout(
-                limits.read_timeout,
-                read_body(body, limits.max_bytes, declared),
-            )
-            .await
-            {
-                Err(_) => return body_timeout(limits.read_timeout),
-                Ok(Err(BodyError::TooLarge)) => return too_large(limits.max_bytes),
-                Ok(Err(BodyError::Broken)) => {
+            let bytes = match read_limited(&parts.headers, body, *limits).await {
+                Err(BodyError::TooLarge) => return too_large(limits.max_bytes),
+                Err(BodyError::TimedOut) => return body_timeout(limits.read_timeout),
+                Err(BodyError::Broken) => {
                     return closing(
                         StatusCode::BAD_REQUEST,
                         "the request body could not be read\n",
                     );
                 }
-                Ok(Ok(bytes)) => bytes,
+                Ok(bytes) => bytes,
             };
             if let Some(answer) = refuse_unparseable(&bytes) {
                 return answer;
@@ -137,25 +116,6 @@ fn is_json(request: &Request) -> bool {
         })
 }
 
-enum BodyError {
-    TooLarge,
-    Broken,
-}
-
-/// Read the whole body, stopping as soon as it passes `max` bytes.
-async fn read_body(body: Body, max: usize, declared: Option<usize>) -> Result<Bytes, BodyError> {
-    let mut collected = Vec::with_capacity(declared.unwrap_or(0).min(max));
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| BodyError::Broken)?;
-        if chunk.len() > max - collected.len() {
-            return Err(BodyError::TooLarge);
-        }
-        collected.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(collected))
-}
-
 fn too_large(max: usize) -> Response {
     let mut response = rpc_error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -180,14 +140,6 @@ fn closing(status: StatusCode, text: &str) -> Response {
     let mut response = (status, text.to_string()).into_response();
     close_after(&mut response);
     response
-}
-
-/// Ask hyper to close the connection after this response: the rest of an
-/// unread body is not worth draining.
-fn close_after(response: &mut Response) {
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
 }
 
 /// A JSON-RPC error response with a null id (the request's id is unknown).

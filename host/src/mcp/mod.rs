@@ -1,10 +1,10 @@
-//! MCP serving: argument checking, the rmcp handler and
-//! the HTTP app (`/mcp`, `/healthz`) and how the MCP port is served
-//! (connection and body limits, the call cap).
+//! MCP serving: argument checking, the rmcp handler, the HTTP app (`/mcp`,
+//! `/healthz`) and what is particular to the MCP port (JSON-RPC body
+//! answers, the call cap, the access policy). How connections are admitted
+//! and held is [`crate::serving`], shared with the admin port.
 
 pub mod args;
 pub mod call_limit;
-pub mod connections;
 pub mod handler;
 pub mod http;
 pub mod jsonrpc_guard;
@@ -12,8 +12,8 @@ pub mod legacy_tasks;
 pub mod link;
 pub mod mrtr;
 pub mod quote;
+pub mod readiness;
 pub mod result;
 pub mod security;
-pub mod serve;
 pub mod tasks;
 pub mod tool_list;

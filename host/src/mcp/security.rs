@@ -1,4 +1,5 @@
-//! Endpoint security for the MCP routes: a bearer token, an Origin allowlist,
+//! Endpoint security for the MCP routes: a bearer token (read by
+//! [`crate::serving::bearer`], as on the admin port), an Origin allowlist,
 //! and the start-up rule that a non-loopback bind needs a token.
 
 use std::net::IpAddr;
@@ -11,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Secret;
+use crate::serving::bearer;
 
 /// What the MCP routes require of a request.
 #[derive(Clone, Debug, Default)]
@@ -67,14 +69,7 @@ pub async fn enforce(
         }
     }
     if let Some(token) = &policy.token {
-        let presented = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            });
+        let presented = bearer::presented(request.headers());
         if !presented.is_some_and(|p| token.matches(p.trim())) {
             tracing::warn!(path = %request.uri().path(), had_credentials = presented.is_some(), "request refused: missing or wrong bearer token");
             let mut response = (

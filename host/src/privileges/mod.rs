@@ -47,7 +47,11 @@ fn render(cli: &Cli, args: &PrivilegesArgs) -> anyhow::Result<String> {
     )?;
     let plugins = sources::load_all(
         &runtime,
-        sources::collect(cli.plugins_dir.as_deref(), file.as_ref())?,
+        sources::collect(
+            cli.plugins_dir.as_deref(),
+            file.as_ref(),
+            cli.plugin_max_bytes,
+        )?,
     )?;
     let req = requirements::requirements(&plugins);
     let groups: Vec<String> = plugins

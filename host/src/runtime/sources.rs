@@ -3,12 +3,14 @@
 //! (`--plugins-file FILE`). Components from the plugins file are required:
 //! a digest mismatch, a failed load or a bad `invokes` list stops the
 //! start, since the operator asked for exactly that component. A component
-//! from a directory that fails to load is reported and skipped.
+//! from a directory that fails to load is reported and skipped. A component
+//! file over the size cap is refused before it is read, from either.
 
 use std::path::Path;
 
 use anyhow::Context;
 
+use crate::component_file::read_bounded;
 use crate::plugins_file::{EntrySource, PluginsFile, read_pinned};
 use crate::runtime::builtin;
 use crate::runtime::{LoadedPlugin, PluginRuntime};
@@ -27,8 +29,13 @@ pub struct Source {
 
 /// The components to load, built-ins first. A plugins file's entry for a
 /// built-in group narrows it; an unknown built-in name, an unreadable file
-/// or a digest mismatch is an error.
-pub fn collect(dir: Option<&Path>, file: Option<&PluginsFile>) -> anyhow::Result<Vec<Source>> {
+/// or a digest mismatch is an error. No component file larger than
+/// `max_bytes` is read.
+pub fn collect(
+    dir: Option<&Path>,
+    file: Option<&PluginsFile>,
+    max_bytes: u64,
+) -> anyhow::Result<Vec<Source>> {
     let mut sources: Vec<Source> = builtin::components()
         .iter()
         .map(|(name, bytes)| Source {
@@ -47,7 +54,7 @@ pub fn collect(dir: Option<&Path>, file: Option<&PluginsFile>) -> anyhow::Result
             .collect();
         files.sort();
         for path in files {
-            match std::fs::read(&path) {
+            match read_bounded(&path, max_bytes) {
                 Ok(bytes) => sources.push(Source {
                     name: path.display().to_string(),
                     bytes,
@@ -55,7 +62,7 @@ pub fn collect(dir: Option<&Path>, file: Option<&PluginsFile>) -> anyhow::Result
                     required: false,
                 }),
                 Err(e) => {
-                    tracing::error!(plugin = %path.display(), error = %e, "cannot read plugin component; skipped")
+                    tracing::error!(plugin = %path.display(), error = format!("{e:#}"), "cannot read plugin component; skipped")
                 }
             }
         }
@@ -80,7 +87,7 @@ pub fn collect(dir: Option<&Path>, file: Option<&PluginsFile>) -> anyhow::Result
                 }
                 EntrySource::File { path, sha256 } => sources.push(Source {
                     name: path.display().to_string(),
-                    bytes: read_pinned(&path, &sha256)?,
+                    bytes: read_pinned(&path, &sha256, max_bytes)?,
                     operator_invokes: entry.invokes.clone(),
                     required: true,
                 }),

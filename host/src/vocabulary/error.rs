@@ -86,6 +86,15 @@ pub enum VsError {
     Internal(String),
 }
 
+/// The words that open the message of an error meaning "vCenter could not
+/// be reached"; they survive a plugin's round trip, which carries messages.
+pub const UNREACHABLE: &str = "vCenter is unreachable";
+
+/// The kind agents see for an unreachable vCenter: "retry later", not a bug.
+/// It is the host's only: the WIT contracts have no such case (adding one
+/// needs a new contract version), so on the WIT side it stays `internal`.
+pub const UNAVAILABLE: &str = "unavailable";
+
 impl VsError {
     /// Shorthand for a vSphere fault of the given type.
     pub fn fault(type_name: impl Into<String>, message: impl Into<String>) -> Self {
@@ -109,8 +118,37 @@ impl VsError {
         }
     }
 
-    /// A stable, short label for results, metrics and logs (`not_found`).
+    /// vCenter could not be reached (refused, reset, unresolvable): an
+    /// internal error on the WIT contract, which has no case for it, marked
+    /// with [`UNREACHABLE`] so that the host, wherever the error comes back
+    /// from (a plugin passes the host's message on), tells agents `unavailable`.
+    pub fn unreachable(detail: impl std::fmt::Display) -> Self {
+        VsError::Internal(format!("{UNREACHABLE}: {detail}"))
+    }
+
+    /// A stable, short label for results, metrics and logs (`not_found`);
+    /// `unavailable` for an unreachable vCenter, a host-side kind (see
+    /// [`UNAVAILABLE`]).
     pub fn kind(&self) -> &'static str {
-        self.error_kind().as_str()
+        match self {
+            VsError::Internal(message) if message.contains(UNREACHABLE) => UNAVAILABLE,
+            _ => self.error_kind().as_str(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_vcenter_is_unavailable_on_the_host_and_internal_on_the_wit_side() {
+        let e = VsError::unreachable("cannot connect to https://vc/sdk: connection refused");
+        assert_eq!(e.kind(), "unavailable");
+        assert_eq!(e.error_kind(), ErrorKind::Internal, "no WIT case for it");
+        // A plugin hands the host's message back inside its own.
+        let relayed = VsError::Internal(format!("reading vm-1: {e}"));
+        assert_eq!(relayed.kind(), "unavailable");
+        assert_eq!(VsError::Internal("a bug".into()).kind(), "internal");
     }
 }

@@ -161,9 +161,9 @@ impl Transport {
             ));
         }
         if e.is_connect() {
-            return VsError::Internal(format!("cannot connect to {url}: {text}"));
+            return VsError::unreachable(format!("cannot connect to {url}: {text}"));
         }
-        VsError::Internal(format!("HTTP request to {url} failed: {text}"))
+        VsError::unreachable(format!("the HTTP request to {url} failed: {text}"))
     }
 
     async fn read_body(

@@ -1,15 +1,32 @@
-//! Serving the router on the MCP port with connection hygiene: a header
-//! read timeout (slow or half-sent requests, and idle keep-alive connections,
-//! are closed), the connection cap of [`crate::mcp::connections`], and a
-//! graceful shutdown that lets in-flight requests finish. HTTP/1.1 only,
-//! which is what MCP clients speak over Streamable HTTP.
+//! The one serving path of every HTTP port the server opens (MCP and admin),
+//! so that both have the same front door:
+//!
+//! - a header read timeout: slow or half-sent requests, and idle keep-alive
+//!   connections, are closed;
+//! - a bounded request head: hyper buffers at most [`MAX_HEAD_BYTES`] per
+//!   connection, so memory is bounded by the connection cap;
+//! - the connection cap of [`connections`], with head-room for the probes
+//!   ([`ServeOptions::probes`]; other paths get 503 there);
+//! - body limits ([`body`]): a size cap and a time limit on every body read;
+//! - a graceful shutdown that lets in-flight requests finish.
+//!
+//! HTTP/1.1 only, which is what MCP clients, the operators' CLI and browsers
+//! speak to these ports. What a port serves (its routes) stays with its own
+//! module; only how connections are admitted and held lives here.
+
+pub mod bearer;
+pub mod body;
+pub mod connections;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -17,19 +34,29 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-use crate::mcp::connections::{ConnectionLimits, Connections, Tier};
+use connections::{ConnectionLimits, Connections, Tier};
 
-/// How the MCP port treats connections.
+/// How a port treats connections.
 #[derive(Clone, Copy, Debug)]
 pub struct ServeOptions {
     /// How long a client may take to send a complete request head (also the idle keep-alive limit).
     pub header_timeout: Duration,
     /// The connection cap and the probes' head-room.
     pub limits: ConnectionLimits,
+    /// The paths a connection in the head-room may reach (the port's probes).
+    pub probes: &'static [&'static str],
+    /// The setting that sets the cap, named in the log and in the 503 a
+    /// connection in the head-room gets for any other path.
+    pub cap_setting: &'static str,
 }
 
-/// Connections kept above the cap for `/healthz` and `/readyz`.
+/// Connections kept above the MCP port's cap for `/healthz` and `/readyz`.
 pub const PROBE_RESERVE: usize = 32;
+
+/// The most a connection may buffer of a request head (hyper's read buffer):
+/// a head larger than this is refused with 431, so 2,000 connections cannot
+/// hold more than 2,000 times this in header bytes.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How often, at most, shed connections are reported in the log.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
@@ -43,15 +70,20 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) {
+    let router = router.layer(middleware::from_fn_with_state(
+        Arc::new(options),
+        probes_only_in_reserve,
+    ));
     let connections = Connections::new(options.limits);
     let graceful = GracefulShutdown::new();
     let mut normal = http1::Builder::new();
     normal
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_timeout);
+        .header_read_timeout(options.header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
     let mut reserve = normal.clone();
     reserve.keep_alive(false);
-    let mut reporter = ShedReporter::default();
+    let mut reporter = ShedReporter::new(options.cap_setting);
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -104,16 +136,47 @@ pub async fn serve(
     graceful.shutdown().await;
 }
 
+/// A connection admitted into the head-room above the connection cap may
+/// reach the probes only: the head-room exists so they answer under load.
+async fn probes_only_in_reserve(
+    State(options): State<Arc<ServeOptions>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let reserve = request.extensions().get::<Tier>() == Some(&Tier::Reserve);
+    if reserve && !options.probes.contains(&request.uri().path()) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1"), (header::CONNECTION, "close")],
+            format!(
+                "the server is at its connection limit ({}); retry shortly\n",
+                options.cap_setting
+            ),
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
 /// Reports shed connections and accept failures at most every [`REPORT_EVERY`],
 /// so an attack cannot flood the log.
-#[derive(Default)]
 struct ShedReporter {
+    cap_setting: &'static str,
     last: Option<Instant>,
     reported: (u64, u64),
     accept_errors: u64,
 }
 
 impl ShedReporter {
+    fn new(cap_setting: &'static str) -> ShedReporter {
+        ShedReporter {
+            cap_setting,
+            last: None,
+            reported: (0, 0),
+            accept_errors: 0,
+        }
+    }
+
     fn due(&mut self) -> bool {
         let due = self.last.is_none_or(|t| t.elapsed() >= REPORT_EVERY);
         if due {
@@ -125,7 +188,7 @@ impl ShedReporter {
     fn accept_failed(&mut self, error: &std::io::Error) {
         self.accept_errors += 1;
         if self.due() {
-            tracing::warn!(error = %error, failures = self.accept_errors, "cannot accept connections");
+            tracing::warn!(error = %error, failures = self.accept_errors, cap = self.cap_setting, "cannot accept connections");
         }
     }
 
@@ -138,7 +201,8 @@ impl ShedReporter {
                 refused = shed.1,
                 open = normal,
                 reserve_open = reserve,
-                "connection cap reached: closing connections that never sent a request (MCP_MAX_CONNECTIONS)"
+                cap = self.cap_setting,
+                "connection cap reached: closing connections that never sent a request"
             );
             self.reported = shed;
         }

@@ -1,13 +1,13 @@
-//! The cap on open connections to the MCP port, so that a flood of idle or
+//! The cap on open connections to a port (MCP or admin), so that a flood of idle or
 //! half-sent connections cannot use up the process's file descriptors.
 //!
 //! Up to `max` connections are admitted normally. When they are all in use,
 //! the oldest connection that has not yet sent a complete request head is
 //! closed to make room: a slowloris client holds only connections that never
-//! finish a request, so it is the one evicted, and a probe or an MCP client
+//! finish a request, so it is the one evicted, and a probe or a real client
 //! still gets in. When every normal connection has sent a request (real work
 //! in flight), a small reserve above the cap is admitted for the probes only
-//! (`/healthz`, `/readyz`; other paths get 503), one request per connection.
+//! (the port's probe paths; other paths get 503), one request per connection.
 //! Beyond that, new connections are closed at once.
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
-/// How many connections the MCP port keeps open.
+/// How many connections a port keeps open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Connections admitted for any request.
