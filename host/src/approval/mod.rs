@@ -21,4 +21,5 @@ pub mod grants;
 pub mod operator;
 pub mod pending;
 pub mod policy;
+pub mod target_locks;
 mod text;

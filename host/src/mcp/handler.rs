@@ -115,6 +115,7 @@ impl McpHandler {
                             session,
                             client,
                             grants: CallGrants::default(),
+                            locks: Default::default(),
                             services: app.services.clone(),
                             runtime: tokio::runtime::Handle::current(),
                         });

@@ -10,6 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::approval::client::ClientLink;
 use crate::approval::gate::ApprovalGate;
 use crate::approval::grants::CallGrants;
+use crate::approval::target_locks::{CallLocks, TargetLocks};
 use crate::inventory::InventoryService;
 use crate::runtime::limiter::MemoryCap;
 use crate::runtime::limits::GuestClock;
@@ -41,6 +42,8 @@ pub struct HostServices {
     pub approvals: ApprovalGate,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
+    /// Per-object locks that serialize granted changes to one object.
+    pub target_locks: Arc<TargetLocks>,
 }
 
 /// One tool call's context, reachable from the plugin's imports.
@@ -56,6 +59,8 @@ pub struct CallEnv {
     pub client: ClientLink,
     /// Grants given during this call; they die with it.
     pub grants: CallGrants,
+    /// The target locks this call's grants took; they die with it.
+    pub locks: CallLocks,
     /// Shared services.
     pub services: Arc<HostServices>,
     /// The async runtime that host calls block on (the plugin runs on a blocking thread).

@@ -31,6 +31,8 @@ impl Host for PluginState {
             let call = CallInfo { tool: env.tool.clone(), correlation_id: env.ctx.correlation_id.clone(), session: env.session.clone(), client: env.client.clone() };
             tracing::info!(correlation_id = %env.ctx.correlation_id, plugin, tool = %env.tool, operation = %request.operation, methods = ?request.methods, targets = ?names, "approval requested");
             let grant = env.services.approvals.request(&call, &request, names).await?;
+            // Serialize changes to these objects until this call ends.
+            env.locks.hold(&env.services.target_locks, &refs).await?;
             env.grants.add(grant.clone());
             Ok(grant)
         })?;
