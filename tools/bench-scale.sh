@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The scale benchmark: vmware-mcp (release build) over MCP against vcsim at
-# 2,000 and 20,000 VMs (or the sizes given), beside a direct paged
-# RetrievePropertiesEx of the same columns. Prints a table and ratios.
+# 2,000, 20,000 and 50,000 VMs (or the sizes given), beside a direct paged
+# RetrievePropertiesEx of the same columns (Rust, and pyVmomi for the Python
+# SDK's figures). Prints a table and ratios.
 #
-#   tools/bench-scale.sh            # 2,000 and 20,000 VMs (vcsim needs ~650 MB at 20,000)
+#   tools/bench-scale.sh            # 2,000, 20,000 and 50,000 VMs (vcsim needs ~650 MB at 20,000)
 #   tools/bench-scale.sh 500 5000   # other sizes
 set -euo pipefail
 cd "$(dirname "$0")/.."

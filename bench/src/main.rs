@@ -9,9 +9,12 @@
 //! - a powerOffVm/powerOnVm pair and createSnapshot (policy: allow), whose
 //!   time at 20,000 VMs is compared with the time at 2,000;
 //! - the server's resident memory;
-//! - the official Python MCP SDK paging through every VM.
+//! - the official Python MCP SDK paging through every VM at the default page
+//!   size (100), first page and every page, against the floor a Python
+//!   client has without the server: pyVmomi's paged RetrievePropertiesEx of
+//!   the same columns, 100 a page.
 //!
-//! Sizes come from the command line (default `2000 20000`).
+//! Sizes come from the command line (default `2000 20000 50000`).
 
 use std::time::{Duration, Instant};
 
@@ -49,8 +52,21 @@ struct Figures {
     power_pair: Duration,
     snapshot: Duration,
     rss_mb: f64,
-    python_vms: usize,
+    python: PythonPaging,
+    pyvmomi_floor: Duration,
 }
+
+/// The Python MCP SDK paging at the default page size (`page_timing.py`).
+#[derive(Debug, Default)]
+struct PythonPaging {
+    vms: usize,
+    pages: usize,
+    first_page: Duration,
+    all_pages: Duration,
+}
+
+/// The default listVMs page size, which the pyVmomi floor pages by too.
+const DEFAULT_PAGE: &str = "100";
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -129,21 +145,46 @@ fn rss_mb(pid: u32) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn python_pages(url: &str) -> usize {
+/// Run a script of `tests/python` and parse the JSON it prints.
+fn python_json(script: &str, args: &[&str]) -> Value {
     let out = std::process::Command::new("python3")
-        .arg(workspace_root().join("tests/python/page_all_vms.py"))
-        .arg(url)
+        .arg(workspace_root().join("tests/python").join(script))
+        .args(args)
         .output()
-        .expect("python3 runs (pip install mcp)");
+        .expect("python3 runs (pip install mcp pyvmomi)");
     assert!(
         out.status.success(),
-        "the Python SDK paging failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
+    serde_json::from_slice(&out.stdout).expect("the script prints JSON")
+}
+
+fn millis(value: &Value) -> Duration {
+    Duration::from_secs_f64(value.as_f64().unwrap_or(f64::NAN) / 1000.0)
+}
+
+fn python_paging(url: &str) -> PythonPaging {
+    let v = python_json("page_timing.py", &[url]);
+    PythonPaging {
+        vms: v["vms"].as_u64().unwrap_or(0) as usize,
+        pages: v["pages"].as_u64().unwrap_or(0) as usize,
+        first_page: millis(&v["first_page_ms"]),
+        all_pages: millis(&v["all_pages_ms"]),
+    }
+}
+
+fn pyvmomi_floor(sim: &Vcsim) -> (Duration, usize) {
+    let v = python_json(
+        "pyvmomi_floor.py",
+        &[
+            &sim.endpoint.url,
+            &sim.endpoint.username,
+            &sim.endpoint.password,
+            DEFAULT_PAGE,
+        ],
+    );
+    (millis(&v["ms"]), v["vms"].as_u64().unwrap_or(0) as usize)
 }
 
 async fn measure(total_vms: usize) -> Figures {
@@ -172,6 +213,9 @@ async fn measure(total_vms: usize) -> Figures {
     let mut figures = Figures::default();
     let (floor_time, floor_vms) = floor(&sim).await;
     figures.floor = floor_time;
+    let (py_floor, py_floor_vms) = pyvmomi_floor(&sim);
+    assert_eq!(py_floor_vms, floor_vms, "pyVmomi reads every VM");
+    figures.pyvmomi_floor = py_floor;
 
     let policy = scratch_file(&name, "policy.toml", "default = \"allow\"\n");
     let started = Instant::now();
@@ -258,7 +302,11 @@ async fn measure(total_vms: usize) -> Figures {
     figures.power_pair = median(pairs);
     figures.snapshot = median(snapshots);
     figures.rss_mb = rss_mb(server.pid());
-    figures.python_vms = python_pages(&server.mcp_url());
+    figures.python = python_paging(&server.mcp_url());
+    assert_eq!(
+        figures.python.vms, figures.vms,
+        "the Python SDK reaches every VM"
+    );
     client.cancel().await.ok();
     figures
 }
@@ -270,7 +318,7 @@ async fn main() {
         .filter_map(|a| a.parse().ok())
         .collect();
     let sizes = if sizes.is_empty() {
-        vec![2000, 20000]
+        vec![2000, 20000, 50000]
     } else {
         sizes
     };
@@ -324,8 +372,23 @@ async fn main() {
         format!("{:.0}", ms(f.snapshot))
     });
     row("server RSS (MB)", &|f| format!("{:.0}", f.rss_mb));
-    row("VMs reached by the Python SDK, paging", &|f| {
-        f.python_vms.to_string()
+    row(
+        "floor (Python): pyVmomi paged RetrievePropertiesEx, 100 a page (ms)",
+        &|f| format!("{:.0}", ms(f.pyvmomi_floor)),
+    );
+    row("Python MCP SDK: every listVMs page of 100 (ms)", &|f| {
+        format!("{:.0} ({} pages)", ms(f.python.all_pages), f.python.pages)
+    });
+    row(
+        "Python SDK every page ÷ pyVmomi floor (goal ≤ 0.5×)",
+        &|f| format!("{:.2}×", ms(f.python.all_pages) / ms(f.pyvmomi_floor)),
+    );
+    row(
+        "Python SDK first page, default limit (median ms; goal ≤ 20)",
+        &|f| format!("{:.1}", ms(f.python.first_page)),
+    );
+    row("Python SDK first page ÷ pyVmomi floor", &|f| {
+        format!("{:.4}×", ms(f.python.first_page) / ms(f.pyvmomi_floor))
     });
     if let (Some(small), Some(large)) = (results.first(), results.last())
         && results.len() > 1

@@ -13,6 +13,7 @@ use crate::approval::gate::ApprovalGate;
 use crate::approval::operator::OperatorApprover;
 use crate::approval::pending::PendingApprovals;
 use crate::approval::policy::Policy;
+use crate::approval::target_locks::{LOCK_WAIT, TargetLocks};
 use crate::config::Cli;
 use crate::inventory::InventoryService;
 use crate::plugins_file::PluginsFile;
@@ -140,6 +141,7 @@ pub async fn build_with(
         inventory,
         approvals,
         metrics: metrics.clone(),
+        target_locks: TargetLocks::new(LOCK_WAIT),
     });
 
     let limits = PluginLimits {

@@ -64,6 +64,7 @@ pub async fn run_plugin_call(
         session: setup.session,
         client: setup.client,
         grants: CallGrants::default(),
+        locks: Default::default(),
         approval_trail: ApprovalTrail(trail),
         preapproved: setup.preapproved,
         services: app.services.clone(),

@@ -9,7 +9,12 @@ Reads one command a line on stdin and answers one line on stdout:
   power ID              prints the VM's power state
   poweron ID            powers the VM on if it is off; prints ok
   name ID               prints the VM's name
+  snapshot ID NAME      takes a disk-only snapshot of the VM named NAME (even when
+                        the VM already has one of that name); prints its id
+  snapshots ID          prints the VM's snapshots as JSON:
+                        {"current": ID or null, "tree": [[path, id], ...]}
 """
+import json
 import ssl
 import sys
 from urllib.parse import urlparse
@@ -17,6 +22,20 @@ from urllib.parse import urlparse
 from pyVim.connect import Disconnect, SmartConnect
 from pyVim.task import WaitForTask
 from pyVmomi import vim
+
+
+def snapshot_paths(vm):
+    found = []
+
+    def walk(nodes, prefix):
+        for node in nodes:
+            path = f"{prefix}/{node.name}" if prefix else node.name
+            found.append([path, node.snapshot._moId])
+            walk(node.childSnapshotList, path)
+
+    if vm.snapshot is not None:
+        walk(vm.snapshot.rootSnapshotList, "")
+    return found
 
 
 def main(url, user, password):
@@ -48,6 +67,13 @@ def main(url, user, password):
                 answer = "ok"
             elif op == "name":
                 answer = vm.name
+            elif op == "snapshot":
+                task = vm.CreateSnapshot_Task(name=" ".join(rest), description="", memory=False, quiesce=False)
+                WaitForTask(task)
+                answer = task.info.result._moId
+            elif op == "snapshots":
+                current = vm.snapshot.currentSnapshot._moId if vm.snapshot and vm.snapshot.currentSnapshot else None
+                answer = json.dumps({"current": current, "tree": snapshot_paths(vm)})
             else:
                 answer = f"error: unknown command {op}"
             print(answer, flush=True)

@@ -9,6 +9,7 @@ pub mod plugins;
 pub mod podman;
 pub mod server;
 pub mod vcsim;
+pub mod vsphere_driver;
 
 pub use plugins::{TestPlugin, plugin_dir};
 pub use server::{

@@ -22,4 +22,5 @@ pub mod journal;
 pub mod operator;
 pub mod pending;
 pub mod policy;
+pub mod target_locks;
 mod text;

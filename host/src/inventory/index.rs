@@ -1,6 +1,8 @@
 //! The index itself: every watched object's name, parent and filterable
 //! properties, with lookups by id, by name and by type kept beside it so
-//! that resolving a name or an id never scans the inventory.
+//! that resolving a name or an id never scans the inventory, and every
+//! object's path kept in order ([`PathOrder`]) so that a page of a listing
+//! never sorts it.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,6 +11,7 @@ use serde_json::Value;
 use crate::vsphere::{MoRef, ObjectUpdate, UpdateKind};
 
 use super::kind::Kind;
+use super::path_order::PathOrder;
 
 /// One indexed object.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +48,10 @@ pub struct Index {
     by_name: HashMap<String, BTreeSet<MoRef>>,
     by_id: HashMap<String, BTreeSet<MoRef>>,
     by_type: HashMap<String, BTreeSet<MoRef>>,
+    /// Each object's children by reference, whether or not the parent is
+    /// indexed, so that a rename or move can re-path the subtree below it.
+    children: HashMap<MoRef, BTreeSet<MoRef>>,
+    order: PathOrder,
 }
 
 /// The deepest inventory tree walked; deeper chains (or a cycle in bad
@@ -100,9 +107,15 @@ impl Index {
         }
     }
 
-    /// Add or replace one object.
+    /// Add or replace one object. Its path (and its subtree's) is recomputed
+    /// only when its name or parent changed, so a property change costs
+    /// O(log n) and a rename O(subtree).
     pub fn insert(&mut self, node: Node) {
-        self.remove(&node.reference);
+        let repath = self
+            .nodes
+            .get(&node.reference)
+            .is_none_or(|old| old.name != node.name || old.parent != node.parent);
+        self.unlink(&node.reference);
         let r = node.reference.clone();
         self.by_name
             .entry(node.name.clone())
@@ -116,14 +129,30 @@ impl Index {
             .entry(r.kind.clone())
             .or_default()
             .insert(r.clone());
-        self.nodes.insert(r, node);
+        if let Some(parent) = &node.parent {
+            self.children
+                .entry(parent.clone())
+                .or_default()
+                .insert(r.clone());
+        }
+        self.nodes.insert(r.clone(), node);
+        if repath {
+            self.repath_below(&r);
+        }
     }
 
-    /// Forget one object.
+    /// Forget one object; the paths below it change (they stop at the gap).
     pub fn remove(&mut self, reference: &MoRef) {
-        let Some(old) = self.nodes.remove(reference) else {
-            return;
-        };
+        if self.unlink(reference).is_some() {
+            self.order.unset(reference);
+            self.repath_below(reference);
+        }
+    }
+
+    /// Take an object out of the node table and the secondary lookups (not
+    /// the path order), returning it.
+    fn unlink(&mut self, reference: &MoRef) -> Option<Node> {
+        let old = self.nodes.remove(reference)?;
         for (map, key) in [
             (&mut self.by_name, old.name.as_str()),
             (&mut self.by_id, reference.value.as_str()),
@@ -136,6 +165,38 @@ impl Index {
                 }
             }
         }
+        if let Some(parent) = &old.parent
+            && let Some(set) = self.children.get_mut(parent)
+        {
+            set.remove(reference);
+            if set.is_empty() {
+                self.children.remove(parent);
+            }
+        }
+        Some(old)
+    }
+
+    /// Recompute the recorded path of `top` (if indexed) and of every
+    /// indexed object below it. A cycle in bad data is walked once.
+    fn repath_below(&mut self, top: &MoRef) {
+        let mut seen: BTreeSet<MoRef> = BTreeSet::new();
+        let mut stack = vec![top.clone()];
+        while let Some(r) = stack.pop() {
+            if !seen.insert(r.clone()) {
+                continue;
+            }
+            if let Some(path) = self.path_of(&r) {
+                self.order.set(&r, path);
+            }
+            if let Some(children) = self.children.get(&r) {
+                stack.extend(children.iter().cloned());
+            }
+        }
+    }
+
+    /// The path order every listing page is read from.
+    pub fn order(&self) -> &PathOrder {
+        &self.order
     }
 
     /// The indexed object, if known.

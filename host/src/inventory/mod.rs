@@ -15,6 +15,7 @@ pub mod catch_up;
 pub mod cursor;
 pub mod index;
 pub mod kind;
+pub mod path_order;
 pub mod resolve;
 pub mod select;
 pub mod watch;

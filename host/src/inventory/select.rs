@@ -2,6 +2,12 @@
 //! inventory path, and cut after a cursor, all before anything is read from
 //! vCenter, so that the first page of a 20,000-VM listing reads 100 VMs,
 //! not 20,000.
+//!
+//! A page is a range scan of the index's path order from the cursor, so it
+//! costs O(page) (plus the objects a filter passes over), not O(inventory):
+//! nothing is sorted per call. `total` is part of the answer: unfiltered it
+//! is a count the order keeps; filtered it is one pass over the kind that
+//! tests each object, with no paths built and no sort.
 
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
@@ -75,6 +81,10 @@ pub struct Page {
     pub total: usize,
     /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// How many objects of the kind's types the page walked to fill itself
+    /// (its own entries, those filtered out, and one to know whether more
+    /// follow), so tests can check a page's cost without timing it.
+    pub scanned: usize,
 }
 
 /// A condition ready to test nodes.
@@ -199,34 +209,44 @@ impl Index {
             .iter()
             .map(|c| compile(query.kind, c))
             .collect::<Result<_, _>>()?;
-        let mut matching: Vec<(SortKey, &Node)> = self
-            .of_kind(query.kind)
-            .filter(|n| {
-                query
+        let kind = query.kind;
+        // Folders are VM folders (or containers) by their place, not their type.
+        let by_type_alone = !matches!(kind, Kind::VmFolder | Kind::Container);
+        let accepts = |n: &Node| {
+            (by_type_alone || self.is_kind(n, kind))
+                && query
                     .scope
                     .as_ref()
                     .is_none_or(|s| self.is_within(&n.reference, s))
-            })
-            .filter(|n| tests.iter().all(|t| t.matches(n)))
-            .map(|n| {
-                let key = SortKey {
-                    path: self.path_of(&n.reference).unwrap_or_default(),
-                    id: n.reference.value.clone(),
-                };
-                (key, n)
-            })
-            .collect();
-        let total = matching.len();
-        if let Some(after) = &after {
-            matching.retain(|(key, _)| key > after);
-        }
+                && tests.iter().all(|t| t.matches(n))
+        };
         let limit = limit as usize;
-        let more = matching.len() > limit;
-        if more {
-            matching.select_nth_unstable_by(limit, |a, b| a.0.cmp(&b.0));
-            matching.truncate(limit);
+        let mut matching: Vec<(SortKey, &Node)> = Vec::with_capacity(limit.min(256));
+        let mut more = false;
+        let mut scanned = 0;
+        for (path, reference) in self.order().after(kind.types(), after.as_ref()) {
+            scanned += 1;
+            let Some(node) = self.get(&reference) else {
+                continue;
+            };
+            if !accepts(node) {
+                continue;
+            }
+            if matching.len() == limit {
+                more = true;
+                break;
+            }
+            let key = SortKey {
+                path: path.to_string(),
+                id: reference.value,
+            };
+            matching.push((key, node));
         }
-        matching.sort_by(|a, b| a.0.cmp(&b.0));
+        let total = if by_type_alone && query.scope.is_none() && tests.is_empty() {
+            self.order().count(kind.types())
+        } else {
+            self.of_types(kind.types()).filter(|n| accepts(n)).count()
+        };
         let next_cursor = if more {
             matching
                 .last()
@@ -241,6 +261,7 @@ impl Index {
                 .collect(),
             total,
             next_cursor,
+            scanned,
         })
     }
 }

@@ -497,3 +497,161 @@ fn updates_keep_the_lookups_in_step() {
     assert!(inv.resolve(Kind::VirtualMachine, "vm-42").is_err());
     assert!(inv.named("db1-renamed").next().is_none());
 }
+
+/// Every VM in the order a full sort by (path, id) gives: what pages must
+/// return, computed the slow way.
+fn sorted_the_slow_way(inv: &Index) -> Vec<String> {
+    let mut keys: Vec<(String, String)> = inv
+        .of_kind(Kind::VirtualMachine)
+        .map(|n| {
+            (
+                inv.path_of(&n.reference).unwrap(),
+                n.reference.value.clone(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, id)| id).collect()
+}
+
+/// A datacenter with `count` VMs spread over three folders.
+fn many_vms(count: usize) -> Index {
+    let mut inv = inventory();
+    for i in 0..count {
+        let folder = ["group-v3", "group-v5", "group-v6"][i % 3];
+        let mut n = node(
+            "VirtualMachine",
+            &format!("vm-{}", 1000 + i),
+            &format!("bulk-{i:05}"),
+            Some(("Folder", folder)),
+        );
+        let power = if i % 2 == 0 {
+            "poweredOn"
+        } else {
+            "poweredOff"
+        };
+        n.attrs.insert("runtime.powerState".into(), json!(power));
+        inv.insert(n);
+    }
+    inv
+}
+
+#[test]
+fn a_page_walks_only_its_own_entries_whatever_the_inventory_size() {
+    let signer = CursorSigner::random();
+    let all = Query {
+        kind: Kind::VirtualMachine,
+        scope: None,
+        conditions: vec![],
+    };
+    for count in [1_000, 10_000] {
+        let inv = many_vms(count);
+        let first = inv.select(&all, 10, None, &signer).unwrap();
+        assert_eq!(first.total, count + 4);
+        assert_eq!(first.scanned, 11, "10 entries and one to know more follow");
+        let second = inv
+            .select(&all, 10, first.next_cursor.as_deref(), &signer)
+            .unwrap();
+        assert_eq!(
+            second.scanned, 11,
+            "{count} VMs: a later page starts at its cursor"
+        );
+        let expected = sorted_the_slow_way(&inv);
+        let got: Vec<String> = first
+            .entries
+            .iter()
+            .chain(&second.entries)
+            .map(|e| e.reference.value.clone())
+            .collect();
+        assert_eq!(got, expected[..20]);
+
+        // A filter passing every other VM walks about twice the page.
+        let on = Query {
+            kind: Kind::VirtualMachine,
+            scope: None,
+            conditions: vec![Condition {
+                property: "runtime.powerState".into(),
+                op: MatchOp::Equals,
+                values: vec!["poweredOn".into()],
+            }],
+        };
+        let first = inv.select(&on, 10, None, &signer).unwrap();
+        let second = inv
+            .select(&on, 10, first.next_cursor.as_deref(), &signer)
+            .unwrap();
+        assert!(
+            second.scanned <= 24,
+            "{count} VMs: scanned {}",
+            second.scanned
+        );
+        assert_eq!(second.entries.len(), 10);
+    }
+}
+
+#[test]
+fn renames_moves_and_removals_keep_pages_in_path_order() {
+    use crate::vsphere::{ObjectUpdate, UpdateKind};
+    let signer = CursorSigner::random();
+    let all = Query {
+        kind: Kind::VirtualMachine,
+        scope: None,
+        conditions: vec![],
+    };
+    let mut inv = many_vms(300);
+    let folder = |id: &str| MoRef::new("Folder", id);
+    let steps = [
+        // A folder renamed: every VM below it moves in the order.
+        ObjectUpdate {
+            kind: UpdateKind::Modify,
+            reference: folder("group-v5"),
+            changes: vec![("name".into(), Some(json!("zzz")))],
+        },
+        // A folder moved under another.
+        ObjectUpdate {
+            kind: UpdateKind::Modify,
+            reference: folder("group-v6"),
+            changes: vec![("parent".into(), Some(folder("group-v3").to_json()))],
+        },
+        // A VM renamed to sort first.
+        ObjectUpdate {
+            kind: UpdateKind::Modify,
+            reference: vm("vm-1200"),
+            changes: vec![("name".into(), Some(json!("AAA")))],
+        },
+        // A property change only: no move.
+        ObjectUpdate {
+            kind: UpdateKind::Modify,
+            reference: vm("vm-1201"),
+            changes: vec![("runtime.powerState".into(), Some(json!("suspended")))],
+        },
+        // A folder leaves: the paths below it stop at the gap.
+        ObjectUpdate {
+            kind: UpdateKind::Leave,
+            reference: folder("group-v3"),
+            changes: vec![],
+        },
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        inv.apply(step);
+        assert_eq!(
+            all_pages(&inv, &all, 37, &signer),
+            sorted_the_slow_way(&inv),
+            "after step {i}"
+        );
+    }
+    // The folder comes back: the paths below it are whole again.
+    inv.insert(node(
+        "Folder",
+        "group-v3",
+        "vm",
+        Some(("Datacenter", "datacenter-2")),
+    ));
+    assert_eq!(
+        all_pages(&inv, &all, 37, &signer),
+        sorted_the_slow_way(&inv)
+    );
+    assert_eq!(
+        inv.select(&all, 1, None, &signer).unwrap().entries[0].path,
+        inv.path_of(&vm(&sorted_the_slow_way(&inv)[0])).unwrap()
+    );
+}

@@ -12,6 +12,7 @@ use crate::approval::gate::ApprovalGate;
 use crate::approval::gate::Preapproval;
 use crate::approval::grants::CallGrants;
 use crate::approval::journal::ApprovalTrail;
+use crate::approval::target_locks::{CallLocks, TargetLocks};
 use crate::inventory::InventoryService;
 use crate::runtime::limiter::MemoryCap;
 use crate::runtime::limits::GuestClock;
@@ -43,6 +44,8 @@ pub struct HostServices {
     pub approvals: ApprovalGate,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
+    /// Per-object locks that serialize granted changes to one object.
+    pub target_locks: Arc<TargetLocks>,
 }
 
 /// One tool call's context, reachable from the plugin's imports.
@@ -62,6 +65,8 @@ pub struct CallEnv {
     pub approval_trail: ApprovalTrail,
     /// An approval given to an earlier run of this call's request.
     pub preapproved: Option<Preapproval>,
+    /// The target locks this call's grants took; they die with it.
+    pub locks: CallLocks,
     /// Shared services.
     pub services: Arc<HostServices>,
     /// The async runtime that host calls block on (the plugin runs on a blocking thread).

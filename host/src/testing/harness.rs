@@ -31,6 +31,7 @@ use crate::approval::client::ClientLink;
 use crate::approval::gate::ApprovalGate;
 use crate::approval::grants::CallGrants;
 use crate::approval::policy::Policy;
+use crate::approval::target_locks::{LOCK_WAIT, TargetLocks};
 use crate::inventory::InventoryService;
 use crate::runtime::bindings::tool_group::Manifest;
 use crate::runtime::cache::ComponentCache;
@@ -260,6 +261,7 @@ impl Harness {
             grants: CallGrants::default(),
             approval_trail: Default::default(),
             preapproved: None,
+            locks: Default::default(),
             services: self.world.services.clone(),
             runtime: tokio::runtime::Handle::current(),
         });
@@ -293,6 +295,7 @@ impl World {
             inventory: index,
             approvals,
             metrics,
+            target_locks: TargetLocks::new(LOCK_WAIT),
         });
         Ok(World { recorder, services })
     }

@@ -38,6 +38,8 @@ impl Host for PluginState {
             };
             tracing::info!(correlation_id = %env.ctx.correlation_id, plugin, tool = %env.tool, operation = %request.operation, methods = ?request.methods, targets = ?names, "approval requested");
             let grant = env.services.approvals.request(&call, &request, names).await?;
+            // Serialize changes to these objects until this call ends.
+            env.locks.hold(&env.services.target_locks, &refs).await?;
             env.grants.add(grant.clone());
             Ok(grant)
         })?;

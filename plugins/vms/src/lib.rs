@@ -70,8 +70,11 @@ struct CreateSnapshotArgs {
     /// The VM.
     #[schemars(description = VM_ARG, length(min = 1))]
     vm_name: String,
-    /// The new snapshot's name.
-    #[schemars(length(min = 1))]
+    /// The new snapshot's name, which the VM must not already have.
+    #[schemars(
+        description = "The new snapshot's name; refused if the VM already has a snapshot of that name.",
+        length(min = 1)
+    )]
     snapshot_name: String,
     /// Free text stored with the snapshot.
     #[schemars(length(min = 1))]
@@ -188,7 +191,8 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "createSnapshot",
-                "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval.",
+                "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval. \
+                 A name the VM already has is refused, so names identify snapshots; concurrent creates on one VM run one at a time.",
             )
             .invokes(&["VirtualMachine.CreateSnapshot_Task"]),
             |args: CreateSnapshotArgs| {
@@ -199,7 +203,8 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "revertToSnapshot",
                 "Revert a virtual machine to one of its snapshots (after approval); changes since the snapshot are lost. \
-                 If several snapshots share the name, the error lists them: pass a tree path or id instead.",
+                 snapshotName is a name, a tree path (base/s1) or an id (snapshot-12); a name or path that fits several snapshots \
+                 is refused as ambiguous, listing each one's path, id and creation time: pass the path or id instead.",
             )
             .invokes(&["VirtualMachineSnapshot.RevertToSnapshot_Task"])
             .destructive(),
@@ -209,7 +214,8 @@ fn toolbox() -> Toolbox {
             ToolSpec::new(
                 "deleteSnapshot",
                 "Delete one snapshot of a virtual machine, keeping its child snapshots (after approval). \
-                 If several snapshots share the name, the error lists them: pass a tree path or id instead.",
+                 snapshotName is a name, a tree path (base/s1) or an id (snapshot-12); a name or path that fits several snapshots \
+                 is refused as ambiguous, listing each one's path, id and creation time: pass the path or id instead.",
             )
             .invokes(&["VirtualMachineSnapshot.RemoveSnapshot_Task"])
             .destructive(),

@@ -21,10 +21,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
     }
     let vm = resolve_vm(vm_argument)?;
     let before = SnapshotTree::from_value(read_vm(&vm, &SNAPSHOT_PROPS)?.get("snapshot"));
-    let duplicate = before
-        .flatten()
-        .iter()
-        .any(|(_, node)| node.name == snapshot_name);
+    refuse_duplicate(&vm, &before, snapshot_name)?;
     let description = description.unwrap_or("");
 
     let action = Action::new(
@@ -45,6 +42,12 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
         "quiesce": false,
     }));
     let grant = approval::request(&action)?;
+    // The grant holds the host's lock on the VM until this call ends, so no
+    // other create can slip in between this read and the invoke: a
+    // concurrent create of the same name that finished while this call
+    // waited is seen here.
+    let current = SnapshotTree::from_value(read_vm(&vm, &["snapshot"])?.get("snapshot"));
+    refuse_duplicate(&vm, &current, snapshot_name)?;
     let task_result = vsphere::invoke(
         &vm.reference,
         "CreateSnapshot_Task",
@@ -65,7 +68,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
             "description": description,
         }),
     };
-    let mut result = json!({
+    let result = json!({
         "vm": vm.name,
         "id": vm.reference.value,
         "action": "createSnapshot",
@@ -73,12 +76,26 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
         "snapshotCount": after.as_ref().map(SnapshotTree::count),
         "approval": grant.to_json(),
     });
-    if duplicate {
-        result["note"] = json!(format!(
-            "another snapshot of this VM is also named '{snapshot_name}'; refer to either by its tree path or id"
-        ));
-    }
     Ok(result)
+}
+
+/// Refuse a snapshot name the VM already has: same-named snapshots make
+/// every later revert or delete by name ambiguous.
+fn refuse_duplicate(vm: &Resolved, tree: &SnapshotTree, snapshot_name: &str) -> Result<()> {
+    let existing = tree.named(snapshot_name);
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = existing
+        .iter()
+        .map(|s| format!("{} ({})", s.path, s.reference.value))
+        .collect();
+    Err(Error::invalid_argument(format!(
+        "VM '{}' ({}) already has a snapshot named '{snapshot_name}': {}; snapshot names must be unique per VM, so choose another name (nothing was created)",
+        vm.name,
+        vm.reference.value,
+        listed.join(", ")
+    )))
 }
 
 /// Revert the VM to a snapshot (`RevertToSnapshot_Task` on the snapshot).

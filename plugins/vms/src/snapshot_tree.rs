@@ -187,12 +187,15 @@ impl SnapshotTree {
             return found(path.clone(), node)
                 .ok_or_else(|| Error::internal("snapshot lost its reference"));
         }
+        // A path names the snapshot at that place in the tree; a name names
+        // every snapshot called that. A query that is both the path of one
+        // snapshot and the name of another (`s1` with a child `s1`) means
+        // either, so it is ambiguous rather than silently the older one.
         let wanted_path = query.trim_matches('/');
-        let mut hits: Vec<&(String, &SnapshotNode)> =
-            all.iter().filter(|(path, _)| path == wanted_path).collect();
-        if hits.is_empty() {
-            hits = all.iter().filter(|(_, node)| node.name == query).collect();
-        }
+        let hits: Vec<&(String, &SnapshotNode)> = all
+            .iter()
+            .filter(|(path, node)| path == wanted_path || node.name == query)
+            .collect();
         match hits.as_slice() {
             [] => {
                 let existing: Vec<&str> = all.iter().map(|(path, _)| path.as_str()).collect();
@@ -219,12 +222,37 @@ impl SnapshotTree {
                     .filter_map(|(path, node)| {
                         node.reference.as_ref().map(|r| Candidate {
                             ref_: r.into(),
-                            path: path.clone(),
+                            path: candidate_label(path, node),
                         })
                     })
                     .collect(),
             )),
         }
+    }
+
+    /// The snapshots named exactly `name`, for refusing a duplicate.
+    pub fn named(&self, name: &str) -> Vec<FoundSnapshot> {
+        self.flatten()
+            .into_iter()
+            .filter(|(_, node)| node.name == name)
+            .filter_map(|(path, node)| found(path, node))
+            .collect()
+    }
+}
+
+/// How an ambiguous snapshot is listed: its tree path, then its id and when
+/// it was taken, since same-named snapshots differ mostly by age. The WIT
+/// candidate record has only a reference and a path, so the id and time
+/// follow the path in parentheses (`s1/s1 (snapshot-12, taken …)`), in the
+/// message agents read too; the path or the id is what a caller passes next.
+pub fn candidate_label(path: &str, node: &SnapshotNode) -> String {
+    let id = node
+        .reference
+        .as_ref()
+        .map_or("no id", |r| r.value.as_str());
+    match &node.create_time {
+        Some(time) => format!("{path} ({id}, taken {time})"),
+        None => format!("{path} ({id})"),
     }
 }
 
@@ -311,7 +339,13 @@ mod tests {
         match tree.find("db1", "nightly") {
             Err(Error::Ambiguous(candidates)) => {
                 let paths: Vec<&str> = candidates.iter().map(|c| c.path.as_str()).collect();
-                assert_eq!(paths, ["base/nightly", "base/patched/nightly"]);
+                assert_eq!(
+                    paths,
+                    [
+                        "base/nightly (snapshot-3, taken 2024-05-01T10:00:00Z)",
+                        "base/patched/nightly (snapshot-4, taken 2024-05-01T10:00:00Z)"
+                    ]
+                );
                 assert_eq!(candidates[0].ref_.type_, "VirtualMachineSnapshot");
             }
             other => panic!("expected ambiguous, got {other:?}"),
@@ -335,5 +369,52 @@ mod tests {
             tree.find("db1", "nightly "),
             Err(Error::NotFound(m)) if m.contains("'nightly '")
         ));
+    }
+
+    /// A snapshot `s1` with a child `s1` (the case): the bare name is
+    /// the root's path *and* the child's name, so it is ambiguous, never
+    /// silently the older one; the path and the id each pick one.
+    #[test]
+    fn a_name_that_is_also_a_path_is_ambiguous() {
+        let info = json!({
+            "_typeName": "VirtualMachineSnapshotInfo",
+            "rootSnapshotList": [snap("snapshot-10", "s1", vec![snap("snapshot-12", "s1", vec![])])],
+        });
+        let tree = SnapshotTree::from_value(Some(&info));
+        match tree.find("db1", "s1") {
+            Err(Error::Ambiguous(candidates)) => {
+                let ids: Vec<&str> = candidates.iter().map(|c| c.ref_.value.as_str()).collect();
+                assert_eq!(ids, ["snapshot-10", "snapshot-12"]);
+                assert!(
+                    candidates[1]
+                        .path
+                        .starts_with("s1/s1 (snapshot-12, taken 2024-")
+                );
+            }
+            other => panic!("expected ambiguous, got {other:?}"),
+        }
+        assert_eq!(
+            tree.find("db1", "s1/s1").unwrap().reference.value,
+            "snapshot-12"
+        );
+        assert_eq!(tree.find("db1", "snapshot-10").unwrap().path, "s1");
+        assert_eq!(tree.named("s1").len(), 2);
+        assert!(tree.named("s2").is_empty());
+    }
+
+    /// Two roots of one name share a path too: only the id tells them apart.
+    #[test]
+    fn siblings_of_one_name_are_ambiguous_by_path_as_well() {
+        let info = json!({
+            "_typeName": "VirtualMachineSnapshotInfo",
+            "rootSnapshotList": [snap("snapshot-1", "s1", vec![]), snap("snapshot-2", "s1", vec![])],
+        });
+        let tree = SnapshotTree::from_value(Some(&info));
+        assert!(matches!(tree.find("db1", "s1"), Err(Error::Ambiguous(c)) if c.len() == 2));
+        assert!(matches!(tree.find("db1", "/s1/"), Err(Error::Ambiguous(c)) if c.len() == 2));
+        assert_eq!(
+            tree.find("db1", "snapshot-2").unwrap().reference.value,
+            "snapshot-2"
+        );
     }
 }
