@@ -91,6 +91,7 @@ impl App {
         RequestTools {
             requests: self.requests.clone(),
             pending: self.pending.clone(),
+            backend: Some(self.services.gateway.backend().clone()),
         }
     }
 

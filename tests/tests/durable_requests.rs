@@ -137,6 +137,10 @@ async fn a_client_that_gives_up_at_60_s_gets_an_answer_and_the_request_runs_once
     // One id: the page's API and the CLI show the same.
     let listed = operator.wait_for_pending(POWER_OFF).await;
     assert_eq!(listed["id"], id.as_str(), "{listed}");
+    assert_eq!(
+        listed["requester_waiting"], false,
+        "the page knows the requester went away: {listed}"
+    );
     let (code, stdout, stderr) = operator.cli(&["list"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains(&id), "{stdout}");
@@ -386,6 +390,23 @@ async fn a_clone_running_when_the_server_is_killed_is_reconciled_from_its_task_a
         assert!(Instant::now() < deadline, "no task recorded: {}", got.text);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A change already sent cannot be withdrawn; its task is cancelled only
+    // where vSphere allows it, and otherwise the answer says why not (vcsim
+    // 0.24 has no CancelTask and marks tasks not cancelable).
+    let cancel = call(
+        &client,
+        "infra.vmware.requests.cancel",
+        json!({"requestId": id}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cancel.json["cancelled"], false, "{}", cancel.text);
+    let task = cancel.json["message"].as_str().unwrap_or_default();
+    assert!(
+        task.contains("task-"),
+        "the answer names the task: {}",
+        cancel.text
+    );
     Command::new("kill")
         .args(["-KILL", &server.pid().to_string()])
         .status()

@@ -117,6 +117,11 @@ pub struct ApprovalView {
     pub decided_by: Option<String>,
     /// The operator's reason.
     pub reason: Option<String>,
+    /// Whether the requester is still connected and waiting for this call's
+    /// answer: `false` once it was answered "still pending" and went away
+    /// (it checks back with `requests.get`), so the operator decides knowing
+    /// nobody is watching the call.
+    pub requester_waiting: bool,
 }
 
 /// An operator's decision.
@@ -242,6 +247,7 @@ impl PendingApprovals {
                 decided_at: None,
                 decided_by: None,
                 reason: None,
+                requester_waiting: true,
             };
             inner.pending.insert(
                 id.clone(),
@@ -318,6 +324,24 @@ impl PendingApprovals {
             self.bump();
         }
         closed
+    }
+
+    /// The requester of approval `id` disconnected from its call (it was
+    /// answered with the request id and stopped waiting).
+    pub fn requester_left(&self, id: &str) {
+        let changed = {
+            let mut inner = self.lock();
+            match inner.pending.get_mut(id) {
+                Some(entry) if entry.view.requester_waiting => {
+                    entry.view.requester_waiting = false;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if changed {
+            self.bump();
+        }
     }
 
     /// One approval, pending or recently decided.

@@ -129,6 +129,7 @@ impl McpHandler {
                     ToolTarget::Requests(tool) => {
                         app.request_tools()
                             .call(*tool, &requester(&setup).owner(), &arguments)
+                            .await
                     }
                     ToolTarget::Plugin { plugin, name: tool } if entry.makes_requests => {
                         let answer = self
@@ -215,6 +216,9 @@ impl McpHandler {
             }
             _ = tokio::time::sleep(self.app.call_wait) => {
                 client.detach();
+                if let Some(pending) = &self.app.pending {
+                    pending.requester_left(&id);
+                }
                 let request = self.app.requests.get(&id).ok().flatten();
                 tracing::info!(request_id = %id, wait_secs = self.app.call_wait.as_secs(), "request still under way; the client was answered with its id");
                 (Some(id.clone()), Ok(still_pending(&id, request.as_ref())))
@@ -337,7 +341,7 @@ impl McpHandler {
     }
 
     /// Withdraw the request behind a task, for its requester.
-    fn cancel_request(
+    async fn cancel_request(
         &self,
         task_id: &str,
         context: &RequestContext<RoleServer>,
@@ -352,6 +356,7 @@ impl McpHandler {
         self.app
             .request_tools()
             .call(RequestTool::Cancel, &owner, &arguments)
+            .await
             .map_err(|e| ErrorData::invalid_params(e.to_string(), None))?;
         self.task_request(task_id)
     }
@@ -402,7 +407,7 @@ impl McpHandler {
                 }
             }
             legacy_tasks::CANCEL => {
-                let request = self.cancel_request(&task_id, &context)?;
+                let request = self.cancel_request(&task_id, &context).await?;
                 Ok(TaskView::of(&request, &self.app).legacy(&request))
             }
             legacy_tasks::LIST => {
@@ -625,7 +630,9 @@ impl ServerHandler for McpHandler {
         request: CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.cancel_request(&request.task_id, &context).map(|_| ())
+        self.cancel_request(&request.task_id, &context)
+            .await
+            .map(|_| ())
     }
 
     async fn on_custom_request(

@@ -12,7 +12,8 @@ use super::record::is_request_id;
 use super::record::{Request, RequestStatus};
 use super::service::RequestService;
 use crate::approval::pending::{PendingApprovals, Status};
-use crate::vocabulary::VsError;
+use crate::vocabulary::{MoRef, VsError};
+use crate::vsphere::{Backend, CallContext};
 
 /// `infra.vmware.requests.get`.
 pub const GET_TOOL: &str = "infra.vmware.requests.get";
@@ -96,11 +97,13 @@ pub struct RequestTools {
     pub requests: Arc<RequestService>,
     /// Pending approvals, withdrawn by `cancel`.
     pub pending: Option<Arc<PendingApprovals>>,
+    /// vCenter, asked to cancel a running task.
+    pub backend: Option<Arc<dyn Backend>>,
 }
 
 impl RequestTools {
     /// Serve `tool` for the requester `owner` with checked `arguments`.
-    pub fn call(
+    pub async fn call(
         &self,
         tool: RequestTool,
         owner: &str,
@@ -112,7 +115,7 @@ impl RequestTools {
                 Ok(shown(&request, owner))
             }
             RequestTool::List => self.list(owner, arguments),
-            RequestTool::Cancel => self.cancel(owner, arguments),
+            RequestTool::Cancel => self.cancel(owner, arguments).await,
         }
     }
 
@@ -190,7 +193,7 @@ impl RequestTools {
         Ok(out)
     }
 
-    fn cancel(&self, owner: &str, arguments: &Map<String, Value>) -> Result<Value, VsError> {
+    async fn cancel(&self, owner: &str, arguments: &Map<String, Value>) -> Result<Value, VsError> {
         let request = self.find(owner, arguments, true)?;
         let reason = arguments.get("reason").and_then(Value::as_str);
         let id = request.id.clone();
@@ -221,15 +224,84 @@ impl RequestTools {
                 "status": status.label(),
                 "message": format!("request {id} already ended ({}); there is nothing to cancel", status.label())
             })),
-            _ => Ok(json!({
-                "requestId": id,
-                "cancelled": false,
-                "status": request.status.label(),
-                "message": format!(
-                    "request {id} has already sent its change to vCenter{}; it cannot be withdrawn, and this server does not cancel vCenter tasks yet: check back with {GET_TOOL}",
-                    request.task.as_ref().map(|t| format!(" (task {})", t.id)).unwrap_or_default()
+            _ => {
+                let (cancelled, message) = match &request.task {
+                    Some(task) => self.cancel_task(&request, &task.id).await,
+                    None => (
+                        false,
+                        format!(
+                            "request {id} is sending its change to vCenter and has no vCenter task to cancel yet; check back with {GET_TOOL}"
+                        ),
+                    ),
+                };
+                Ok(json!({
+                    "requestId": id,
+                    "cancelled": cancelled,
+                    "status": request.status.label(),
+                    "message": message,
+                }))
+            }
+        }
+    }
+
+    /// Cancel the vCenter task a request started, where vSphere allows it
+    /// (`CancelTask` on a task whose `info.cancelable` is true); otherwise
+    /// say why not. Whether it was cancelled, and what happened, in words.
+    async fn cancel_task(&self, request: &Request, task_id: &str) -> (bool, String) {
+        let Some(backend) = &self.backend else {
+            return (false, "this server has no vCenter to ask".into());
+        };
+        let ctx = CallContext {
+            correlation_id: request.requester.correlation_id.clone(),
+            ..CallContext::default()
+        };
+        let task = MoRef::new("Task", task_id);
+        let read = backend
+            .read(&ctx, std::slice::from_ref(&task), &["info".into()])
+            .await;
+        let info = match read {
+            Ok(objects) => objects
+                .into_iter()
+                .next()
+                .and_then(|o| o.properties.into_iter().next().map(|(_, v)| v)),
+            Err(e) => {
+                return (
+                    false,
+                    format!("vCenter task {task_id} could not be read: {e}"),
+                );
+            }
+        };
+        let Some(info) = info else {
+            return (
+                false,
+                format!("vCenter no longer knows task {task_id}; check back with {GET_TOOL}"),
+            );
+        };
+        if info.get("cancelable").and_then(Value::as_bool) != Some(true) {
+            return (
+                false,
+                format!(
+                    "vCenter task {task_id} ({}) cannot be cancelled: vSphere marks it not cancelable; it runs to its end, check back with {GET_TOOL}",
+                    info.get("descriptionId")
+                        .and_then(Value::as_str)
+                        .unwrap_or("its method")
+                ),
+            );
+        }
+        match backend.invoke(&ctx, &task, "CancelTask", &Map::new()).await {
+            Ok(_) => {
+                tracing::info!(request_id = %request.id, task = task_id, "vCenter task cancelled at the requester's request");
+                (
+                    true,
+                    format!(
+                        "cancellation of vCenter task {task_id} requested; vSphere ends it as cancelled where it still can, check back with {GET_TOOL}"
+                    ),
                 )
-            })),
+            }
+            Err(e) => (
+                false,
+                format!("vSphere refused to cancel task {task_id}: {e}"),
+            ),
         }
     }
 }
