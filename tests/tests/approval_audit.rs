@@ -74,7 +74,11 @@ async fn every_decision_and_state_change_is_audited_and_the_trail_survives_a_res
     let correlation = outcome.meta["correlation_id"].as_str().unwrap().to_string();
     // Flushed before the call returned: the lines are there now.
     let first = audit_records(&audit);
-    assert_eq!(first.len(), 2, "one decision and one call: {first:?}");
+    assert_eq!(
+        first.len(),
+        3,
+        "one decision, the call's intent, and the call: {first:?}"
+    );
     let decision = &first[0];
     assert_eq!(decision["event"], "approval_decision");
     assert_eq!(decision["decision"], "approved");
@@ -87,8 +91,15 @@ async fn every_decision_and_state_change_is_audited_and_the_trail_survives_a_res
     assert_eq!(decision["methods"], json!(["PowerOffVM_Task"]));
     assert_eq!(decision["correlation_id"], correlation.as_str());
     assert!(decision["ts"].as_str().unwrap().ends_with('Z'));
-    let change = &first[1];
+    // The intent is on disk before the change is sent.
+    let intent = &first[1];
+    assert_eq!(intent["event"], "vsphere_intent");
+    assert_eq!(intent["method"], "PowerOffVM_Task");
+    assert_eq!(intent["grant_id"], decision["grant_id"]);
+    assert_eq!(intent["request_id"], approval_id.as_str());
+    let change = &first[2];
     assert_eq!(change["event"], "vsphere_call");
+    assert_eq!(change["request_id"], approval_id.as_str());
     assert_eq!(change["method"], "PowerOffVM_Task");
     assert_eq!(change["target"], decision["targets"][0]["ref"]);
     assert_eq!(change["outcome"], "ok");
@@ -126,18 +137,19 @@ async fn every_decision_and_state_change_is_audited_and_the_trail_survives_a_res
     assert!(!allowed.is_error, "{}", allowed.text);
     let all = audit_records(&audit);
     assert_eq!(
-        &all[..2],
+        &all[..3],
         &first[..],
         "the first run's lines are kept as they were"
     );
-    assert_eq!(all.len(), 4, "{all:?}");
-    assert_eq!(all[2]["decision"], "approved");
-    assert_eq!(all[2]["decided_by"], "policy:rule 1");
-    assert_eq!(all[2]["channel"], "policy");
-    assert!(all[2]["approval_id"].is_null());
-    assert_eq!(all[3]["method"], "PowerOnVM_Task");
-    assert_eq!(all[3]["target"], format!("VirtualMachine:{dev}"));
-    assert_eq!(all[3]["grant_id"], all[2]["grant_id"]);
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(all[3]["decision"], "approved");
+    assert_eq!(all[3]["decided_by"], "policy:rule 1");
+    assert_eq!(all[3]["channel"], "policy");
+    assert!(all[3]["approval_id"].is_null());
+    assert_eq!(all[4]["event"], "vsphere_intent");
+    assert_eq!(all[5]["method"], "PowerOnVM_Task");
+    assert_eq!(all[5]["target"], format!("VirtualMachine:{dev}"));
+    assert_eq!(all[5]["grant_id"], all[3]["grant_id"]);
 
     // No secret ever reaches the file, and every line is one JSON object.
     let text = std::fs::read_to_string(&audit).unwrap();
