@@ -24,8 +24,8 @@ use crate::approval::pending::{ApprovalRequest, OperatorDecision, Status};
 use crate::dispatch::{self, CallSetup};
 use crate::registry::ToolTarget;
 use crate::requests::{Request, RequestHandle, RequestStatus};
-use crate::vocabulary::{MoRef, VsError};
-use crate::vsphere::CallContext;
+use crate::vocabulary::VsError;
+use crate::vsphere::{CallContext, task_info};
 
 /// How often a vCenter task still running after a restart is read again.
 const TASK_POLL: Duration = Duration::from_secs(2);
@@ -91,17 +91,10 @@ async fn reconcile(app: Arc<App>, handle: RequestHandle, request: Request) {
         correlation_id: request.requester.correlation_id.clone(),
         ..Default::default()
     };
-    let reference = MoRef::new("Task", &task.id);
     let started = tokio::time::Instant::now();
     loop {
-        let read = backend
-            .read(&ctx, std::slice::from_ref(&reference), &["info".into()])
-            .await;
-        let info = match read {
-            Ok(objects) => objects
-                .into_iter()
-                .next()
-                .and_then(|o| o.properties.into_iter().next().map(|(_, v)| v)),
+        let info = match task_info(backend.as_ref(), &ctx, &task.id).await {
+            Ok(info) => info,
             Err(e) => {
                 tracing::warn!(request_id = %request.id, task = %task.id, error = %e, "reading the task of a request taken up after a restart failed");
                 None

@@ -9,61 +9,9 @@
 //! change the server's index still holds the old names: exactly the window
 //! these tests act in.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, Vcsim, call, scratch_file, workspace_root};
-
-/// A pyVmomi session that runs one change per line (`tests/python/vsphere_driver.py`).
-struct Driver {
-    child: Child,
-    input: ChildStdin,
-    output: BufReader<ChildStdout>,
-}
-
-impl Driver {
-    fn start(sim: &Vcsim) -> Driver {
-        let mut child = Command::new("python3")
-            .arg(workspace_root().join("tests/python/vsphere_driver.py"))
-            .args([
-                sim.endpoint.url.as_str(),
-                sim.endpoint.username.as_str(),
-                sim.endpoint.password.as_str(),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs (pip install pyvmomi)");
-        let input = child.stdin.take().unwrap();
-        let output = BufReader::new(child.stdout.take().unwrap());
-        Driver {
-            child,
-            input,
-            output,
-        }
-    }
-
-    fn run(&mut self, command: &str) -> String {
-        writeln!(self.input, "{command}").unwrap();
-        self.input.flush().unwrap();
-        let mut line = String::new();
-        self.output.read_line(&mut line).unwrap();
-        let answer = line.trim().to_string();
-        assert!(
-            !answer.is_empty() && !answer.starts_with("error"),
-            "pyVmomi command {command:?} failed: {answer:?}"
-        );
-        answer
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
+use vmware_mcp_e2e::vsphere_driver::Driver;
+use vmware_mcp_e2e::{Server, Vcsim, call, scratch_file};
 
 /// Two powered-on VMs' ids, from listVMs.
 async fn two_running_vms(

@@ -13,7 +13,7 @@ use super::record::{Request, RequestStatus};
 use super::service::RequestService;
 use crate::approval::pending::{PendingApprovals, Status};
 use crate::vocabulary::{MoRef, VsError};
-use crate::vsphere::{Backend, CallContext};
+use crate::vsphere::{Backend, CallContext, task_info};
 
 /// `infra.vmware.requests.get`.
 pub const GET_TOOL: &str = "infra.vmware.requests.get";
@@ -255,15 +255,8 @@ impl RequestTools {
             correlation_id: request.requester.correlation_id.clone(),
             ..CallContext::default()
         };
-        let task = MoRef::new("Task", task_id);
-        let read = backend
-            .read(&ctx, std::slice::from_ref(&task), &["info".into()])
-            .await;
-        let info = match read {
-            Ok(objects) => objects
-                .into_iter()
-                .next()
-                .and_then(|o| o.properties.into_iter().next().map(|(_, v)| v)),
+        let info = match task_info(backend.as_ref(), &ctx, task_id).await {
+            Ok(info) => info,
             Err(e) => {
                 return (
                     false,
@@ -271,6 +264,7 @@ impl RequestTools {
                 );
             }
         };
+        let task = MoRef::new("Task", task_id);
         let Some(info) = info else {
             return (
                 false,

@@ -268,3 +268,21 @@ pub trait Backend: Send + Sync {
         args: &Map<String, Value>,
     ) -> Result<Value, VsError>;
 }
+
+/// A vCenter task's `info` (its TaskInfo, VI/JSON), read by id: how a change
+/// that was sent ended, or whether it can still be cancelled. `None` when
+/// vCenter no longer knows the task (it forgets finished ones after a while).
+pub async fn task_info(
+    backend: &dyn Backend,
+    ctx: &CallContext,
+    task_id: &str,
+) -> Result<Option<Value>, VsError> {
+    let task = MoRef::new("Task", task_id);
+    let objects = backend
+        .read(ctx, std::slice::from_ref(&task), &["info".into()])
+        .await?;
+    Ok(objects
+        .into_iter()
+        .next()
+        .and_then(|o| o.properties.into_iter().next().map(|(_, v)| v)))
+}
