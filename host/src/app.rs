@@ -95,8 +95,10 @@ impl App {
         }
     }
 
-    /// Release what the server holds outside the process (the vCenter session).
+    /// End every approval still waiting with its audit record, and release
+    /// what the server holds outside the process (the vCenter session).
     pub async fn shutdown(&self) {
+        self.services.approvals.close_open_asks();
         self.services.gateway.backend().shutdown().await;
     }
 }

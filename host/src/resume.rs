@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::App;
+use crate::approval::audit::{AuditTarget, DecisionRecord};
 use crate::approval::gate::{Approved, Preapproval};
 use crate::approval::journal::{ApprovalJournal, Verdict};
 use crate::approval::pending::{ApprovalRequest, OperatorDecision, Status};
@@ -207,6 +208,7 @@ fn ask_again(app: &Arc<App>, handle: RequestHandle, request: Request) {
         .unwrap_or(Duration::ZERO);
     if remaining.is_zero() {
         handle.decided(Verdict::TimedOut, "timeout", None);
+        audit_decision(app, &asked, &request.id, Verdict::TimedOut, "timeout", None);
         handle.finish(&Err(VsError::Timeout(format!(
             "approval {} expired at {expires_at} while the server was down, without a decision; nothing was changed",
             request.id
@@ -220,12 +222,17 @@ fn ask_again(app: &Arc<App>, handle: RequestHandle, request: Request) {
             return;
         }
     };
+    let open = app
+        .services
+        .approvals
+        .waiting_for(unanswered(&asked, &request.id));
     let app = app.clone();
     tokio::spawn(async move {
         let decision = tokio::select! {
             d = waiting.decision => d.ok(),
             _ = tokio::time::sleep(remaining) => None,
         };
+        drop(open);
         let id = request.id.clone();
         match decision {
             Some(OperatorDecision::Approve { approver, reason }) => {
@@ -237,6 +244,14 @@ fn ask_again(app: &Arc<App>, handle: RequestHandle, request: Request) {
             Some(OperatorDecision::Deny { approver, reason }) => {
                 let by = format!("operator:{approver}");
                 handle.decided(Verdict::Denied, &by, Some(&reason));
+                audit_decision(
+                    &app,
+                    &asked,
+                    &id,
+                    Verdict::Denied,
+                    &by,
+                    Some(reason.clone()),
+                );
                 handle.finish(&Err(VsError::ApprovalDenied {
                     id: Some(id.clone()),
                     message: format!("operator {approver} denied approval {id}: {reason}"),
@@ -249,6 +264,7 @@ fn ask_again(app: &Arc<App>, handle: RequestHandle, request: Request) {
                     Verdict::Cancelled
                 };
                 handle.decided(status, status.label(), None);
+                audit_decision(&app, &asked, &id, status, status.label(), None);
                 handle.finish(&Err(VsError::Timeout(format!(
                     "approval {id} ended without an operator's approval ({}); nothing was changed",
                     status.label()
@@ -256,6 +272,51 @@ fn ask_again(app: &Arc<App>, handle: RequestHandle, request: Request) {
             }
         }
     });
+}
+
+/// The audit record of an approval asked again after a restart, before its
+/// decision: the question as operators saw it, under the request's id.
+fn unanswered(asked: &ApprovalRequest, id: &str) -> DecisionRecord {
+    DecisionRecord {
+        event: "approval_decision",
+        approval_id: Some(id.to_string()),
+        tool: asked.tool.clone(),
+        operation: asked.operation.clone(),
+        summary: asked.summary.clone(),
+        targets: asked
+            .targets
+            .iter()
+            .map(|t| AuditTarget {
+                reference: format!("{}:{}", t.kind, t.id),
+                name: t.name.clone(),
+            })
+            .collect(),
+        methods: asked.methods.clone(),
+        policy: "asked again after a restart".to_string(),
+        correlation_id: asked.correlation_id.clone(),
+        session: asked.session.clone(),
+        ..DecisionRecord::default()
+    }
+}
+
+/// Record a refusal of an approval asked again after a restart (an
+/// approval is recorded by the gate when the tool runs again with it).
+fn audit_decision(
+    app: &App,
+    asked: &ApprovalRequest,
+    id: &str,
+    verdict: Verdict,
+    by: &str,
+    reason: Option<String>,
+) {
+    let record = unanswered(asked, id);
+    if let Err(e) = app
+        .services
+        .approvals
+        .write_decision(record, verdict, by, reason)
+    {
+        tracing::error!(approval_id = %id, error = %e, "a decision on an approval asked again after a restart could not be written to the audit trail");
+    }
 }
 
 /// Run the request's tool again with the decision operators already made.

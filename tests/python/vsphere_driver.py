@@ -13,6 +13,9 @@ Reads one command a line on stdin and answers one line on stdout:
                         the VM already has one of that name); prints its id
   snapshots ID          prints the VM's snapshots as JSON:
                         {"current": ID or null, "tree": [[path, id], ...]}
+  powerevents AFTER     prints the power-on and power-off events vCenter logged
+                        with a key above AFTER, as JSON: [[key, type, vm id], ...]
+                        (vcsim keeps its last 1,000 events; ask often enough)
 """
 import json
 import ssl
@@ -71,6 +74,13 @@ def main(url, user, password):
                 task = vm.CreateSnapshot_Task(name=" ".join(rest), description="", memory=False, quiesce=False)
                 WaitForTask(task)
                 answer = task.info.result._moId
+            elif op == "powerevents":
+                spec = vim.event.EventFilterSpec(
+                    eventTypeId=["VmPoweredOnEvent", "VmPoweredOffEvent"], maxCount=1000)
+                events = si.content.eventManager.QueryEvents(spec)
+                answer = json.dumps(sorted(
+                    [e.key, type(e).__name__.split(".")[-1], e.vm.vm._moId]
+                    for e in events if e.key > int(vm_id)))
             elif op == "snapshots":
                 current = vm.snapshot.currentSnapshot._moId if vm.snapshot and vm.snapshot.currentSnapshot else None
                 answer = json.dumps({"current": current, "tree": snapshot_paths(vm)})

@@ -195,13 +195,14 @@ impl AuditTarget {
 }
 
 /// An approval decision: who or what decided, on what, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DecisionRecord {
     /// When, in UTC.
     pub ts: String,
     /// Always `approval_decision`.
     pub event: &'static str,
-    /// `approved`, `denied`, `timed_out`, `cancelled` or `unavailable`.
+    /// `approved`, `denied`, `timed_out`, `cancelled`, `unavailable`, or
+    /// `interrupted` (the server stopped first; the request stays pending).
     pub decision: &'static str,
     /// Who or what decided: `policy:rule 2`, `operator:alice`,
     /// `elicitation:<client>`, `timeout`, `no-channel`.

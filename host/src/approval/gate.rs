@@ -18,6 +18,7 @@ use super::client::ClientLink;
 use super::grants::{GRANT_TTL, Grant};
 use super::journal::ApprovalTrail;
 pub use super::journal::Verdict;
+use super::open_asks::{OpenAsk, OpenAsks};
 use super::policy::{Decision, MatchedBy, Policy, PolicyOutcome};
 use super::text::{clip, list};
 use crate::telemetry::metrics::{Metrics, names};
@@ -186,7 +187,11 @@ pub struct ApprovalGate {
     ttl: Duration,
     audit: Option<Arc<AuditLog>>,
     metrics: Option<Arc<Metrics>>,
+    open_asks: OpenAsks,
 }
+
+/// Who ends an approval that was still waiting when the server stopped.
+pub const INTERRUPTED_BY: &str = "host:shutdown";
 
 impl ApprovalGate {
     /// A gate applying `policy`, refusing `ask` decisions (no approval
@@ -198,6 +203,7 @@ impl ApprovalGate {
             ttl: GRANT_TTL,
             audit: None,
             metrics: None,
+            open_asks: OpenAsks::default(),
         }
     }
 
@@ -296,6 +302,13 @@ impl ApprovalGate {
                     approval_id: earlier.approved.approval_id.clone(),
                 }),
                 None => {
+                    let _waiting = self.waiting_for(decision_record(
+                        call,
+                        action,
+                        &target_names,
+                        &outcome,
+                        call.journal.request_id().map(str::to_string),
+                    ));
                     self.approver
                         .ask(call, action, &target_names, &outcome)
                         .await
@@ -392,6 +405,23 @@ impl ApprovalGate {
         grant_id: Option<String>,
         reason: Option<String>,
     ) -> Result<(), AuditError> {
+        let record = DecisionRecord {
+            grant_id,
+            ..decision_record(call, action, target_names, outcome, approval_id)
+        };
+        self.write_decision(record, verdict, decided_by, reason)
+    }
+
+    /// Count `verdict` and append `record`, completed with it, to the audit
+    /// trail. Also for decisions made outside the gate: an approval asked
+    /// again after a restart is decided by the code that re-filed it.
+    pub fn write_decision(
+        &self,
+        mut record: DecisionRecord,
+        verdict: Verdict,
+        decided_by: &str,
+        reason: Option<String>,
+    ) -> Result<(), AuditError> {
         let channel = decided_by
             .split(':')
             .next()
@@ -409,29 +439,64 @@ impl ApprovalGate {
         let Some(audit) = &self.audit else {
             return Ok(());
         };
-        audit.append(&DecisionRecord {
-            ts: now_rfc3339(),
-            event: "approval_decision",
-            decision: verdict.label(),
-            decided_by: decided_by.to_string(),
-            channel,
-            approval_id,
-            grant_id,
-            tool: call.tool.clone(),
-            operation: action.operation.clone(),
-            summary: action.summary.clone(),
-            targets: action
-                .targets
-                .iter()
-                .zip(target_names)
-                .map(|((r, _), name)| AuditTarget::new(r, name))
-                .collect(),
-            methods: action.methods.clone(),
-            policy: outcome.matched.to_string(),
-            correlation_id: call.correlation_id.clone(),
-            session: call.session.clone(),
-            reason,
-        })
+        record.ts = now_rfc3339();
+        record.decision = verdict.label();
+        record.decided_by = decided_by.to_string();
+        record.channel = channel;
+        record.reason = reason;
+        audit.append(&record)
+    }
+
+    /// Hold `unanswered` (an approval's record before its decision) on the
+    /// list of approvals being asked, until the returned guard drops.
+    pub fn waiting_for(&self, unanswered: DecisionRecord) -> OpenAsk {
+        self.open_asks.open(unanswered)
+    }
+
+    /// The server is stopping: end every approval still being asked with an
+    /// `interrupted` record. Their requests stay pending under the same ids
+    /// and are asked again when the server starts.
+    pub fn close_open_asks(&self) {
+        for record in self.open_asks.take_all() {
+            let id = record.approval_id.clone().unwrap_or_default();
+            let reason = format!(
+                "the server stopped before anyone decided; request {id} stays pending and is asked again when the server starts; nothing was changed"
+            );
+            if let Err(e) =
+                self.write_decision(record, Verdict::Interrupted, INTERRUPTED_BY, Some(reason))
+            {
+                tracing::error!(approval_id = %id, error = %e, "an approval interrupted by the shutdown could not be written to the audit trail");
+            }
+        }
+    }
+}
+
+/// An approval's audit record before its decision: what was asked, by
+/// which call, under which policy outcome.
+fn decision_record(
+    call: &CallInfo,
+    action: &ActionRequest,
+    target_names: &[String],
+    outcome: &PolicyOutcome,
+    approval_id: Option<String>,
+) -> DecisionRecord {
+    DecisionRecord {
+        event: "approval_decision",
+        approval_id,
+        tool: call.tool.clone(),
+        operation: action.operation.clone(),
+        summary: action.summary.clone(),
+        targets: action
+            .targets
+            .iter()
+            .zip(target_names)
+            .map(|((r, _), name)| AuditTarget::new(r, name))
+            .collect(),
+        methods: action.methods.clone(),
+        policy: outcome.matched.to_string(),
+        correlation_id: call.correlation_id.clone(),
+        session: call.session.clone(),
+        ..DecisionRecord::default()
     }
 }
 

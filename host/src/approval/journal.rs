@@ -56,6 +56,9 @@ pub enum Verdict {
     Cancelled,
     /// Nobody could be asked (no channel configured or reachable).
     Unavailable,
+    /// The server stopped before anyone decided; the request stays pending
+    /// and is asked again after the restart.
+    Interrupted,
 }
 
 impl Verdict {
@@ -67,6 +70,7 @@ impl Verdict {
             Verdict::TimedOut => "timed_out",
             Verdict::Cancelled => "cancelled",
             Verdict::Unavailable => "unavailable",
+            Verdict::Interrupted => "interrupted",
         }
     }
 }

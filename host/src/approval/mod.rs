@@ -19,6 +19,7 @@ pub mod elicitation;
 pub mod gate;
 pub mod grants;
 pub mod journal;
+pub mod open_asks;
 pub mod operator;
 pub mod pending;
 pub mod policy;

@@ -51,6 +51,8 @@ impl ApprovalJournal for RequestHandle {
             Verdict::TimedOut => "expired",
             Verdict::Cancelled => "cancelled",
             Verdict::Unavailable => "unavailable",
+            // Not a decision: the request stays pending for the restart.
+            Verdict::Interrupted => return,
         };
         self.note("decided", |r| {
             let withdrawn = r.decision.as_ref().is_some_and(|d| d.by == WITHDRAWN_BY);
