@@ -220,14 +220,14 @@ impl ToolRegistry {
 /// (`CALL_WAIT_SECS`): the request id and what it waits for. A tool's output
 /// schema admits it beside the tool's own result, since a client checks
 /// structured results against the schema.
+///
+/// It is stated once per state-changing tool, so it says only what tells
+/// the two answers apart; the message in the text content explains the
+/// rest (`status`, `requestId`, `waitingFor`, `message`).
 pub fn still_pending_schema() -> Value {
     json!({
-        "type": "object",
         "properties": {
-            "status": {"type": "string", "enum": ["pending_approval", "approved", "running"]},
-            "requestId": {"type": "string"},
-            "waitingFor": {"type": "string"},
-            "message": {"type": "string"}
+            "status": {"enum": ["pending_approval", "approved", "running"]}
         },
         "required": ["status", "requestId", "message"]
     })

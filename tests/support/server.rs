@@ -18,6 +18,12 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where `tools/test.sh` installs the Node clients (the TypeScript SDK, the
+/// Inspector CLI, playwright-core): `target/npm/node_modules`.
+pub fn node_modules() -> PathBuf {
+    workspace_root().join("target/npm/node_modules")
+}
+
 /// The built binary; `cargo build -p vmware-mcp` makes it. `VMWARE_MCP_BIN`
 /// names another (the scale benchmark runs the release build).
 pub fn binary() -> PathBuf {

@@ -12,14 +12,14 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use vmware_mcp_e2e::admin::{self, Operator, TOKEN};
-use vmware_mcp_e2e::{Server, call, scratch_dir, workspace_root};
+use vmware_mcp_e2e::{Server, call, node_modules, scratch_dir, workspace_root};
 
 const OFF: &str = "infra.vmware.vms.powerOffVm";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn clicking_approve_on_the_page_completes_the_waiting_call() {
     let chromium = Path::new("/usr/bin/chromium");
-    let node_modules = workspace_root().join("target/npm/node_modules");
+    let node_modules = node_modules();
     assert!(
         chromium.is_file(),
         "{} is missing: apt-get install chromium (as .ci/run does)",

@@ -17,15 +17,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use vmware_mcp_e2e::admin::{self, Operator, audit_records};
-use vmware_mcp_e2e::{Server, Vcsim, call, first_vm, scratch_dir, scratch_file, workspace_root};
+use vmware_mcp_e2e::{
+    Server, Vcsim, call, first_vm, node_modules, scratch_dir, scratch_file, workspace_root,
+};
 
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
 const POWER_OFF: &str = "infra.vmware.vms.powerOffVm";
-
-fn node_modules() -> PathBuf {
-    workspace_root().join("target/npm/node_modules")
-}
 
 /// Run the TypeScript SDK client script; its one line of JSON.
 fn ts_call(url: &str, tool: &str, arguments: &Value) -> Value {

@@ -13,14 +13,15 @@ mod summary;
 use serde::Deserialize;
 use vmware_plugin_sdk::prelude::*;
 
-/// How a host argument is described in every input schema.
-const HOST_ARG: &str = "The host: its name, its inventory path (e.g. DC0/host/C0/esx1.example.com) or its id (e.g. host-12).";
+/// How a host argument is described in every input schema: briefly, since
+/// the server's instructions say once what a name, path or id looks like.
+const HOST_ARG: &str = "The host: name, inventory path or id.";
 
 /// `listHosts` arguments: filters and paging.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListArgs {
-    /// Only list hosts in this cluster: a name, an inventory path (e.g. DC0/host/C0) or an id (e.g. domain-c7).
+    /// Only hosts in this cluster: name, inventory path or id.
     #[schemars(length(min = 1))]
     cluster_name: Option<String>,
     /// Only hosts in this connection state.

@@ -35,10 +35,12 @@ impl Paging {
         }
     }
 
-    /// The result schema: `rows_key` holds rows shaped like `row`.
+    /// The result schema: `rows_key` holds rows shaped like `row` (a
+    /// [`schema::result_object`]), each stated as a [`schema::page_row`] so
+    /// that validating a page costs clients little.
     pub fn output(self, rows_key: &str, row: Value) -> Value {
         let mut result = schema::result_object(&[
-            (rows_key, schema::array_of(row)),
+            (rows_key, schema::array_of(schema::page_row(&row))),
             ("total", schema::of("integer")),
             ("returned", schema::of("integer")),
         ]);

@@ -18,17 +18,19 @@ mod target;
 use serde::Deserialize;
 use vmware_plugin_sdk::prelude::*;
 
-/// How a VM argument is described in every input schema.
-const VM_ARG: &str = "The virtual machine: its name, its inventory path (e.g. DC0/vm/web/db1) or its id (e.g. vm-42).";
+/// How a VM argument is described in every input schema: briefly, since
+/// the server's instructions say once what a name, path or id looks like.
+const VM_ARG: &str = "The VM: name, inventory path or id.";
 
 /// How a snapshot argument is described in every input schema.
-const SNAPSHOT_ARG: &str = "The snapshot: its name, its path in the VM's snapshot tree (e.g. base/patched) or its id (e.g. snapshot-7).";
+const SNAPSHOT_ARG: &str =
+    "The snapshot: name, path in the VM's snapshot tree (base/patched) or id.";
 
 /// `listVMs` arguments: filters and paging.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListArgs {
-    /// Only list VMs in this VM folder or datacenter and below: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).
+    /// Only VMs in this VM folder or datacenter and below: name, inventory path or id.
     #[schemars(length(min = 1))]
     folder: Option<String>,
     /// Only VMs whose name matches this case-insensitive glob (* for any run of characters, ? for one), e.g. web-*.
@@ -97,13 +99,13 @@ struct SnapshotArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CloneArgs {
-    /// The VM or template to copy: a name, an inventory path or an id.
+    /// The VM or template to copy: name, inventory path or id.
     #[schemars(length(min = 1))]
     source_vm_name: String,
     /// The new VM's name; must not exist in the target folder.
     #[schemars(length(min = 1))]
     new_vm_name: String,
-    /// The VM folder to create it in: a name, an inventory path (e.g. DC0/vm/web) or an id (e.g. group-v5).
+    /// The VM folder to create it in: name, inventory path or id.
     #[schemars(length(min = 1))]
     target_folder: String,
 }

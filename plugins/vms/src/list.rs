@@ -204,12 +204,18 @@ mod tests {
         assert_eq!(bare["host"], Value::Null);
         assert_eq!(bare["folder"], Value::Null);
         let schema = output_schema();
-        let keys: Vec<&String> = schema["properties"]["vms"]["items"]["properties"]
+        let keys: Vec<&str> = schema["properties"]["vms"]["items"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let row_keys: Vec<&str> = row
             .as_object()
             .unwrap()
             .keys()
+            .map(String::as_str)
             .collect();
-        let row_keys: Vec<&String> = row.as_object().unwrap().keys().collect();
         assert_eq!(keys, row_keys);
     }
 
