@@ -11,7 +11,7 @@
 //! - a clone running on vcsim when the server is killed is reconciled from
 //!   its vCenter task after the restart, and not sent again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
