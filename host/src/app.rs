@@ -26,7 +26,7 @@ use crate::requests::tools::RequestTools;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::limits::PluginLimits;
 use crate::runtime::state::HostServices;
-use crate::runtime::{PluginRuntime, manifest, sources};
+use crate::runtime::{PluginRuntime, capabilities, sources};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vsphere::Backend;
 use crate::vsphere::gateway::Gateway;
@@ -332,8 +332,8 @@ fn load_plugins(
                     source = %identity.source,
                     digest = %digest,
                     declared = caps.is_declared(),
-                    reads = caps.reads().map(manifest::list).unwrap_or_else(|| "any (declares nothing)".into()),
-                    invokes = %manifest::list(&caps.invokes()),
+                    reads = caps.reads().map(capabilities::list).unwrap_or_else(|| "any (declares nothing)".into()),
+                    invokes = %capabilities::list(&caps.invokes()),
                     narrowed = caps.operator_invokes.is_some(),
                     tools = count,
                     "plugin loaded"

@@ -215,6 +215,20 @@ fn article(t: &str) -> String {
     }
 }
 
+/// A JSON value's kind in a message, without its content: `a string`,
+/// `an object`, `null`. For values that may hold secrets or be huge (a
+/// vSphere argument, a SOAP body), where quoting the value is no option.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// What a JSON value is, for messages: `the number 5`, `the string "x"`.
 fn kind_of(v: &Value) -> String {
     match v {

@@ -10,11 +10,22 @@ pub const MAX_QUOTED_CHARS: usize = 64;
 pub fn prefix(text: &str) -> String {
     match text.char_indices().nth(MAX_QUOTED_CHARS) {
         None => text.to_string(),
-        Some((cut, _)) => format!(
+        Some((end, _)) => format!(
             "{}… ({} characters in all)",
-            &text[..cut],
+            &text[..end],
             text.chars().count()
         ),
+    }
+}
+
+/// `text` cut to at most `max_chars` characters (never inside one), with
+/// `…` when it was cut: the one cut for every bounded quote, whatever its
+/// budget (a log line's arguments, a test report's result, an approval's
+/// names).
+pub fn cut(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
 }
 
@@ -46,6 +57,13 @@ impl std::fmt::Debug for ShortStr<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_keeps_whole_characters_and_marks_the_cut() {
+        assert_eq!(cut("db1", 3), "db1");
+        assert_eq!(cut("ééé", 2), "éé…");
+        assert_eq!(cut("", 0), "");
+    }
 
     #[test]
     fn long_input_is_cut_and_short_input_kept() {

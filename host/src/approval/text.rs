@@ -14,15 +14,10 @@ const MAX_LIST_ITEMS: usize = 10;
 /// `s` cut to a bounded length, with control characters replaced, so that a
 /// quoted string cannot flood or forge lines in a message.
 pub(crate) fn clip(s: &str) -> String {
-    let mut out: String = s
+    vmware_vocabulary::quote::cut(s, MAX_ITEM_CHARS)
         .chars()
-        .take(MAX_ITEM_CHARS)
         .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().nth(MAX_ITEM_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+        .collect()
 }
 
 /// The items joined with `, `, each clipped, at most [`MAX_LIST_ITEMS`] of

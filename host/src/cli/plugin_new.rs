@@ -141,7 +141,7 @@ fn check_name(name: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "`{}` is not a valid group name: use lower-case letters, digits and `-`, starting with a letter, at most {MAX_NAME} characters (e.g. vm-power)",
-            crate::mcp::quote::prefix(name)
+            vmware_vocabulary::quote::prefix(name)
         ))
     }
 }

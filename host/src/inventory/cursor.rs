@@ -155,12 +155,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A cursor as quoted in an error: a short prefix, never the whole input.
 fn shorten(cursor: &str) -> String {
-    let prefix: String = cursor.chars().take(16).collect();
-    if prefix.len() < cursor.len() {
-        format!("'{prefix}…'")
-    } else {
-        format!("'{prefix}'")
-    }
+    format!("'{}'", vmware_vocabulary::quote::cut(cursor, 16))
 }
 
 #[cfg(test)]

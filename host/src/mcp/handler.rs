@@ -91,7 +91,7 @@ impl McpHandler {
             return Err(ErrorData::invalid_params(
                 format!(
                     "unknown tool `{}`; valid tools: {}",
-                    crate::mcp::quote::prefix(name),
+                    vmware_vocabulary::quote::prefix(name),
                     app.registry.names().join(", ")
                 ),
                 None,
@@ -113,7 +113,8 @@ impl McpHandler {
         let started = Instant::now();
         tracing::info!(correlation_id = %correlation_id, tool = name, "tool call started");
 
-        let checked = crate::mcp::args::check(name, &entry.input_schema, &Value::Object(arguments));
+        let checked =
+            vmware_vocabulary::args::check(name, &entry.input_schema, &Value::Object(arguments));
         let mut request_id = None;
         let outcome: Result<Value, VsError> = match checked {
             Err(message) => Err(VsError::InvalidArgument(message)),
@@ -289,7 +290,8 @@ impl McpHandler {
             demo: self.app.demo,
             request_id: None,
         };
-        let checked = crate::mcp::args::check(&request.name, &schema, &Value::Object(arguments));
+        let checked =
+            vmware_vocabulary::args::check(&request.name, &schema, &Value::Object(arguments));
         let arguments = match checked {
             Ok(arguments) => arguments,
             Err(message) => return Ok(Err(failure(&VsError::InvalidArgument(message), &meta))),

@@ -1,9 +1,8 @@
-//! MCP serving: argument checking, the rmcp handler, the HTTP app (`/mcp`,
+//! MCP serving: the rmcp handler (arguments checked by `vmware_vocabulary::args`), the HTTP app (`/mcp`,
 //! `/healthz`) and what is particular to the MCP port (JSON-RPC body
 //! answers, the call cap, the access policy). How connections are admitted
 //! and held is [`crate::serving`], shared with the admin port.
 
-pub mod args;
 pub mod call_limit;
 pub mod handler;
 pub mod http;
@@ -11,7 +10,6 @@ pub mod jsonrpc_guard;
 pub mod legacy_tasks;
 pub mod link;
 pub mod mrtr;
-pub mod quote;
 pub mod readiness;
 pub mod result;
 pub mod security;

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::runtime::LoadedPlugin;
-use crate::runtime::manifest::MethodRef;
+use crate::runtime::capabilities::MethodRef;
 use crate::vsphere::schema::schema;
 
 /// What reading needs, whatever the group reads.

@@ -5,11 +5,11 @@
 pub mod bindings;
 pub mod builtin;
 pub mod cache;
+pub mod capabilities;
 pub mod legacy_v0_1;
 pub mod legacy_v0_2;
 pub mod limiter;
 pub mod limits;
-pub mod manifest;
 pub mod sources;
 pub mod state;
 
@@ -27,9 +27,9 @@ use crate::vocabulary::VsError;
 use bindings::tool_group::{Annotations, Manifest, Tool};
 use bindings::{v0_1, v0_2, v0_3};
 use cache::ComponentCache;
+use capabilities::Capabilities;
 use limiter::MemoryCap;
 use limits::{EPOCH_TICK, PluginLimits};
-use manifest::Capabilities;
 use state::{CallEnv, PluginIdentity, PluginState};
 
 /// Plugin calls that may run at once; matches the pooling allocator's slots.

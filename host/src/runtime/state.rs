@@ -31,7 +31,7 @@ pub struct PluginIdentity {
     pub source: String,
     /// What it may read and invoke (its effective manifest), checked on
     /// every vSphere and inventory call it makes.
-    pub capabilities: Arc<crate::runtime::manifest::Capabilities>,
+    pub capabilities: Arc<crate::runtime::capabilities::Capabilities>,
 }
 
 /// The host services every call shares.

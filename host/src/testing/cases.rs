@@ -299,10 +299,7 @@ fn same(actual: &Value, expected: &Value) -> bool {
 
 /// At most [`SHOWN_CHARS`] characters of a result or message, in a reason.
 fn clip(text: &str) -> String {
-    match text.char_indices().nth(SHOWN_CHARS) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-    }
+    vmware_vocabulary::quote::cut(text, SHOWN_CHARS)
 }
 
 /// How much of a result or an error message a failure reason shows.

@@ -233,7 +233,7 @@ impl Harness {
                 .collect();
             return Err(VsError::InvalidArgument(format!(
                 "unknown tool `{}`; the component declares: {}",
-                crate::mcp::quote::prefix(short),
+                vmware_vocabulary::quote::prefix(short),
                 valid.join(", ")
             )));
         };

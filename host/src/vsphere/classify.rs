@@ -14,7 +14,102 @@ pub fn is_read_only(managed_type: &str, method: &str) -> bool {
     schema()
         .ok()
         .and_then(|s| s.method(managed_type, method))
-        .is_some_and(Method::is_read_only)
+        .is_some_and(method_reads_only)
+}
+
+/// Whether a schema method only reads, so it may run without an approval
+/// grant and may be resent after a re-login.
+///
+/// Its privilege and every parameter privilege must be
+/// `System.Anonymous`, `System.View` or `System.Read`, **and** its name
+/// must say it reads (see [`reads_by_name`]). The name test is needed
+/// because vSphere checks some destructive methods per argument behind a
+/// nominal `System.View` (`VirtualDiskManager.DeleteVirtualDisk_Task`,
+/// `HostLocalAccountManager.ChangePassword`, `SessionManager.Logout`...);
+/// when in doubt the method needs a grant.
+pub fn method_reads_only(method: &Method) -> bool {
+    method
+        .privilege
+        .as_deref()
+        .is_some_and(is_read_only_privilege)
+        && method
+            .param_privileges
+            .iter()
+            .all(|p| is_read_only_privilege(p))
+        && reads_by_name(&method.name)
+}
+
+/// Only these privileges can mark a method as read-only; everything else,
+/// including methods with no single privilege, changes state.
+pub fn is_read_only_privilege(privilege: &str) -> bool {
+    matches!(
+        privilege,
+        "System.Anonymous" | "System.View" | "System.Read"
+    )
+}
+
+/// Verbs that start the names of methods that only read.
+const READ_VERBS: &[&str] = &[
+    "Query",
+    "Retrieve",
+    "Find",
+    "List",
+    "Get",
+    "Check",
+    "Fetch",
+    "Lookup",
+    "Estimate",
+    "Has",
+    "Is",
+    "Read",
+    "Validate",
+    "Recommend",
+    "Wait",
+    "Continue",
+    "Can",
+];
+
+/// Methods that read or only manage the caller's own session-scoped reading
+/// objects (views, collectors, filters) without a reading verb in their name.
+const READ_ONLY_BY_NAME: &[&str] = &[
+    "CurrentTime",
+    "CreateFilter",
+    "CreatePropertyCollector",
+    "DestroyPropertyCollector",
+    "CancelWaitForUpdates",
+    "CancelRetrievePropertiesEx",
+    "CreateContainerView",
+    "CreateListView",
+    "CreateListViewFromView",
+    "CreateInventoryView",
+    "DestroyView",
+    "CreateCollectorForEvents",
+    "CreateCollectorForTasks",
+    "CreateCollectorWithInfoFilterForTasks",
+    "ParseDescriptor",
+    "CustomizationSpecItemToXml",
+    "XmlToCustomizationSpecItem",
+    "ConvertNamespacePathToUuidPath",
+    "PlaceVm",
+    "EvcManager",
+    "ReconfigurationSatisfiable",
+];
+
+/// True when a method's name says it only reads: a reading verb at a word
+/// boundary (`QueryPerf`, `getVchaConfig`, `IsSharedGraphicsActive`, not
+/// `Install…`), or one of a few known reading methods.
+pub fn reads_by_name(method: &str) -> bool {
+    if READ_ONLY_BY_NAME.contains(&method) {
+        return true;
+    }
+    READ_VERBS.iter().any(|verb| {
+        let lower = verb.to_ascii_lowercase();
+        let rest = method
+            .strip_prefix(verb)
+            .or_else(|| method.strip_prefix(lower.as_str()));
+        rest.and_then(|r| r.chars().next())
+            .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+    })
 }
 
 /// Whether `method` has the shape of a vim25 method name (an ASCII letter
@@ -65,6 +160,43 @@ mod tests {
         ] {
             assert!(is_read_only(t, m), "{t}.{m}");
         }
+    }
+
+    #[test]
+    fn destructive_methods_behind_a_nominal_view_privilege_need_a_grant() {
+        for (t, m) in [
+            ("VirtualDiskManager", "DeleteVirtualDisk_Task"),
+            ("HostLocalAccountManager", "ChangePassword"),
+            ("SessionManager", "Login"),
+            ("SessionManager", "AcquireCloneTicket"),
+            ("Datacenter", "PowerOnMultiVM_Task"),
+            ("VcenterVStorageObjectManager", "DeleteVStorageObject_Task"),
+            ("ManagedEntity", "Reload"),
+            // No single privilege at all.
+            ("VirtualMachine", "CloneVM_Task"),
+        ] {
+            assert!(!is_read_only(t, m), "{t}.{m} must need a grant");
+        }
+    }
+
+    #[test]
+    fn reading_and_session_scoped_housekeeping_stay_read_only() {
+        for (t, m) in [
+            ("PropertyCollector", "WaitForUpdatesEx"),
+            ("PropertyCollector", "CancelRetrievePropertiesEx"),
+            ("PropertyCollector", "CreatePropertyCollector"),
+            ("PropertyCollector", "CreateFilter"),
+            ("PropertyCollector", "DestroyPropertyCollector"),
+            ("ContainerView", "DestroyView"),
+            ("ServiceInstance", "RetrieveServiceContent"),
+            ("FailoverClusterManager", "getClusterMode"),
+            ("HostGraphicsManager", "IsSharedGraphicsActive"),
+        ] {
+            assert!(is_read_only(t, m), "{t}.{m} should be read-only");
+        }
+        assert!(!reads_by_name("Install"));
+        assert!(!reads_by_name("Query"));
+        assert!(reads_by_name("Query_Task"));
     }
 
     #[test]

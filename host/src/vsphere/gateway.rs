@@ -395,15 +395,14 @@ struct CallLine<'a> {
     started: Instant,
 }
 
+/// Logged arguments cut to `max` characters, with their full length.
 fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
+    let cut = vmware_vocabulary::quote::cut(text, max);
+    if cut.len() == text.len() {
+        cut
+    } else {
+        format!("{cut}({} bytes)", text.len())
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…({} bytes)", &text[..end], text.len())
 }
 
 #[cfg(test)]

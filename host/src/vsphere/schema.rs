@@ -125,100 +125,6 @@ impl Method {
             .as_ref()
             .is_some_and(|r| r.name == "Task" && !r.array)
     }
-
-    /// True when the method only reads, so it may run without an approval
-    /// grant and may be resent after a re-login.
-    ///
-    /// Its privilege and every parameter privilege must be
-    /// `System.Anonymous`, `System.View` or `System.Read`, **and** its name
-    /// must say it reads (see [`reads_by_name`]). The name test is needed
-    /// because vSphere checks some destructive methods per argument behind a
-    /// nominal `System.View` (`VirtualDiskManager.DeleteVirtualDisk_Task`,
-    /// `HostLocalAccountManager.ChangePassword`, `SessionManager.Logout`...);
-    /// when in doubt the method needs a grant.
-    pub fn is_read_only(&self) -> bool {
-        self.privilege
-            .as_deref()
-            .is_some_and(is_read_only_privilege)
-            && self
-                .param_privileges
-                .iter()
-                .all(|p| is_read_only_privilege(p))
-            && reads_by_name(&self.name)
-    }
-}
-
-/// Only these privileges can mark a method as read-only; everything else,
-/// including methods with no single privilege, changes state.
-pub fn is_read_only_privilege(privilege: &str) -> bool {
-    matches!(
-        privilege,
-        "System.Anonymous" | "System.View" | "System.Read"
-    )
-}
-
-/// Verbs that start the names of methods that only read.
-const READ_VERBS: &[&str] = &[
-    "Query",
-    "Retrieve",
-    "Find",
-    "List",
-    "Get",
-    "Check",
-    "Fetch",
-    "Lookup",
-    "Estimate",
-    "Has",
-    "Is",
-    "Read",
-    "Validate",
-    "Recommend",
-    "Wait",
-    "Continue",
-    "Can",
-];
-
-/// Methods that read or only manage the caller's own session-scoped reading
-/// objects (views, collectors, filters) without a reading verb in their name.
-const READ_ONLY_BY_NAME: &[&str] = &[
-    "CurrentTime",
-    "CreateFilter",
-    "CreatePropertyCollector",
-    "DestroyPropertyCollector",
-    "CancelWaitForUpdates",
-    "CancelRetrievePropertiesEx",
-    "CreateContainerView",
-    "CreateListView",
-    "CreateListViewFromView",
-    "CreateInventoryView",
-    "DestroyView",
-    "CreateCollectorForEvents",
-    "CreateCollectorForTasks",
-    "CreateCollectorWithInfoFilterForTasks",
-    "ParseDescriptor",
-    "CustomizationSpecItemToXml",
-    "XmlToCustomizationSpecItem",
-    "ConvertNamespacePathToUuidPath",
-    "PlaceVm",
-    "EvcManager",
-    "ReconfigurationSatisfiable",
-];
-
-/// True when a method's name says it only reads: a reading verb at a word
-/// boundary (`QueryPerf`, `getVchaConfig`, `IsSharedGraphicsActive`, not
-/// `Install…`), or one of a few known reading methods.
-pub fn reads_by_name(method: &str) -> bool {
-    if READ_ONLY_BY_NAME.contains(&method) {
-        return true;
-    }
-    READ_VERBS.iter().any(|verb| {
-        let lower = verb.to_ascii_lowercase();
-        let rest = method
-            .strip_prefix(verb)
-            .or_else(|| method.strip_prefix(lower.as_str()));
-        rest.and_then(|r| r.chars().next())
-            .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-    })
 }
 
 /// A managed object type.
@@ -636,60 +542,16 @@ mod tests {
     }
 
     #[test]
-    fn privileges_and_tasks() {
+    fn tasks_and_their_results() {
         let s = schema().unwrap();
-        let power_on = s.method("VirtualMachine", "PowerOnVM_Task").unwrap();
-        assert!(power_on.returns_task());
-        assert!(!power_on.is_read_only());
         assert!(
-            s.method("PropertyCollector", "RetrievePropertiesEx")
+            s.method("VirtualMachine", "PowerOnVM_Task")
                 .unwrap()
-                .is_read_only()
+                .returns_task()
         );
-        assert!(
-            s.method("SearchIndex", "FindByInventoryPath")
-                .unwrap()
-                .is_read_only()
-        );
-        // Destructive methods behind a nominal System.View still need a grant.
-        for (t, m) in [
-            ("VirtualDiskManager", "DeleteVirtualDisk_Task"),
-            ("HostLocalAccountManager", "ChangePassword"),
-            ("SessionManager", "Logout"),
-            ("SessionManager", "Login"),
-            ("SessionManager", "AcquireCloneTicket"),
-            ("Datacenter", "PowerOnMultiVM_Task"),
-            ("VcenterVStorageObjectManager", "DeleteVStorageObject_Task"),
-            ("ManagedEntity", "Reload"),
-        ] {
-            let method = s.method(t, m).unwrap_or_else(|| panic!("{t}.{m}"));
-            assert!(!method.is_read_only(), "{t}.{m} must need a grant");
-        }
-        // Reading and session-scoped housekeeping stays read-only.
-        for (t, m) in [
-            ("PropertyCollector", "WaitForUpdatesEx"),
-            ("PropertyCollector", "ContinueRetrievePropertiesEx"),
-            ("PropertyCollector", "CancelRetrievePropertiesEx"),
-            ("PropertyCollector", "CreatePropertyCollector"),
-            ("PropertyCollector", "CreateFilter"),
-            ("PropertyCollector", "DestroyPropertyCollector"),
-            ("ViewManager", "CreateContainerView"),
-            ("ContainerView", "DestroyView"),
-            ("ServiceInstance", "RetrieveServiceContent"),
-            ("ServiceInstance", "CurrentTime"),
-            ("PerformanceManager", "QueryPerf"),
-            ("FailoverClusterManager", "getClusterMode"),
-            ("HostGraphicsManager", "IsSharedGraphicsActive"),
-        ] {
-            let method = s.method(t, m).unwrap_or_else(|| panic!("{t}.{m}"));
-            assert!(method.is_read_only(), "{t}.{m} should be read-only");
-        }
-        assert!(!reads_by_name("Install"));
-        assert!(!reads_by_name("Query"));
-        assert!(reads_by_name("Query_Task"));
-        // CloneVM_Task has no single privilege: it needs a grant.
+        // CloneVM_Task has no single privilege (see `classify` for what that means).
         let clone = s.method("VirtualMachine", "CloneVM_Task").unwrap();
-        assert!(clone.privilege.is_none() && !clone.is_read_only());
+        assert!(clone.privilege.is_none());
         assert_eq!(clone.task_result.as_deref(), Some("VirtualMachine"));
     }
 

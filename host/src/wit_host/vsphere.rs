@@ -3,6 +3,7 @@
 //! group's capabilities allowed the type read or the method invoked.
 
 use serde_json::{Map, Value};
+use vmware_vocabulary::args::json_kind;
 
 use crate::runtime::bindings::types::{Error, ObjectRef};
 use crate::runtime::bindings::vsphere::{Host, ObjectContent, RetrieveRequest};
@@ -106,16 +107,5 @@ fn parse_arguments(method: &str, text: &str) -> Result<Map<String, Value>, VsErr
         Err(e) => Err(VsError::InvalidArgument(format!(
             "arguments to {method} are not valid JSON: {e}"
         ))),
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

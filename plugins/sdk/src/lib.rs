@@ -87,7 +87,7 @@ pub mod prelude {
 /// group never touches the generated bindings. Use it once per component.
 ///
 /// Only a wasm build exports anything: the WIT export names (such as
-/// `infra:vmware/tool-group@0.2.0#call`) are not valid native symbol names, so
+/// `infra:vmware/tool-group@0.3.0#call`) are not valid native symbol names, so
 /// a native build of the group (its unit tests, `cargo build --workspace`)
 /// compiles the same code with nothing exported, and links.
 #[macro_export]

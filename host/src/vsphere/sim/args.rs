@@ -3,6 +3,7 @@
 //! a plugin author sees at once which argument of which call is wrong.
 
 use serde_json::{Map, Value};
+use vmware_vocabulary::args::json_kind;
 
 use super::schema;
 use crate::vocabulary::VsError;
@@ -15,20 +16,14 @@ pub(super) struct Args<'a> {
     map: &'a Map<String, Value>,
 }
 
-/// A short description of a JSON value's kind, for error messages.
+/// A short description of a JSON value's kind, for error messages: as
+/// [`json_kind`] says it, with a managed object reference named as one.
 fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(o)
-            if o.get("_typeName").and_then(Value::as_str) == Some("ManagedObjectReference") =>
-        {
-            "a managed object reference"
-        }
-        Value::Object(_) => "an object",
+    let is_moref = v.get("_typeName").and_then(Value::as_str) == Some("ManagedObjectReference");
+    if is_moref {
+        "a managed object reference"
+    } else {
+        json_kind(v)
     }
 }
 

@@ -49,7 +49,7 @@ fn is_system_folder(m: &Model, id: &str) -> bool {
 
 /// Rename an entity (`Rename_Task`); returns the stored (escaped) name.
 pub(super) fn rename(m: &mut Model, id: &str, raw: &str) -> Result<String, VsError> {
-    let o = m.expect(id)?;
+    let o = m.try_get(id)?;
     if o.kind == "HostSystem" {
         return Err(faults::not_supported(
             "a host is named by its address; reconnect it under another name instead",
@@ -70,7 +70,7 @@ pub(super) fn rename(m: &mut Model, id: &str, raw: &str) -> Result<String, VsErr
         ));
     }
     let name = check_new_name(m, &parent, raw, Some(id))?;
-    m.expect_mut(id)?.set("name", Value::from(name.clone()));
+    m.try_get_mut(id)?.set("name", Value::from(name.clone()));
     Ok(name)
 }
 
@@ -111,7 +111,7 @@ pub(super) fn invoke(
 }
 
 fn destroy(m: &mut Model, id: &str) -> Result<(), VsError> {
-    let o = m.expect(id)?;
+    let o = m.try_get(id)?;
     match o.kind.as_str() {
         "Folder" => {
             if is_system_folder(m, id) {
@@ -146,11 +146,11 @@ fn destroy(m: &mut Model, id: &str) -> Result<(), VsError> {
                 .map(|v| v.id.clone())
                 .collect();
             for p in pools {
-                m.expect_mut(&p)?
+                m.try_get_mut(&p)?
                     .set("parent", reference("ResourcePool", &parent));
             }
             for v in vms {
-                m.expect_mut(&v)?
+                m.try_get_mut(&v)?
                     .set("resourcePool", reference("ResourcePool", &parent));
             }
             m.remove(id);
@@ -176,7 +176,7 @@ pub(super) fn invoke_service(
     match method {
         "RetrieveServiceContent" => {
             Args::new(method, args, &[])?;
-            Ok(m.expect("ServiceInstance")?
+            Ok(m.try_get("ServiceInstance")?
                 .get("content")
                 .cloned()
                 .unwrap_or(Value::Null))

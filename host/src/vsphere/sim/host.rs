@@ -56,7 +56,7 @@ pub(super) fn invoke(
         "ExitMaintenanceMode_Task" => {
             let a = Args::new(method, args, &["timeout"])?;
             a.int("timeout")?;
-            let h = m.expect(id)?;
+            let h = m.try_get(id)?;
             require_connected(h)?;
             if !h.flag("runtime.inMaintenanceMode") {
                 return Err(faults::invalid_state(&format!(
@@ -64,7 +64,7 @@ pub(super) fn invoke(
                     h.name()
                 )));
             }
-            m.expect_mut(id)?
+            m.try_get_mut(id)?
                 .set("runtime.inMaintenanceMode", Value::Bool(false));
             Ok(Value::Null)
         }
@@ -88,7 +88,7 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     a.int("timeout")?;
     let evacuate_off = a.opt_boolean("evacuatePoweredOffVms")?.unwrap_or(false);
     a.opt_data("maintenanceSpec", "HostMaintenanceSpec")?;
-    let h = m.expect(id)?;
+    let h = m.try_get(id)?;
     let host_name = h.name().to_string();
     if h.flag("runtime.inMaintenanceMode") {
         return Err(faults::invalid_state(&format!(
@@ -213,13 +213,13 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
         .filter(|(v, _)| m.get(v).is_some_and(|o| o.power() == Power::On))
         .count() as i64;
     for (v, target) in &plan {
-        m.expect_mut(v)?
+        m.try_get_mut(v)?
             .set("runtime.host", reference("HostSystem", target));
     }
     if let Some(Meta::Compute(c)) = m.get_mut(&cr).map(|o| &mut o.meta) {
         c.vmotions += moved_running;
     }
-    m.expect_mut(id)?
+    m.try_get_mut(id)?
         .set("runtime.inMaintenanceMode", Value::Bool(true));
     Ok(Value::Null)
 }

@@ -181,7 +181,7 @@ impl Backend for SimBackend {
 
     async fn service_content(&self, _ctx: &CallContext) -> Result<Value, VsError> {
         let m = self.lock();
-        m.expect("ServiceInstance")?
+        m.try_get("ServiceInstance")?
             .get("content")
             .cloned()
             .ok_or_else(|| VsError::Internal("no service content".into()))
@@ -202,7 +202,7 @@ impl Backend for SimBackend {
         }
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let o = m.expect(&id)?;
+            let o = m.try_get(&id)?;
             let mut properties = Vec::new();
             for p in &paths {
                 if let Some(v) = props::read(o, p)? {

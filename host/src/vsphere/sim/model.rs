@@ -422,14 +422,14 @@ impl Model {
 
     /// The object with this id, or an internal error: for ids the model itself
     /// stored, whose absence would be a simulator bug.
-    pub(super) fn expect(&self, id: &str) -> Result<&Object, VsError> {
+    pub(super) fn try_get(&self, id: &str) -> Result<&Object, VsError> {
         self.objects
             .get(id)
             .ok_or_else(|| VsError::Internal(format!("simulated inventory lost object {id}")))
     }
 
-    /// The object with this id to change, or an internal error (see [`Model::expect`]).
-    pub(super) fn expect_mut(&mut self, id: &str) -> Result<&mut Object, VsError> {
+    /// The object with this id to change, or an internal error (see [`Model::try_get`]).
+    pub(super) fn try_get_mut(&mut self, id: &str) -> Result<&mut Object, VsError> {
         self.objects
             .get_mut(id)
             .ok_or_else(|| VsError::Internal(format!("simulated inventory lost object {id}")))

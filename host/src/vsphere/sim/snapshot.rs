@@ -146,7 +146,7 @@ fn remove_node(list: &mut Vec<Value>, id: &str, remove_children: bool) -> Option
 }
 
 fn write_roots(m: &mut Model, vm_id: &str, list: Vec<Value>) -> Result<(), VsError> {
-    let o = m.expect_mut(vm_id)?;
+    let o = m.try_get_mut(vm_id)?;
     if list.is_empty() {
         o.unset("snapshot");
     } else {
@@ -169,7 +169,7 @@ pub(super) fn add(
     s: NewSnapshot,
 ) -> Result<String, VsError> {
     let mut list = roots(m, vm_id);
-    let vm_obj = m.expect(vm_id)?;
+    let vm_obj = m.try_get(vm_id)?;
     let config = vm_obj.get("config").cloned().unwrap_or_else(|| json!({}));
     let tree_id = vm_obj.vm_meta().map(|x| x.next_snapshot_id).unwrap_or(1);
     let id = m.alloc_snapshot_id();
@@ -214,7 +214,7 @@ pub(super) fn add(
 
 /// Make `snap` the VM's current snapshot (or none).
 pub(super) fn set_current(m: &mut Model, vm_id: &str, snap: Option<&str>) -> Result<(), VsError> {
-    let o = m.expect_mut(vm_id)?;
+    let o = m.try_get_mut(vm_id)?;
     if o.get("snapshot").is_none() {
         return Ok(());
     }
@@ -243,7 +243,7 @@ pub(super) fn create(
     let description = a.opt_string("description")?.unwrap_or("");
     let memory = a.boolean("memory")?;
     let quiesce = a.boolean("quiesce")?;
-    let o = m.expect(vm_id)?;
+    let o = m.try_get(vm_id)?;
     vm_state::require_connected(m, vm_id)?;
     if o.flag("config.template") {
         return Err(faults::not_supported(
@@ -288,7 +288,7 @@ fn revert(
     now: OffsetDateTime,
 ) -> Result<(), VsError> {
     vm_state::require_connected(m, vm_id)?;
-    let o = m.expect(vm_id)?;
+    let o = m.try_get(vm_id)?;
     if o.flag("config.template") {
         return Err(faults::not_supported(
             "a template cannot be reverted to a snapshot",
@@ -314,7 +314,7 @@ fn revert(
         }
     }
     let hardware = m.get(snap).and_then(|s| s.get("config.hardware")).cloned();
-    let o = m.expect_mut(vm_id)?;
+    let o = m.try_get_mut(vm_id)?;
     if let Some(hw) = hardware {
         o.set("config.hardware", hw);
     }
@@ -381,7 +381,7 @@ pub(super) fn invoke(
 ) -> Result<Value, VsError> {
     let snap = target.value.as_str();
     let vm_id = m
-        .expect(snap)?
+        .try_get(snap)?
         .ref_id("vm")
         .ok_or_else(|| VsError::Internal(format!("snapshot {snap} has no VM")))?;
     match method {

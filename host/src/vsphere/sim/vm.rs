@@ -50,36 +50,36 @@ pub(super) fn invoke(
         "PowerOffVM_Task" => {
             Args::new(method, args, &[])?;
             require_connected(m, id)?;
-            let o = m.expect(id)?;
+            let o = m.try_get(id)?;
             if o.power() == Power::Off {
                 return Err(faults::invalid_power_state("poweredOff", "poweredOff"));
             }
-            set_power(m.expect_mut(id)?, Power::Off, now, false);
+            set_power(m.try_get_mut(id)?, Power::Off, now, false);
             Ok(Value::Null)
         }
         "SuspendVM_Task" => {
             Args::new(method, args, &[])?;
             require_connected(m, id)?;
-            require_power(m.expect(id)?, Power::On)?;
-            set_power(m.expect_mut(id)?, Power::Suspended, now, false);
+            require_power(m.try_get(id)?, Power::On)?;
+            set_power(m.try_get_mut(id)?, Power::Suspended, now, false);
             Ok(Value::Null)
         }
         "ResetVM_Task" => {
             Args::new(method, args, &[])?;
             require_connected(m, id)?;
-            require_power(m.expect(id)?, Power::On)?;
-            set_power(m.expect_mut(id)?, Power::On, now, true);
+            require_power(m.try_get(id)?, Power::On)?;
+            set_power(m.try_get_mut(id)?, Power::On, now, true);
             Ok(Value::Null)
         }
         "RebootGuest" | "ShutdownGuest" => {
             Args::new(method, args, &[])?;
             require_connected(m, id)?;
-            let o = m.expect(id)?;
+            let o = m.try_get(id)?;
             require_power(o, Power::On)?;
             if !derive::tools_running(o) {
                 return Err(faults::tools_unavailable());
             }
-            let o = m.expect_mut(id)?;
+            let o = m.try_get_mut(id)?;
             if method == "RebootGuest" {
                 set_power(o, Power::On, now, true);
             } else {
@@ -115,14 +115,14 @@ pub(super) fn invoke(
         ),
         "MarkAsTemplate" => {
             Args::new(method, args, &[])?;
-            let o = m.expect(id)?;
+            let o = m.try_get(id)?;
             if o.flag("config.template") {
                 return Err(faults::not_supported(
                     "the virtual machine is already a template",
                 ));
             }
             require_power(o, Power::Off)?;
-            let o = m.expect_mut(id)?;
+            let o = m.try_get_mut(id)?;
             o.set("config.template", Value::Bool(true));
             o.unset("resourcePool");
             Ok(Value::Null)
@@ -131,13 +131,13 @@ pub(super) fn invoke(
         "Rename_Task" => {
             let a = Args::new(method, args, &["newName"])?;
             let name = entity::rename(m, id, a.string("newName")?)?;
-            m.expect_mut(id)?.set("config.name", Value::from(name));
+            m.try_get_mut(id)?.set("config.name", Value::from(name));
             Ok(Value::Null)
         }
         "Destroy_Task" => {
             Args::new(method, args, &[])?;
             require_connected(m, id)?;
-            let o = m.expect(id)?;
+            let o = m.try_get(id)?;
             if o.power() == Power::On {
                 return Err(faults::invalid_power_state("poweredOff", "poweredOn"));
             }
@@ -152,7 +152,7 @@ pub(super) fn invoke(
 fn power_on(m: &mut Model, id: &str, a: &Args, now: OffsetDateTime) -> Result<Value, VsError> {
     let host = a.opt_reference("host", &["HostSystem"])?;
     require_connected(m, id)?;
-    let o = m.expect(id)?;
+    let o = m.try_get(id)?;
     if o.flag("config.template") {
         return Err(faults::invalid_state("a template cannot be powered on"));
     }
@@ -172,7 +172,7 @@ fn power_on(m: &mut Model, id: &str, a: &Args, now: OffsetDateTime) -> Result<Va
         }
     }
     check_host_can_run(m, &run_on)?;
-    let o = m.expect_mut(id)?;
+    let o = m.try_get_mut(id)?;
     o.set("runtime.host", reference("HostSystem", &run_on));
     set_power(o, Power::On, now, false);
     Ok(Value::Null)
@@ -181,7 +181,7 @@ fn power_on(m: &mut Model, id: &str, a: &Args, now: OffsetDateTime) -> Result<Va
 fn mark_as_vm(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     let pool = a.reference("pool", &["ResourcePool"])?;
     let host = a.opt_reference("host", &["HostSystem"])?;
-    let o = m.expect(id)?;
+    let o = m.try_get(id)?;
     if !o.flag("config.template") {
         return Err(faults::not_supported(
             "the virtual machine is not a template",
@@ -204,7 +204,7 @@ fn mark_as_vm(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
             "the host is not in the resource pool's cluster or compute resource",
         ));
     }
-    let o = m.expect_mut(id)?;
+    let o = m.try_get_mut(id)?;
     o.set("config.template", Value::Bool(false));
     o.set("resourcePool", reference("ResourcePool", &pool.value));
     o.set("runtime.host", reference("HostSystem", &host_id));
@@ -223,7 +223,7 @@ fn migrate(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     }
     let state = a.opt_string("state")?;
     require_connected(m, id)?;
-    let o = m.expect(id)?;
+    let o = m.try_get(id)?;
     if let Some(s) = state
         && s != o.power().as_str()
     {
@@ -300,7 +300,7 @@ fn migrate(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     };
     let moved_running =
         o.power() == Power::On && o.ref_id("runtime.host").as_deref() != Some(host_id.as_str());
-    let o = m.expect_mut(id)?;
+    let o = m.try_get_mut(id)?;
     o.set("runtime.host", reference("HostSystem", &host_id));
     if let Some(p) = new_pool {
         o.set("resourcePool", reference("ResourcePool", &p));
@@ -344,7 +344,7 @@ fn clone_vm(m: &mut Model, id: &str, a: &Args, now: OffsetDateTime) -> Result<Va
     }
 
     require_connected(m, id)?;
-    let src = m.expect(id)?;
+    let src = m.try_get(id)?;
     let folder_obj = m.resolve(&folder)?;
     if FolderKind::of(m, &folder_obj.id) != Some(FolderKind::Vm) {
         return Err(faults::not_supported(&format!(

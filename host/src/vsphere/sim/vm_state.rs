@@ -11,7 +11,7 @@ use crate::vocabulary::VsError;
 
 /// The VM's host must be connected for anything but renaming.
 pub(super) fn require_connected(m: &Model, vm_id: &str) -> Result<(), VsError> {
-    let o = m.expect(vm_id)?;
+    let o = m.try_get(vm_id)?;
     let connected = o
         .ref_id("runtime.host")
         .and_then(|h| m.get(&h))
@@ -29,7 +29,7 @@ pub(super) fn require_connected(m: &Model, vm_id: &str) -> Result<(), VsError> {
 
 /// A host can run (or receive) a VM only when connected, powered on and not in maintenance mode.
 pub(super) fn check_host_can_run(m: &Model, host_id: &str) -> Result<(), VsError> {
-    let h = m.expect(host_id)?;
+    let h = m.try_get(host_id)?;
     let r = h.moref();
     if h.str("runtime.connectionState") != Some("connected") {
         return Err(faults::invalid_host_state(
@@ -60,7 +60,7 @@ pub(super) fn check_same_compute(
     param: &str,
 ) -> Result<(), VsError> {
     let current = m
-        .expect(vm_id)?
+        .try_get(vm_id)?
         .ref_id("runtime.host")
         .and_then(|h| m.compute_of_host(&h));
     if current.is_some() && current == m.compute_of_host(host_id) {

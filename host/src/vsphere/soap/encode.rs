@@ -13,6 +13,7 @@
 //! the type explicitly, and a data object needs its `_typeName`.
 
 use serde_json::{Map, Value};
+use vmware_vocabulary::args::json_kind;
 
 use super::xml::{escape_into, escape_lossy};
 use crate::vocabulary::VsError;
@@ -123,19 +124,6 @@ struct Encoder<'s> {
     schema: &'s Schema,
     method: &'s str,
     out: String,
-}
-
-/// A short description of a JSON value's kind for error messages. Values
-/// themselves are not echoed: a parameter may be a password.
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The XML Schema name of a primitive for `xsi:type`.

@@ -7,10 +7,13 @@
 //! expiry, logout), retrieval through container views with paging, and task
 //! awaiting with progress.
 //!
-//! Files: `schema` (the type tables), `encode`/`decode`/`xml`/`fault` (the
-//! codec), `endpoint`/`config` (what to reach and with which credentials),
-//! `transport` (HTTP, TLS, request counting), `session` (login/logout/re-login),
-//! `retrieve` (PropertyCollector paging), `task` (awaiting tasks).
+//! Files, bottom up: `xml`, `encode`, `decode`, `fault` and `response` (the
+//! codec, typed by the vim25 schema in [`crate::vsphere::schema`]);
+//! `endpoint` and `config` (what to reach and with which credentials);
+//! `transport` (HTTP, TLS, request counting); `exchange` (one round trip);
+//! `session` (login, re-login, logout); `collector` (container views and
+//! private PropertyCollectors), `retrieve` (paged RetrievePropertiesEx) and
+//! `watch` (the inventory's update feed); `task` (awaiting tasks).
 
 mod collector;
 mod config;
@@ -350,7 +353,7 @@ impl Inner {
     fn is_read_only(&self, this: &MoRef, method: &str) -> bool {
         self.schema
             .method(&this.kind, method)
-            .is_some_and(schema::Method::is_read_only)
+            .is_some_and(crate::vsphere::classify::method_reads_only)
     }
 
     /// `invoke` without the plugin-facing checks: call, then await a Task.

@@ -285,7 +285,7 @@ impl Capabilities {
             Declaration::Legacy => {
                 if schema
                     .method(target_type, method)
-                    .is_some_and(|m| m.is_read_only())
+                    .is_some_and(crate::vsphere::classify::method_reads_only)
                 {
                     return Ok(());
                 }
