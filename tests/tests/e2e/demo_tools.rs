@@ -1,6 +1,6 @@
 //! Issue 2 end to end on `--demo`: the tool list and schemas, the demo
 //! inventory's own behaviour, names and ambiguity, and bad input. (Every tool
-//! with its effect read back is `tests/conformance.rs`.)
+//! with its effect read back is `conformance.rs`.)
 
 use serde_json::{Value, json};
 use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_file};
@@ -93,7 +93,7 @@ async fn lists_the_seventeen_tools_with_schemas_and_annotations() {
 }
 
 /// Every tool against `--demo` with effects checked by a second read is the
-/// conformance suite (`tests/conformance.rs`, run on the simulator and on
+/// conformance suite (`conformance.rs`, run on the simulator and on
 /// vcsim). This test covers what only the demo inventory has: its size, the
 /// demo notice, nested folders and vCenter's DRS evacuation.
 #[tokio::test(flavor = "multi_thread")]

@@ -291,7 +291,7 @@ fn the_sdk_carries_the_newest_wit_contract() {
 /// `vmware_mcp::testing::Harness`) passes against the built component.
 /// Ignored by default: the first run compiles the host library and wasmtime
 /// for the new crate (a quarter of an hour on a small machine); run it with
-/// `cargo test -p vmware-mcp-e2e --test plugin_authoring -- --ignored`.
+/// `cargo test -p vmware-mcp-e2e --test e2e plugin_authoring:: -- --ignored`.
 #[test]
 #[ignore = "compiles the host library for the new crate; run with --ignored"]
 fn the_new_groups_own_tests_pass_through_the_in_process_harness() {

@@ -100,3 +100,32 @@ fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
+
+/// Plain `cargo test` is the fast tier: the workspace's default members are
+/// the crates whose tests need nothing but the Rust toolchain, and the
+/// end-to-end crate (vcsim, Chromium, podman, Node clients) is not one of
+/// them; the README names both tiers and how to run each.
+#[test]
+fn plain_cargo_test_is_the_fast_tier_and_the_readme_names_both() {
+    let manifest = read("Cargo.toml");
+    let line = manifest
+        .lines()
+        .find(|l| l.starts_with("default-members"))
+        .expect("Cargo.toml names default-members");
+    for fast in [
+        "\"host\"",
+        "\"plugins/sdk\"",
+        "\"plugins/vms\"",
+        "\"plugins/hosts\"",
+    ] {
+        assert!(line.contains(fast), "{fast} is a default member: {line}");
+    }
+    assert!(
+        !line.contains("\"tests\""),
+        "the end-to-end crate stays out of plain `cargo test`: {line}"
+    );
+    let readme = read("README.md");
+    for named in ["**Fast: `cargo test`.**", "cargo test -p vmware-mcp-e2e"] {
+        assert!(readme.contains(named), "README.md names {named}");
+    }
+}
