@@ -23,7 +23,6 @@ WORKDIR /src
 # The whole workspace: every member's manifest must be present for cargo to
 # resolve it, even though only the host and the plugins are built.
 COPY Cargo.toml Cargo.lock ./
-COPY wit ./wit
 COPY crates ./crates
 COPY bench ./bench
 COPY plugins ./plugins

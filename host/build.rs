@@ -23,7 +23,6 @@ const SOURCES: &[&str] = &[
     "plugins/sdk",
     "plugins/vms",
     "plugins/hosts",
-    "wit",
     "crates",
     "Cargo.lock",
 ];

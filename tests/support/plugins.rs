@@ -24,16 +24,19 @@ pub enum TestPlugin {
     Datastores,
     /// `plugins/testing/legacy-v0_1`: built from the frozen `infra:vmware@0.1.0` WIT.
     Legacy,
+    /// `plugins/testing/legacy-v0_2`: built from the frozen `infra:vmware@0.2.0` WIT.
+    LegacyV02,
     /// `plugins/vms`: the built-in vms group again, to provoke a tool-name clash.
     Vms,
 }
 
 impl TestPlugin {
     /// Every test component, built together by one cargo run.
-    pub const ALL: [TestPlugin; 4] = [
+    pub const ALL: [TestPlugin; 5] = [
         TestPlugin::Hostile,
         TestPlugin::Datastores,
         TestPlugin::Legacy,
+        TestPlugin::LegacyV02,
         TestPlugin::Vms,
     ];
 
@@ -43,6 +46,7 @@ impl TestPlugin {
             TestPlugin::Hostile => "vmware-plugin-hostile",
             TestPlugin::Datastores => "vmware-plugin-datastores",
             TestPlugin::Legacy => "vmware-plugin-legacy",
+            TestPlugin::LegacyV02 => "vmware-plugin-legacy-v0-2",
             TestPlugin::Vms => "vmware-plugin-vms",
         }
     }
@@ -53,6 +57,7 @@ impl TestPlugin {
             TestPlugin::Hostile => "hostile.wasm",
             TestPlugin::Datastores => "datastores.wasm",
             TestPlugin::Legacy => "legacy.wasm",
+            TestPlugin::LegacyV02 => "legacy2.wasm",
             TestPlugin::Vms => "vms.wasm",
         }
     }

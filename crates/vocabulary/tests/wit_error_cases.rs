@@ -22,9 +22,9 @@ fn error_cases(wit: &str) -> Vec<String> {
 
 #[test]
 fn every_wit_error_case_has_exactly_one_kind() {
-    let wit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
+    let wit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/sdk/wit");
     let mut versions: Vec<(Vec<u64>, Vec<String>)> = Vec::new();
-    for entry in std::fs::read_dir(&wit_dir).expect("the repository's wit/ folder") {
+    for entry in std::fs::read_dir(&wit_dir).expect("the SDK's wit/ folder") {
         let dir = entry.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let Some(version) = name.strip_prefix("since_v") else {

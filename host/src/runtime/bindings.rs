@@ -1,5 +1,7 @@
-//! Host-side bindings generated from `wit/`, so the host and the plugins are
-//! compiled against the very same contract. Each contract version the host
+//! Host-side bindings generated from the SDK's `plugins/sdk/wit/` (the one
+//! copy of every contract version, owned by the SDK as Zed's `extension_api`
+//! owns its WIT), so the host and the plugins are compiled against the very
+//! same contract. Each contract version the host
 //! serves has its own module: `v0_3` (current) and the frozen `v0_2` and
 //! `v0_1`. The generated items carry the WIT file's own doc comments where
 //! wasmtime emits them.
@@ -10,7 +12,7 @@
 pub mod v0_3 {
     wasmtime::component::bindgen!({
         world: "tool-group-plugin",
-        path: "../wit/since_v0.3.0",
+        path: "../plugins/sdk/wit/since_v0.3.0",
     });
 }
 
@@ -18,7 +20,7 @@ pub mod v0_3 {
 pub mod v0_2 {
     wasmtime::component::bindgen!({
         world: "tool-group-plugin",
-        path: "../wit/since_v0.2.0",
+        path: "../plugins/sdk/wit/since_v0.2.0",
     });
 }
 
@@ -26,7 +28,7 @@ pub mod v0_2 {
 pub mod v0_1 {
     wasmtime::component::bindgen!({
         world: "tool-group-plugin",
-        path: "../wit/since_v0.1.0",
+        path: "../plugins/sdk/wit/since_v0.1.0",
     });
 }
 

@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod builtin;
 pub mod cache;
 pub mod capabilities;
+mod legacy;
 pub mod legacy_v0_1;
 pub mod legacy_v0_2;
 pub mod limiter;

@@ -7,6 +7,7 @@ pub mod approval;
 mod capabilities;
 pub mod convert;
 pub mod inventory;
+mod legacy;
 pub mod log;
 pub mod v0_1;
 pub mod v0_2;

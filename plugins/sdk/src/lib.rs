@@ -1,9 +1,10 @@
 //! The SDK for vmware-mcp tool groups.
 //!
 //! A tool group is a WebAssembly component implementing the
-//! `infra:vmware/tool-group-plugin` world. The crate carries its own copy of
-//! that contract (`wit/vmware.wit`, the newest version of the repository's
-//! `wit/since_v*/`), so it builds wherever it is fetched to. It generates the
+//! `infra:vmware/tool-group-plugin` world. The crate owns every version of
+//! that contract (`wit/since_v*/`; the host's bindings point here, so there
+//! is no copy) and builds from the newest, so it builds wherever it is
+//! fetched to. It generates the
 //! bindings for that world once and wraps them so that a tool group is
 //! small, typed code:
 //!
@@ -34,7 +35,7 @@
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit",
+        path: "wit/since_v0.3.0",
         world: "tool-group-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_tool_group_bindings",

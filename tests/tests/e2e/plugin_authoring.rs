@@ -234,12 +234,14 @@ fn a_wrong_expectation_fails_the_run_and_names_the_case() {
     assert!(report.contains("4 of 5 cases passed, 1 failed"), "{report}");
 }
 
-/// The SDK builds from its own copy of the contract, which is the newest
-/// `wit/since_v*/` version, and a packaged SDK carries it.
+/// The SDK owns the contract, every version of it, and builds from the
+/// newest; the host's bindings point at the same folder (no copy anywhere);
+/// a packaged SDK carries it.
 #[test]
-fn the_sdk_carries_the_newest_wit_contract() {
+fn the_sdk_owns_the_wit_contract_and_builds_from_the_newest() {
     let root = workspace_root();
-    let mut versions: Vec<(Vec<u64>, PathBuf)> = std::fs::read_dir(root.join("wit"))
+    let wit = root.join("plugins/sdk/wit");
+    let mut versions: Vec<(Vec<u64>, String)> = std::fs::read_dir(&wit)
         .unwrap()
         .filter_map(Result::ok)
         .filter_map(|e| {
@@ -249,22 +251,33 @@ fn the_sdk_carries_the_newest_wit_contract() {
                 .split('.')
                 .map(|p| p.parse().ok())
                 .collect::<Option<_>>()?;
-            Some((parts, e.path()))
+            Some((parts, name))
         })
         .collect();
     versions.sort();
-    let (_, newest) = versions.last().expect("wit/since_v*/ folders");
-    let contract = std::fs::read_to_string(newest.join("vmware.wit")).unwrap();
-    let copy = std::fs::read_to_string(root.join("plugins/sdk/wit/vmware.wit")).unwrap();
-    assert!(
-        copy == contract,
-        "plugins/sdk/wit/vmware.wit differs from {}: copy the newest contract into the SDK",
-        newest.display()
-    );
+    let (_, newest) = versions.last().expect("plugins/sdk/wit/since_v*/ folders");
     let lib = std::fs::read_to_string(root.join("plugins/sdk/src/lib.rs")).unwrap();
     assert!(
-        lib.contains(r#"path: "wit","#) && !lib.contains("../"),
-        "the SDK generates its bindings from its own wit/"
+        lib.contains(&format!(r#"path: "wit/{newest}","#)) && !lib.contains("../"),
+        "the SDK generates its bindings from its own wit/{newest}"
+    );
+    let bindings = std::fs::read_to_string(root.join("host/src/runtime/bindings.rs")).unwrap();
+    assert!(
+        bindings.contains(&format!(r#"path: "../plugins/sdk/wit/{newest}","#)),
+        "the host's bindings point at the SDK's wit/{newest}"
+    );
+    // An emptied folder an old checkout kept is no copy; a file is.
+    let holds_a_file = |p: &Path| {
+        p.is_file() || std::fs::read_dir(p).is_ok_and(|mut entries| entries.next().is_some())
+    };
+    let copies: Vec<String> = ["wit", "host/wit", "plugins/sdk/wit/vmware.wit"]
+        .iter()
+        .filter(|p| holds_a_file(&root.join(p)))
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        copies.is_empty(),
+        "no second copy of the contract: {copies:?}"
     );
 
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -282,7 +295,9 @@ fn the_sdk_carries_the_newest_wit_contract() {
     let listed = text(&out);
     assert!(out.status.success(), "cargo package --list: {listed}");
     assert!(
-        listed.lines().any(|l| l.trim() == "wit/vmware.wit"),
+        listed
+            .lines()
+            .any(|l| l.trim() == format!("wit/{newest}/vmware.wit")),
         "the packaged SDK includes its WIT: {listed}"
     );
 }

@@ -1,12 +1,12 @@
 //! A tool group built straight from the frozen `infra:vmware@0.1.0` WIT
-//! (`wit/since_v0.1.0`), without the SDK, the way a team's group built
+//! (`plugins/sdk/wit/since_v0.1.0`), without the SDK, the way a team's group built
 //! before 0.2.0 looks. The host must keep loading and running it: the
 //! end-to-end test `contract_versions` calls its tool through MCP.
 
 #[allow(missing_docs, clippy::all)]
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../../wit/since_v0.1.0",
+        path: "../../sdk/wit/since_v0.1.0",
         world: "tool-group-plugin",
     });
 }
