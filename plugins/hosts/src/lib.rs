@@ -92,7 +92,7 @@ fn toolbox() -> Toolbox {
                 "Put an ESXi host into maintenance mode (after approval). Running VMs must be migrated (e.g. by DRS) or \
                  powered off before the host gets there; powered-off VMs stay. Fails with invalid_state if it is already in maintenance mode.",
             )
-            .invokes(&["HostSystem.EnterMaintenanceMode_Task"])
+            .invokes(&[maintenance::Direction::Enter.method()])
             .output(maintenance::output_schema())
             .destructive()
             .idempotent(),
@@ -103,7 +103,7 @@ fn toolbox() -> Toolbox {
                 "exitMaintenanceMode",
                 "Take an ESXi host out of maintenance mode (after approval). Fails with invalid_state if it is not in maintenance mode.",
             )
-            .invokes(&["HostSystem.ExitMaintenanceMode_Task"])
+            .invokes(&[maintenance::Direction::Exit.method()])
             .output(maintenance::output_schema())
             .idempotent(),
             |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Exit),

@@ -16,11 +16,18 @@ pub enum Direction {
     Exit,
 }
 
+/// Put a host into maintenance mode: named once, for the tool's declared
+/// capability, its approval and its invoke.
+pub const ENTER_MAINTENANCE_MODE: Method = Method::new("HostSystem", "EnterMaintenanceMode_Task");
+/// Take a host out of maintenance mode (see [`ENTER_MAINTENANCE_MODE`]).
+pub const EXIT_MAINTENANCE_MODE: Method = Method::new("HostSystem", "ExitMaintenanceMode_Task");
+
 impl Direction {
-    fn method(self) -> &'static str {
+    /// The method that moves a host this way.
+    pub fn method(self) -> Method {
         match self {
-            Direction::Enter => "EnterMaintenanceMode_Task",
-            Direction::Exit => "ExitMaintenanceMode_Task",
+            Direction::Enter => ENTER_MAINTENANCE_MODE,
+            Direction::Exit => EXIT_MAINTENANCE_MODE,
         }
     }
 
@@ -159,6 +166,6 @@ mod tests {
             Direction::Enter.arguments(),
             json!({"timeout": 0, "evacuatePoweredOffVms": false})
         );
-        assert_eq!(Direction::Exit.method(), "ExitMaintenanceMode_Task");
+        assert_eq!(Direction::Exit.method().name(), "ExitMaintenanceMode_Task");
     }
 }

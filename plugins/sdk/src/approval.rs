@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::bindings::infra::vmware::approval as wit;
 use crate::error::Result;
+use crate::method::Method;
 use crate::moref::MoRef;
 
 /// A description of what a tool is about to do, shown to the approver and
@@ -46,9 +47,11 @@ impl Action {
         self
     }
 
-    /// Add a method the tool will invoke on the targets.
-    pub fn method(mut self, method: impl Into<String>) -> Self {
-        self.methods.push(method.into());
+    /// Add a method the tool will invoke on the targets: the constant the
+    /// tool declared in [`ToolSpec::invokes`](crate::ToolSpec::invokes) and
+    /// will pass to [`vsphere::invoke`](crate::vsphere::invoke).
+    pub fn method(mut self, method: Method) -> Self {
+        self.methods.push(method.name().to_string());
         self
     }
 

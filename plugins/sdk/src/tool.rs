@@ -18,6 +18,7 @@ use vmware_vocabulary::args;
 use crate::bindings::exports::infra::vmware::tool_group::{Annotations, Manifest, Tool};
 use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
+use crate::method::Method;
 use crate::schema;
 
 /// Arguments of a tool that takes none; any argument given is rejected.
@@ -62,15 +63,17 @@ impl ToolSpec {
         }
     }
 
-    /// Declare the vim25 methods the tool invokes, each as `Type.Method`
-    /// (`VirtualMachine.PowerOnVM_Task`). The host refuses any other method
-    /// during a call of this tool, even with an approval grant, and names
-    /// the tool when the vSphere role lacks a privilege they need. The
-    /// group's `capabilities.invokes` is the union of its tools' lists.
-    pub fn invokes(mut self, methods: &[&str]) -> Self {
+    /// Declare the vim25 methods the tool invokes: the same [`Method`]
+    /// constants its handler asks approval for and invokes. The host refuses
+    /// any other method during a call of this tool, even with an approval
+    /// grant, and names the tool when the vSphere role lacks a privilege
+    /// they need. The group's `capabilities.invokes` is the union of its
+    /// tools' lists.
+    pub fn invokes(mut self, methods: &[Method]) -> Self {
         for m in methods {
-            if !self.invokes.iter().any(|existing| existing == m) {
-                self.invokes.push(m.to_string());
+            let qualified = m.qualified();
+            if !self.invokes.contains(&qualified) {
+                self.invokes.push(qualified);
             }
         }
         self
@@ -264,6 +267,8 @@ mod tests {
     use serde::Deserialize;
     use serde_json::{Map, json};
 
+    const POWER_OFF: Method = Method::new("VirtualMachine", "PowerOffVM_Task");
+
     #[derive(Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct VmArgs {
@@ -284,10 +289,7 @@ mod tests {
                 Ok("pong")
             })
             .tool(
-                ToolSpec::new("off", "Power off").invokes(&[
-                    "VirtualMachine.PowerOffVM_Task",
-                    "VirtualMachine.PowerOffVM_Task",
-                ]),
+                ToolSpec::new("off", "Power off").invokes(&[POWER_OFF, POWER_OFF]),
                 |_: NoArgs| Ok("off"),
             )
     }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::bindings::infra::vmware::vsphere as wit;
 use crate::error::{Error, ObjectRef, Result};
+use crate::method::Method;
 use crate::moref::MoRef;
 use crate::object::Obj;
 
@@ -38,11 +39,13 @@ pub fn retrieve(
     objects(wit::retrieve(&request)?)
 }
 
-/// Call a vim25 method on `target` with arguments keyed by parameter name
+/// Call a vim25 method (the constant the tool declared in
+/// [`ToolSpec::invokes`](crate::ToolSpec::invokes)) on `target` with arguments keyed by parameter name
 /// (`null` means no arguments). Task methods are awaited by the host, which
 /// returns the task's result. State-changing methods need a grant from
 /// [`crate::approval::request`] first.
-pub fn invoke(target: &MoRef, method: &str, arguments: Value) -> Result<Value> {
+pub fn invoke(target: &MoRef, method: Method, arguments: Value) -> Result<Value> {
+    let method = method.name();
     let arguments = match arguments {
         Value::Null => Value::Object(Map::new()),
         Value::Object(map) => Value::Object(map),

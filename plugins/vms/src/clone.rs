@@ -7,6 +7,8 @@
 
 use vmware_plugin_sdk::prelude::*;
 
+use crate::methods::CLONE_VM;
+
 /// vSphere's limit on a VM name's length.
 const MAX_NAME_CHARS: usize = 80;
 
@@ -81,7 +83,7 @@ pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Val
     )
     .target(&source.reference, &source.name)
     .target(&folder.reference, &folder.name)
-    .method("CloneVM_Task")
+    .method(CLONE_VM)
     .detail(json!({
         "source": source.path,
         "sourceId": source.reference.value,
@@ -94,7 +96,7 @@ pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Val
     let grant = approval::request(&action)?;
     let task_result = vsphere::invoke(
         &source.reference,
-        "CloneVM_Task",
+        CLONE_VM,
         json!({ "folder": folder.reference.to_json(), "name": new_name, "spec": clone_spec() }),
     )?;
 

@@ -10,6 +10,7 @@ mod clone;
 mod hardware;
 mod info;
 mod list;
+mod methods;
 mod power;
 mod snapshot;
 mod snapshot_tree;
@@ -162,7 +163,7 @@ fn toolbox() -> Toolbox {
                 "powerOnVm",
                 "Power on a virtual machine (after approval). Fails with invalid_state if it is already powered on.",
             )
-            .invokes(&["VirtualMachine.PowerOnVM_Task"])
+            .invokes(&[methods::POWER_ON])
             .output(power::output_schema())
             .idempotent(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::On),
@@ -173,7 +174,7 @@ fn toolbox() -> Toolbox {
                 "Power off a virtual machine immediately, like pulling the plug (after approval). \
                  Fails with invalid_state if it is already powered off.",
             )
-            .invokes(&["VirtualMachine.PowerOffVM_Task"])
+            .invokes(&[methods::POWER_OFF])
             .output(power::output_schema())
             .destructive()
             .idempotent(),
@@ -185,7 +186,7 @@ fn toolbox() -> Toolbox {
                 "Restart a powered-on virtual machine (after approval): a clean guest reboot when VMware Tools is running, \
                  otherwise a hard reset. The result says which was used.",
             )
-            .invokes(&["VirtualMachine.RebootGuest", "VirtualMachine.ResetVM_Task"])
+            .invokes(&[methods::REBOOT_GUEST, methods::RESET])
             .output(power::output_schema())
             .destructive(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Reboot),
@@ -196,7 +197,7 @@ fn toolbox() -> Toolbox {
                 "Take a snapshot of a virtual machine's disks (no memory, no quiescing) after approval. \
                  A name the VM already has is refused, so names identify snapshots; concurrent creates on one VM run one at a time.",
             )
-            .invokes(&["VirtualMachine.CreateSnapshot_Task"]),
+            .invokes(&[methods::CREATE_SNAPSHOT]),
             |args: CreateSnapshotArgs| {
                 snapshot::create(&args.vm_name, &args.snapshot_name, args.description.as_deref())
             },
@@ -208,7 +209,7 @@ fn toolbox() -> Toolbox {
                  snapshotName is a name, a tree path (base/s1) or an id (snapshot-12); a name or path that fits several snapshots \
                  is refused as ambiguous, listing each one's path, id and creation time: pass the path or id instead.",
             )
-            .invokes(&["VirtualMachineSnapshot.RevertToSnapshot_Task"])
+            .invokes(&[methods::REVERT_TO_SNAPSHOT])
             .destructive(),
             |args: SnapshotArgs| snapshot::revert(&args.vm_name, &args.snapshot_name),
         )
@@ -219,7 +220,7 @@ fn toolbox() -> Toolbox {
                  snapshotName is a name, a tree path (base/s1) or an id (snapshot-12); a name or path that fits several snapshots \
                  is refused as ambiguous, listing each one's path, id and creation time: pass the path or id instead.",
             )
-            .invokes(&["VirtualMachineSnapshot.RemoveSnapshot_Task"])
+            .invokes(&[methods::REMOVE_SNAPSHOT])
             .destructive(),
             |args: SnapshotArgs| snapshot::delete(&args.vm_name, &args.snapshot_name),
         )
@@ -229,7 +230,7 @@ fn toolbox() -> Toolbox {
                 "Clone a virtual machine or template into a VM folder under a new name (after approval). \
                  The clone stays powered off and is placed with the source's resource pool and datastore.",
             )
-            .invokes(&["VirtualMachine.CloneVM_Task"])
+            .invokes(&[methods::CLONE_VM])
             .output(clone::output_schema()),
             |args: CloneArgs| clone::clone_vm(&args.source_vm_name, &args.new_vm_name, &args.target_folder),
         )

@@ -6,6 +6,7 @@
 
 use vmware_plugin_sdk::prelude::*;
 
+use crate::methods::{POWER_OFF, POWER_ON, REBOOT_GUEST, RESET};
 use crate::target::{power_state, read_after, read_vm, resolve_vm};
 
 /// What a power tool does.
@@ -47,12 +48,12 @@ pub fn output_schema() -> Value {
 /// The methods a power action may call, given whether VMware Tools runs.
 /// A reboot with Tools asks for both methods: a failed guest reboot falls
 /// back to a reset.
-pub fn methods_for(action: PowerAction, tools_running: bool) -> Vec<&'static str> {
+pub fn methods_for(action: PowerAction, tools_running: bool) -> Vec<Method> {
     match action {
-        PowerAction::On => vec!["PowerOnVM_Task"],
-        PowerAction::Off => vec!["PowerOffVM_Task"],
-        PowerAction::Reboot if tools_running => vec!["RebootGuest", "ResetVM_Task"],
-        PowerAction::Reboot => vec!["ResetVM_Task"],
+        PowerAction::On => vec![POWER_ON],
+        PowerAction::Off => vec![POWER_OFF],
+        PowerAction::Reboot if tools_running => vec![REBOOT_GUEST, RESET],
+        PowerAction::Reboot => vec![RESET],
     }
 }
 
@@ -130,19 +131,19 @@ pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<Value> {
 
     let (method, note) = match action {
         PowerAction::On => {
-            vsphere::invoke(&vm.reference, "PowerOnVM_Task", json!({}))?;
-            ("PowerOnVM_Task", None)
+            vsphere::invoke(&vm.reference, POWER_ON, json!({}))?;
+            (POWER_ON, None)
         }
         PowerAction::Off => {
-            vsphere::invoke(&vm.reference, "PowerOffVM_Task", json!({}))?;
-            ("PowerOffVM_Task", None)
+            vsphere::invoke(&vm.reference, POWER_OFF, json!({}))?;
+            (POWER_OFF, None)
         }
         PowerAction::Reboot => reboot(&vm, tools_running)?,
     };
     let acted = match method {
-        "PowerOnVM_Task" => "powerOn",
-        "PowerOffVM_Task" => "powerOff",
-        "RebootGuest" => "reboot",
+        POWER_ON => "powerOn",
+        POWER_OFF => "powerOff",
+        REBOOT_GUEST => "reboot",
         _ => "reset",
     };
 
@@ -152,7 +153,7 @@ pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<Value> {
         "id": vm.reference.value,
         "path": vm.path,
         "action": acted,
-        "method": method,
+        "method": method.name(),
         "previousState": previous_state,
         "powerState": after.as_ref().map(power_state),
         "approval": grant.to_json(),
@@ -176,19 +177,19 @@ pub fn guest_reboot_unavailable(fault_type: &str) -> bool {
 /// Reboot the guest when Tools runs; reset otherwise, or when the guest
 /// reboot is unavailable after all (see [`guest_reboot_unavailable`]).
 /// Returns the method used and a note when it was a reset.
-fn reboot(vm: &Resolved, tools_running: bool) -> Result<(&'static str, Option<String>)> {
+fn reboot(vm: &Resolved, tools_running: bool) -> Result<(Method, Option<String>)> {
     if tools_running {
-        match vsphere::invoke(&vm.reference, "RebootGuest", json!({})) {
-            Ok(_) => return Ok(("RebootGuest", None)),
+        match vsphere::invoke(&vm.reference, REBOOT_GUEST, json!({})) {
+            Ok(_) => return Ok((REBOOT_GUEST, None)),
             Err(err) if err.fault_type().is_some_and(guest_reboot_unavailable) => {
                 vmware_plugin_sdk::log::warn!(
                     "guest reboot failed, resetting instead",
                     vm = vm.reference.value,
                     error = err.message(),
                 );
-                vsphere::invoke(&vm.reference, "ResetVM_Task", json!({}))?;
+                vsphere::invoke(&vm.reference, RESET, json!({}))?;
                 return Ok((
-                    "ResetVM_Task",
+                    RESET,
                     Some(format!(
                         "the guest reboot was refused ({}), so the VM was hard reset (ResetVM_Task) instead",
                         err.message()
@@ -198,9 +199,9 @@ fn reboot(vm: &Resolved, tools_running: bool) -> Result<(&'static str, Option<St
             Err(err) => return Err(err),
         }
     }
-    vsphere::invoke(&vm.reference, "ResetVM_Task", json!({}))?;
+    vsphere::invoke(&vm.reference, RESET, json!({}))?;
     Ok((
-        "ResetVM_Task",
+        RESET,
         Some("VMware Tools is not running, so the VM was hard reset (ResetVM_Task) rather than rebooted from the guest".into()),
     ))
 }
@@ -255,12 +256,12 @@ mod tests {
 
     #[test]
     fn approval_names_every_method_that_may_run() {
-        assert_eq!(methods_for(PowerAction::On, true), ["PowerOnVM_Task"]);
-        assert_eq!(methods_for(PowerAction::Off, false), ["PowerOffVM_Task"]);
+        assert_eq!(methods_for(PowerAction::On, true), [POWER_ON]);
+        assert_eq!(methods_for(PowerAction::Off, false), [POWER_OFF]);
         assert_eq!(
             methods_for(PowerAction::Reboot, true),
-            ["RebootGuest", "ResetVM_Task"]
+            [REBOOT_GUEST, RESET]
         );
-        assert_eq!(methods_for(PowerAction::Reboot, false), ["ResetVM_Task"]);
+        assert_eq!(methods_for(PowerAction::Reboot, false), [RESET]);
     }
 }

@@ -8,6 +8,7 @@
 
 use vmware_plugin_sdk::prelude::*;
 
+use crate::methods::{CREATE_SNAPSHOT, REMOVE_SNAPSHOT, REVERT_TO_SNAPSHOT};
 use crate::snapshot_tree::{FoundSnapshot, SnapshotTree};
 use crate::target::{power_state, read_after, read_vm, resolve_vm};
 
@@ -32,7 +33,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
         ),
     )
     .target(&vm.reference, &vm.name)
-    .method("CreateSnapshot_Task")
+    .method(CREATE_SNAPSHOT)
     .detail(json!({
         "vm": vm.path,
         "id": vm.reference.value,
@@ -50,7 +51,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
     refuse_duplicate(&vm, &current, snapshot_name)?;
     let task_result = vsphere::invoke(
         &vm.reference,
-        "CreateSnapshot_Task",
+        CREATE_SNAPSHOT,
         json!({ "name": snapshot_name, "description": description, "memory": false, "quiesce": false }),
     )?;
 
@@ -114,10 +115,10 @@ pub fn revert(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
         ),
         &vm,
         &snapshot,
-        "RevertToSnapshot_Task",
+        REVERT_TO_SNAPSHOT,
     );
     let grant = approval::request(&action)?;
-    vsphere::invoke(&snapshot.reference, "RevertToSnapshot_Task", json!({}))?;
+    vsphere::invoke(&snapshot.reference, REVERT_TO_SNAPSHOT, json!({}))?;
 
     let after = read_after(&vm, &["runtime.powerState"]);
     Ok(json!({
@@ -147,12 +148,12 @@ pub fn delete(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
         ),
         &vm,
         &snapshot,
-        "RemoveSnapshot_Task",
+        REMOVE_SNAPSHOT,
     );
     let grant = approval::request(&action)?;
     vsphere::invoke(
         &snapshot.reference,
-        "RemoveSnapshot_Task",
+        REMOVE_SNAPSHOT,
         json!({ "removeChildren": false }),
     )?;
 
@@ -175,7 +176,7 @@ fn snapshot_action(
     summary: String,
     vm: &Resolved,
     snapshot: &FoundSnapshot,
-    method: &str,
+    method: Method,
 ) -> Action {
     Action::new(operation, summary)
         .target(&snapshot.reference, &snapshot.name)

@@ -26,6 +26,7 @@ mod inventory_index;
 mod long_approval;
 mod module_cycles;
 mod name_claims;
+mod one_declaration;
 mod operations;
 mod paging;
 mod plugin_authoring;

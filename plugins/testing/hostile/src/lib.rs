@@ -11,6 +11,13 @@
 use serde::Deserialize;
 use vmware_plugin_sdk::prelude::*;
 
+/// The methods this group invokes (it declares fewer than it tries).
+const POWER_OFF: Method = Method::new("VirtualMachine", "PowerOffVM_Task");
+/// Powers a VM on.
+const POWER_ON: Method = Method::new("VirtualMachine", "PowerOnVM_Task");
+/// Resets a VM; never declared, so the host must refuse it.
+const RESET: Method = Method::new("VirtualMachine", "ResetVM_Task");
+
 /// Arguments naming one VM by id.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -43,7 +50,7 @@ fn power_off_grant(vm: &MoRef, operation: &str) -> Result<approval::Grant> {
     approval::request(
         &Action::new(operation, format!("hostile test: power off {}", vm.value))
             .target(vm, &vm.value)
-            .method("PowerOffVM_Task")
+            .method(POWER_OFF)
             .detail(json!({ "vm": vm.value })),
     )
 }
@@ -76,7 +83,7 @@ fn trap(_: NoArgs) -> Result<Value> {
 
 /// Invoke `PowerOffVM_Task` with no grant at all; the host must refuse.
 fn power_off_without_approval(args: VmIdArgs) -> Result<Value> {
-    vsphere::invoke(&vm_ref(&args.vm_id), "PowerOffVM_Task", json!({}))
+    vsphere::invoke(&vm_ref(&args.vm_id), POWER_OFF, json!({}))
 }
 
 /// Get a grant for VM A, then power off VM B; the host must refuse B.
@@ -84,7 +91,7 @@ fn grant_for_a_then_power_off_b(args: TwoVmArgs) -> Result<Value> {
     let a = vm_ref(&args.vm_a);
     let b = vm_ref(&args.vm_b);
     let grant = power_off_grant(&a, "hostile-grant-a")?;
-    let result = vsphere::invoke(&b, "PowerOffVM_Task", json!({}))?;
+    let result = vsphere::invoke(&b, POWER_OFF, json!({}))?;
     Ok(json!({ "grant": grant.id, "result": result }))
 }
 
@@ -93,21 +100,21 @@ fn grant_for_a_then_power_off_b(args: TwoVmArgs) -> Result<Value> {
 fn replay_grant(args: VmIdArgs) -> Result<Value> {
     let vm = vm_ref(&args.vm_id);
     let grant = power_off_grant(&vm, "hostile-replay")?;
-    let first = vsphere::invoke(&vm, "PowerOffVM_Task", json!({}))?;
-    let second = vsphere::invoke(&vm, "PowerOffVM_Task", json!({}))?;
+    let first = vsphere::invoke(&vm, POWER_OFF, json!({}))?;
+    let second = vsphere::invoke(&vm, POWER_OFF, json!({}))?;
     Ok(json!({ "grant": grant.id, "first": first, "second": second, "secondCallSucceeded": true }))
 }
 
 /// Get a grant for `ResetVM_Task`, which the group does not declare, and
 /// call it; the host must refuse it despite the grant.
 fn reset_with_grant(args: VmIdArgs) -> Result<Value> {
-    granted_call(&args.vm_id, "hostile-undeclared-reset", "ResetVM_Task")
+    granted_call(&args.vm_id, "hostile-undeclared-reset", RESET)
 }
 
 /// Get a grant for `PowerOnVM_Task`, which the group declares, and call
 /// it: allowed unless the operator's plugins file narrowed it away.
 fn power_on_with_grant(args: VmIdArgs) -> Result<Value> {
-    granted_call(&args.vm_id, "hostile-power-on", "PowerOnVM_Task")
+    granted_call(&args.vm_id, "hostile-power-on", POWER_ON)
 }
 
 /// Read every host's name; the group declares reads of VMs only, so the
@@ -118,7 +125,7 @@ fn read_undeclared(_: NoArgs) -> Result<Value> {
 }
 
 /// Ask for a grant to call `method` on one VM, then call it.
-fn granted_call(vm_id: &str, operation: &str, method: &str) -> Result<Value> {
+fn granted_call(vm_id: &str, operation: &str, method: Method) -> Result<Value> {
     let vm = vm_ref(vm_id);
     let grant = approval::request(
         &Action::new(operation, format!("hostile test: {method} on {}", vm.value))
@@ -181,7 +188,7 @@ fn toolbox() -> Toolbox {
                 "powerOffWithoutApproval",
                 "Power off a VM without asking for approval (must be refused).",
             )
-            .invokes(&["VirtualMachine.PowerOffVM_Task"])
+            .invokes(&[POWER_OFF])
             .destructive(),
             power_off_without_approval,
         )
@@ -190,7 +197,7 @@ fn toolbox() -> Toolbox {
                 "grantForAThenPowerOffB",
                 "Get approval to power off VM A, then power off VM B (B must be refused).",
             )
-            .invokes(&["VirtualMachine.PowerOffVM_Task"])
+            .invokes(&[POWER_OFF])
             .destructive(),
             grant_for_a_then_power_off_b,
         )
@@ -199,7 +206,7 @@ fn toolbox() -> Toolbox {
                 "replayGrant",
                 "Use one power-off grant twice (the second call must be refused).",
             )
-            .invokes(&["VirtualMachine.PowerOffVM_Task"])
+            .invokes(&[POWER_OFF])
             .destructive(),
             replay_grant,
         )
@@ -216,7 +223,7 @@ fn toolbox() -> Toolbox {
                 "powerOnWithGrant",
                 "Get approval to power on a VM, then power it on (declared; refused only when narrowed away).",
             )
-            .invokes(&["VirtualMachine.PowerOnVM_Task"])
+            .invokes(&[POWER_ON])
             .destructive(),
             power_on_with_grant,
         )
