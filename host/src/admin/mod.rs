@@ -44,9 +44,14 @@ pub struct AdminConfig {
     /// Whether a non-loopback bind is accepted (`ADMIN_ALLOW_REMOTE`).
     pub allow_remote: bool,
     /// Whether the token was generated for this run (demo only): it is then
-    /// shown in the start-up banner, and a busy port only costs the demo its
-    /// operator page instead of stopping the server.
+    /// shown in the start-up banner.
     pub generated_token: bool,
+    /// Whether a taken port is replaced by a free one (`--demo`, where a
+    /// second copy on one machine is normal and the banner prints the
+    /// address). Otherwise a taken port stops the server: operators were
+    /// told where to approve, and a server without that channel would leave
+    /// every approval waiting for nobody.
+    pub free_port_if_taken: bool,
     /// How connections and bodies are bounded (`ADMIN_MAX_CONNECTIONS`,
     /// `ADMIN_HEADER_TIMEOUT_SECS`, `ADMIN_BODY_TIMEOUT_SECS`).
     pub front: FrontDoor,
@@ -79,6 +84,7 @@ impl AdminConfig {
             token,
             allow_remote: cli.admin_allow_remote,
             generated_token,
+            free_port_if_taken: cli.wants_demo(),
             front: FrontDoor::from_cli(cli),
         };
         config.check()?;
@@ -131,6 +137,36 @@ pub struct AdminServer {
     pub task: tokio::task::JoinHandle<()>,
 }
 
+/// The admin API's listener: on the configured port, or, where
+/// [`AdminConfig::free_port_if_taken`] allows and that port is taken, on a
+/// free one (said in the log; the demo banner prints the address).
+async fn listen(config: &AdminConfig) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = format!("{}:{}", config.bind, config.port);
+    let refused = |addr: &str, e: std::io::Error| {
+        anyhow::anyhow!("cannot listen for the admin API on {addr} (ADMIN_BIND/ADMIN_PORT): {e}")
+    };
+    match tokio::net::TcpListener::bind(&addr).await {
+        Ok(listener) => Ok(listener),
+        Err(e)
+            if config.free_port_if_taken
+                && config.port != 0
+                && e.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            let any = format!("{}:0", config.bind);
+            let listener = tokio::net::TcpListener::bind(&any)
+                .await
+                .map_err(|e| refused(&any, e))?;
+            tracing::info!(
+                taken = %addr,
+                address = %listener.local_addr()?,
+                "the admin port is taken (another demo?): the admin API listens on a free port instead"
+            );
+            Ok(listener)
+        }
+        Err(e) => Err(refused(&addr, e)),
+    }
+}
+
 /// Bind and serve the admin API until `shutdown` is cancelled. Logs
 /// `"admin API listening"` with the address, as the MCP listener does.
 pub async fn serve(
@@ -139,10 +175,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> anyhow::Result<AdminServer> {
     config.check()?;
-    let addr = format!("{}:{}", config.bind, config.port);
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
-        anyhow::anyhow!("cannot listen for the admin API on {addr} (ADMIN_BIND/ADMIN_PORT): {e}")
-    })?;
+    let listener = listen(config).await?;
     let address = listener.local_addr()?;
     tracing::info!(
         address = %address,
@@ -179,6 +212,7 @@ mod tests {
             port: 0,
             token: Secret::new("t"),
             generated_token: false,
+            free_port_if_taken: false,
             allow_remote,
             front: FrontDoor::default(),
         }

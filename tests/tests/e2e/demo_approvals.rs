@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, ServerOptions, call, first_vm};
+use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, first_vm};
 
 /// The operator page's base URL and the token from the banner.
 fn banner(server: &Server) -> (String, String) {
@@ -42,6 +42,13 @@ async fn a_demo_call_waits_for_the_operator_and_completes_when_approved_with_the
         "the token is in a log record"
     );
 
+    approve_a_power_off_through_the_operator_api(&server, &admin, &token).await;
+}
+
+/// A state-changing call waits; the operator API at `admin` refuses
+/// without `token`, lists the approval with it and approves it; the call
+/// completes and the VM is off.
+async fn approve_a_power_off_through_the_operator_api(server: &Server, admin: &str, token: &str) {
     let client = server.client().await;
     let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await;
     let name = vm["name"].as_str().expect("a VM name").to_string();
@@ -115,6 +122,62 @@ async fn a_demo_call_waits_for_the_operator_and_completes_when_approved_with_the
         "the VM is off after the approved call: {}",
         after.text
     );
+}
+
+/// Issue 19, point 4: a second `--demo` on one machine finds the admin port
+/// taken. It takes a free port, prints it in the banner, and its operator
+/// channel is real: an approval through it completes the call. Nothing warns
+/// that the page is unavailable.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_demo_whose_admin_port_is_taken_serves_its_operator_api_on_a_free_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to occupy");
+    let port = taken.local_addr().unwrap().port();
+    let server = Server::start(
+        "demo-admin-port-taken",
+        ServerOptions::demo().env("ADMIN_PORT", port.to_string()),
+    );
+    let (admin, token) = banner(&server);
+    assert!(
+        !admin.ends_with(&format!(":{port}")),
+        "the banner names a free port, not the taken {port}: {admin}"
+    );
+    let log = server.log_text();
+    assert!(
+        !log.contains("unavailable"),
+        "no warning of a missing page: {log}"
+    );
+    assert!(
+        log.contains("the admin port is taken"),
+        "the move is logged: {log}"
+    );
+    approve_a_power_off_through_the_operator_api(&server, &admin, &token).await;
+    drop(taken);
+}
+
+/// Issue 19, point 4: against a vCenter, a taken admin port stops the
+/// server at start, naming the address, rather than serving without the
+/// channel operators approve on.
+#[test]
+fn a_taken_admin_port_is_a_start_up_error_against_a_vcenter() {
+    let name = "admin-port-taken-vcenter";
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to occupy");
+    let port = taken.local_addr().unwrap().port();
+    let sim = Vcsim::start(name, &["-model", "vpx", "-vms", "2"]);
+    let token =
+        vmware_mcp_e2e::scratch_file(name, "admin-token", "an-admin-token-of-some-length\n");
+    let (code, out) = Server::run_to_exit(
+        sim.server_options()
+            .env("ADMIN_TOKEN_SECRET_PATH", token)
+            .env("ADMIN_PORT", port.to_string()),
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&format!(
+            "cannot listen for the admin API on 127.0.0.1:{port}"
+        )),
+        "{out}"
+    );
+    drop(taken);
 }
 
 #[test]
