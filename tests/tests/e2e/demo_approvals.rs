@@ -75,7 +75,7 @@ async fn approve_a_power_off_through_the_operator_api(server: &Server, admin: &s
     let approval = loop {
         let list: Value = http
             .get(format!("{admin}/api/approvals"))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
             .expect("the operator API answers")
@@ -97,7 +97,7 @@ async fn approve_a_power_off_through_the_operator_api(server: &Server, admin: &s
     let id = approval["id"].as_str().expect("an approval id");
     let approved = http
         .post(format!("{admin}/api/approvals/{id}/approve"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .json(&json!({ "reason": "trying the demo", "approver": "newcomer" }))
         .send()
         .await
