@@ -121,11 +121,12 @@ fn one_time_token() -> Secret {
 
 /// The banner a demo prints when its admin token was generated: the
 /// operator page's address with the token in the fragment (which browsers
-/// never send to the server, so it stays out of access logs).
+/// never send to the server, so it stays out of access logs), and the
+/// `vmware-mcp approvals` line ready to paste, so a newcomer needs no file.
 pub fn demo_banner(address: SocketAddr, token: &Secret) -> String {
     format!(
-        "DEMO: state changes wait for an operator. Approve them at\n    http://{address}/approvals#token={}\n  (the token is valid for this run only; `vmware-mcp approvals` takes it through ADMIN_TOKEN_SECRET_PATH)",
-        token.expose()
+        "DEMO: state changes wait for an operator. Approve them at\n    http://{address}/approvals#token={token}\n  or from another terminal (the token is valid for this run only):\n    ADMIN_URL=http://{address} ADMIN_TOKEN={token} vmware-mcp approvals list",
+        token = token.expose()
     )
 }
 

@@ -4,7 +4,8 @@
 //!
 //! The admin URL comes from `--admin-url` / `ADMIN_URL` (default
 //! `http://127.0.0.1:5006`) and the token from the file in
-//! `ADMIN_TOKEN_SECRET_PATH`. Output is for people unless `--json` is given,
+//! `--admin-token-file` / `ADMIN_TOKEN_SECRET_PATH`, or else from
+//! `ADMIN_TOKEN` (the line the demo banner prints). Output is for people unless `--json` is given,
 //! which prints the admin API's JSON as is.
 
 use std::path::Path;
@@ -30,12 +31,13 @@ pub async fn run(args: &ApprovalsArgs, token_file: Option<&Path>) -> ExitCode {
 }
 
 async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Result<String> {
-    let Some(token_file) = token_file else {
-        anyhow::bail!(
-            "no admin token: set ADMIN_TOKEN_SECRET_PATH to the file holding the server's admin token"
-        );
+    let token = match (token_file, &args.admin_token) {
+        (Some(file), _) => Secret::from_file("ADMIN_TOKEN_SECRET_PATH", file)?,
+        (None, Some(token)) if !token.trim().is_empty() => Secret::new(token.trim()),
+        _ => anyhow::bail!(
+            "no admin token: give --admin-token-file (or ADMIN_TOKEN_SECRET_PATH) naming the file that holds the server's admin token, or set ADMIN_TOKEN to the token"
+        ),
     };
-    let token = Secret::from_file("ADMIN_TOKEN_SECRET_PATH", token_file)?;
     let base = args.admin_url.trim_end_matches('/');
     let approver = |given: &Option<String>| {
         given
@@ -88,7 +90,7 @@ async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Res
     let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     if status == reqwest::StatusCode::UNAUTHORIZED {
         anyhow::bail!(
-            "the admin API refused the token (401): ADMIN_TOKEN_SECRET_PATH must hold the same token as the server's"
+            "the admin API refused the token (401): the token file or ADMIN_TOKEN must hold the same token as the server's"
         );
     }
     if !status.is_success() {

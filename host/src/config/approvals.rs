@@ -14,6 +14,11 @@ pub struct ApprovalsArgs {
         global = true
     )]
     pub admin_url: String,
+    /// The admin token itself, when no file is given (`--admin-token-file`
+    /// / `ADMIN_TOKEN_SECRET_PATH` takes precedence). Prefer the environment
+    /// variable: a command-line value is visible to other users in `ps`.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, global = true)]
+    pub admin_token: Option<String>,
     /// Print the admin API's JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,

@@ -154,6 +154,77 @@ async fn a_demo_whose_admin_port_is_taken_serves_its_operator_api_on_a_free_port
     drop(taken);
 }
 
+/// Issue 19, point 3: the banner prints the `vmware-mcp approvals` line
+/// ready to paste (admin URL and token in the environment, no file), and it
+/// works as printed: it lists the waiting approval and approves it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_banners_cli_line_lists_and_approves_as_printed() {
+    let server = Server::start("demo-banner-cli", ServerOptions::demo());
+    let (_, token) = banner(&server);
+    let log = server.log_text();
+    let line = log
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("ADMIN_URL=") && l.ends_with("vmware-mcp approvals list"))
+        .unwrap_or_else(|| panic!("no CLI line in the banner:\n{log}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let env: Vec<(&str, &str)> = words.iter().filter_map(|w| w.split_once('=')).collect();
+    assert_eq!(env.len(), 2, "{line}");
+    assert!(env.contains(&("ADMIN_TOKEN", token.as_str())), "{line}");
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(vmware_mcp_e2e::server::binary())
+            .arg("approvals")
+            .args(args)
+            .env_clear()
+            .envs(env.iter().copied())
+            .output()
+            .expect("running vmware-mcp approvals");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+
+    let client = server.client().await;
+    let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await;
+    let name = vm["name"].as_str().expect("a VM name").to_string();
+    let waiting = tokio::spawn(async move {
+        call(
+            &client,
+            "infra.vmware.vms.powerOffVm",
+            json!({ "vmName": name }),
+        )
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        let (ok, listed) = cli(&["list", "--json"]);
+        assert!(ok, "the printed line works: {listed}");
+        let listed: Value = serde_json::from_str(&listed).expect("JSON");
+        if let Some(id) = listed["pending"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["tool"] == "infra.vmware.vms.powerOffVm")
+            .and_then(|a| a["id"].as_str())
+        {
+            break id.to_string();
+        }
+        assert!(Instant::now() < deadline, "no pending approval: {listed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let (ok, approved) = cli(&["approve", &id, "--reason", "from the banner's line"]);
+    assert!(ok, "{approved}");
+    let outcome = tokio::time::timeout(Duration::from_secs(60), waiting)
+        .await
+        .expect("the approved call completes")
+        .expect("the call task")
+        .expect("the call is answered");
+    assert!(!outcome.is_error, "{}", outcome.text);
+}
+
 /// Issue 19, point 4: against a vCenter, a taken admin port stops the
 /// server at start, naming the address, rather than serving without the
 /// channel operators approve on.
