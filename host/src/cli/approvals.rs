@@ -31,9 +31,14 @@ pub async fn run(args: &ApprovalsArgs, token_file: Option<&Path>) -> ExitCode {
 }
 
 async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Result<String> {
-    let token = match (token_file, &args.admin_token) {
-        (Some(file), _) => Secret::from_file("ADMIN_TOKEN_SECRET_PATH", file)?,
-        (None, Some(token)) if !token.trim().is_empty() => Secret::new(token.trim()),
+    let (token, source) = match (token_file, &args.admin_token) {
+        (Some(file), _) => (
+            Secret::from_file("ADMIN_TOKEN_SECRET_PATH", file)?,
+            "the file in --admin-token-file / ADMIN_TOKEN_SECRET_PATH",
+        ),
+        (None, Some(token)) if !token.trim().is_empty() => {
+            (Secret::new(token.trim()), "ADMIN_TOKEN")
+        }
         _ => anyhow::bail!(
             "no admin token: give --admin-token-file (or ADMIN_TOKEN_SECRET_PATH) naming the file that holds the server's admin token, or set ADMIN_TOKEN to the token"
         ),
@@ -90,7 +95,7 @@ async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Res
     let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     if status == reqwest::StatusCode::UNAUTHORIZED {
         anyhow::bail!(
-            "the admin API refused the token (401): the token file or ADMIN_TOKEN must hold the same token as the server's"
+            "the admin API refused the token (401): {source} must hold the same token as the server's"
         );
     }
     if !status.is_success() {
