@@ -177,7 +177,16 @@ async fn a_vcenter_restart_is_survived_with_a_fallback_and_readyz_says_so() {
     );
 
     let sim = Vcsim::start("index-restart", &flags);
-    let (_, body) = server.until_readyz(true, Duration::from_secs(30)).await;
+    // Ready comes first (calls succeed again, read directly); the stream is
+    // re-established after it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        let (_, body) = server.until_readyz(true, Duration::from_secs(30)).await;
+        if body["inventory"]["state"] == "live" || std::time::Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(body["inventory"]["state"], "live", "{body}");
     assert!(
         server
