@@ -17,26 +17,6 @@ use vmware_plugin_sdk::prelude::*;
 /// the server's instructions say once what a name, path or id looks like.
 const HOST_ARG: &str = "The host: name, inventory path or id.";
 
-/// `listHosts` arguments: filters and paging.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ListArgs {
-    /// Only hosts in this cluster: name, inventory path or id.
-    #[schemars(length(min = 1))]
-    cluster_name: Option<String>,
-    /// Only hosts in this connection state.
-    #[schemars(extend("enum" = list::CONNECTION_STATES))]
-    connection_state: Option<String>,
-    /// Only hosts in maintenance mode (true) or out of it (false).
-    in_maintenance: Option<bool>,
-    /// Rows per page, 1 to 500 (default 50).
-    #[schemars(range(min = 1, max = list::PAGING.max), extend("default" = list::PAGING.default))]
-    limit: Option<u32>,
-    /// The nextCursor of the previous page, with the same filters.
-    #[schemars(length(min = 1))]
-    cursor: Option<String>,
-}
-
 /// Arguments of tools that act on one host.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -67,15 +47,7 @@ fn toolbox() -> Toolbox {
             )
             .output(list::output_schema())
             .read_only(),
-            |args: ListArgs| {
-                list::list_hosts(&list::Filters {
-                    cluster: args.cluster_name,
-                    connection_state: args.connection_state,
-                    in_maintenance: args.in_maintenance,
-                    limit: args.limit,
-                    cursor: args.cursor,
-                })
-            },
+            |args: list::ListArgs| list::list_hosts(&args),
         )
         .tool(
             ToolSpec::new(

@@ -5,6 +5,7 @@
 //! properties of just the page's hosts, and cluster names come from the
 //! index.
 
+use serde::Deserialize;
 use vmware_plugin_sdk::inventory::{MatchOp, Query, select};
 use vmware_plugin_sdk::paging::{self, Paging};
 use vmware_plugin_sdk::prelude::*;
@@ -20,18 +21,24 @@ pub const PAGING: Paging = Paging {
 /// The connection states a filter accepts (vim25 `HostSystemConnectionState`).
 pub const CONNECTION_STATES: [&str; 3] = ["connected", "notResponding", "disconnected"];
 
-/// What to list: the tool's filters and paging.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Filters {
-    /// Only hosts of this cluster.
-    pub cluster: Option<String>,
-    /// One of [`CONNECTION_STATES`].
+/// `listHosts` arguments, filters and paging: the one declaration of them. The
+/// input schema is derived from it, and the handler lists with it as is.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListArgs {
+    /// Only hosts in this cluster: name, inventory path or id.
+    #[schemars(length(min = 1))]
+    pub cluster_name: Option<String>,
+    /// Only hosts in this connection state.
+    #[schemars(extend("enum" = CONNECTION_STATES))]
     pub connection_state: Option<String>,
-    /// Only hosts in (or out of) maintenance mode.
+    /// Only hosts in maintenance mode (true) or out of it (false).
     pub in_maintenance: Option<bool>,
-    /// Rows per page.
+    /// Rows per page, 1 to 500 (default 50).
+    #[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]
     pub limit: Option<u32>,
-    /// Where to continue.
+    /// The nextCursor of the previous page, with the same filters.
+    #[schemars(length(min = 1))]
     pub cursor: Option<String>,
 }
 
@@ -41,10 +48,10 @@ pub fn output_schema() -> Value {
 }
 
 /// One page of hosts matching `filters`.
-pub fn list_hosts(filters: &Filters) -> Result<Value> {
+pub fn list_hosts(filters: &ListArgs) -> Result<Value> {
     let limit = PAGING.limit(filters.limit)?;
     let mut query = Query::new(Kind::HostSystem);
-    let cluster = match &filters.cluster {
+    let cluster = match &filters.cluster_name {
         Some(cluster) => Some(inventory::resolve(Kind::Cluster, cluster)?),
         None => None,
     };

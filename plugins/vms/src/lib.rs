@@ -27,36 +27,6 @@ const VM_ARG: &str = "The VM: name, inventory path or id.";
 const SNAPSHOT_ARG: &str =
     "The snapshot: name, path in the VM's snapshot tree (base/patched) or id.";
 
-/// `listVMs` arguments: filters and paging.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ListArgs {
-    /// Only VMs in this VM folder or datacenter and below: name, inventory path or id.
-    #[schemars(length(min = 1))]
-    folder: Option<String>,
-    /// Only VMs whose name matches this case-insensitive glob (* for any run of characters, ? for one), e.g. web-*.
-    #[schemars(length(min = 1))]
-    name: Option<String>,
-    /// Only VMs in this power state.
-    #[schemars(extend("enum" = list::POWER_STATES))]
-    power_state: Option<String>,
-    /// Only VMs running on this host: a name, inventory path or id.
-    #[schemars(length(min = 1))]
-    host: Option<String>,
-    /// Only VMs running on a host of this cluster: a name, inventory path or id.
-    #[schemars(length(min = 1))]
-    cluster: Option<String>,
-    /// Only VMs whose guest OS name contains this text, ignoring case (e.g. windows).
-    #[schemars(length(min = 1))]
-    guest_os: Option<String>,
-    /// Rows per page, 1 to 500 (default 100).
-    #[schemars(range(min = 1, max = list::PAGING.max), extend("default" = list::PAGING.default))]
-    limit: Option<u32>,
-    /// The nextCursor of the previous page, with the same filters.
-    #[schemars(length(min = 1))]
-    cursor: Option<String>,
-}
-
 /// Arguments of tools that act on one VM.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -135,18 +105,7 @@ fn toolbox() -> Toolbox {
             )
             .output(list::output_schema())
             .read_only(),
-            |args: ListArgs| {
-                list::list_vms(&list::Filters {
-                    folder: args.folder,
-                    name: args.name,
-                    power_state: args.power_state,
-                    host: args.host,
-                    cluster: args.cluster,
-                    guest_os: args.guest_os,
-                    limit: args.limit,
-                    cursor: args.cursor,
-                })
-            },
+            |args: list::ListArgs| list::list_vms(&args),
         )
         .tool(
             ToolSpec::new(

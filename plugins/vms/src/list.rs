@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use vmware_plugin_sdk::inventory::{MatchOp, Page, Query, select};
 use vmware_plugin_sdk::paging::{self, Paging};
 use vmware_plugin_sdk::prelude::*;
@@ -23,24 +24,34 @@ pub const PAGING: Paging = Paging {
 /// The power states a filter accepts (vim25 `VirtualMachinePowerState`).
 pub const POWER_STATES: [&str; 3] = ["poweredOn", "poweredOff", "suspended"];
 
-/// What to list: the tool's filters and paging.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Filters {
-    /// A VM folder or datacenter to list below.
+/// `listVMs` arguments, filters and paging: the one declaration of them. The
+/// input schema is derived from it, and the handler lists with it as is.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListArgs {
+    /// Only VMs in this VM folder or datacenter and below: name, inventory path or id.
+    #[schemars(length(min = 1))]
     pub folder: Option<String>,
-    /// A case-insensitive glob on the VM's name.
+    /// Only VMs whose name matches this case-insensitive glob (* for any run of characters, ? for one), e.g. web-*.
+    #[schemars(length(min = 1))]
     pub name: Option<String>,
-    /// One of [`POWER_STATES`].
+    /// Only VMs in this power state.
+    #[schemars(extend("enum" = POWER_STATES))]
     pub power_state: Option<String>,
-    /// Only VMs running on this host.
+    /// Only VMs running on this host: a name, inventory path or id.
+    #[schemars(length(min = 1))]
     pub host: Option<String>,
-    /// Only VMs running on a host of this cluster.
+    /// Only VMs running on a host of this cluster: a name, inventory path or id.
+    #[schemars(length(min = 1))]
     pub cluster: Option<String>,
-    /// A case-insensitive substring of the guest OS name.
+    /// Only VMs whose guest OS name contains this text, ignoring case (e.g. windows).
+    #[schemars(length(min = 1))]
     pub guest_os: Option<String>,
-    /// Rows per page.
+    /// Rows per page, 1 to 500 (default 100).
+    #[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]
     pub limit: Option<u32>,
-    /// Where to continue.
+    /// The nextCursor of the previous page, with the same filters.
+    #[schemars(length(min = 1))]
     pub cursor: Option<String>,
 }
 
@@ -63,7 +74,7 @@ pub fn output_schema() -> Value {
 
 /// The index query for the filters, or `None` when it can match nothing
 /// (a cluster without hosts).
-fn query(filters: &Filters) -> Result<(Option<Query>, Option<Resolved>)> {
+fn query(filters: &ListArgs) -> Result<(Option<Query>, Option<Resolved>)> {
     let mut query = Query::new(Kind::VirtualMachine);
     let scope = match &filters.folder {
         Some(folder) => Some(inventory::resolve(Kind::Container, folder)?),
@@ -112,7 +123,7 @@ fn query(filters: &Filters) -> Result<(Option<Query>, Option<Resolved>)> {
 }
 
 /// One page of VMs matching `filters`.
-pub fn list_vms(filters: &Filters) -> Result<Value> {
+pub fn list_vms(filters: &ListArgs) -> Result<Value> {
     let limit = PAGING.limit(filters.limit)?;
     let (query, scope) = query(filters)?;
     let page = match query {
@@ -221,7 +232,7 @@ mod tests {
 
     #[test]
     fn the_schema_states_the_paging_bounds() {
-        let schema = schema::input_for::<crate::ListArgs>();
+        let schema = schema::input_for::<ListArgs>();
         assert_eq!(schema["properties"]["limit"]["maximum"], PAGING.max);
         assert_eq!(schema["properties"]["limit"]["default"], PAGING.default);
         assert_eq!(

@@ -111,3 +111,25 @@ mod tests { const X: &str = "TestOnly_Task"; }
         .collect();
     assert_eq!(found, ["PowerOnVM_Task", "PowerOnVM_Task", "ResetVM_Task"]);
 }
+
+/// List arguments are one type per group: the handler passes the checked
+/// arguments to the listing as they are, rather than copying them field by
+/// field into a second struct.
+#[test]
+fn list_arguments_pass_through_without_a_copy() {
+    let root = workspace_root();
+    for group in ["vms", "hosts"] {
+        let lib =
+            std::fs::read_to_string(root.join(format!("plugins/{group}/src/lib.rs"))).unwrap();
+        let list =
+            std::fs::read_to_string(root.join(format!("plugins/{group}/src/list.rs"))).unwrap();
+        assert!(
+            list.contains("pub struct ListArgs") && !list.contains("struct Filters"),
+            "{group}: list.rs declares the arguments once"
+        );
+        assert!(
+            lib.contains("|args: list::ListArgs| list::list_") && !lib.contains("struct ListArgs"),
+            "{group}: the handler passes its arguments through"
+        );
+    }
+}
