@@ -67,20 +67,14 @@ impl Operator {
     /// Run `vmware-mcp approvals ARGS` against this admin API; returns
     /// (exit code, stdout, stderr).
     pub fn cli(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let out = Command::new(binary())
-            .arg("approvals")
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("ADMIN_URL", &self.url)
-            .env("ADMIN_TOKEN_SECRET_PATH", &self.token_file)
-            .env("USER", "e2e-operator")
-            .output()
-            .expect("running vmware-mcp approvals");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+        let token_file = self.token_file.display().to_string();
+        approvals_cli(
+            &[
+                ("ADMIN_URL", &self.url),
+                ("ADMIN_TOKEN_SECRET_PATH", &token_file),
+                ("USER", "e2e-operator"),
+            ],
+            args,
         )
     }
 
@@ -116,6 +110,24 @@ impl Operator {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Run `vmware-mcp approvals ARGS` with only `env` (and `PATH`) set, as an
+/// operator's shell would; returns (exit code, stdout, stderr).
+pub fn approvals_cli(env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(binary())
+        .arg("approvals")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .expect("running vmware-mcp approvals");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The audit file's records, one JSON object per line (every line must parse).

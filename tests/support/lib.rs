@@ -13,7 +13,7 @@ pub mod vsphere_driver;
 
 pub use plugins::{TestPlugin, plugin_dir};
 pub use server::{
-    CallOutcome, Server, ServerOptions, call, first_vm, node_modules, scratch_dir, scratch_file,
-    workspace_root,
+    CallOutcome, Server, ServerOptions, call, first_vm, inspector_cli, node_modules, scratch_dir,
+    scratch_file, workspace_root,
 };
 pub use vcsim::{Vcsim, VcsimEndpoint};

@@ -24,6 +24,22 @@ pub fn node_modules() -> PathBuf {
     workspace_root().join("target/npm/node_modules")
 }
 
+/// Run the Inspector CLI (`mcp-inspector --cli URL --transport http ARGS`)
+/// against `url` off the async runtime; its output.
+pub async fn inspector_cli(url: &str, args: &[&str]) -> std::process::Output {
+    let url = url.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(node_modules().join(".bin/mcp-inspector"))
+            .args(["--cli", &url, "--transport", "http"])
+            .args(&args)
+            .output()
+            .expect("the Inspector CLI runs (tools/test.sh installs it into target/npm)")
+    })
+    .await
+    .expect("the Inspector CLI task")
+}
+
 /// The built binary; `cargo build -p vmware-mcp` makes it. `VMWARE_MCP_BIN`
 /// names another (the scale benchmark runs the release build).
 pub fn binary() -> PathBuf {

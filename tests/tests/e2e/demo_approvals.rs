@@ -172,19 +172,8 @@ async fn the_banners_cli_line_lists_and_approves_as_printed() {
     assert_eq!(env.len(), 2, "{line}");
     assert!(env.contains(&("ADMIN_TOKEN", token.as_str())), "{line}");
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(vmware_mcp_e2e::server::binary())
-            .arg("approvals")
-            .args(args)
-            .env_clear()
-            .envs(env.iter().copied())
-            .output()
-            .expect("running vmware-mcp approvals");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), text)
+        let (code, stdout, stderr) = vmware_mcp_e2e::admin::approvals_cli(&env, args);
+        (code == Some(0), format!("{stdout}{stderr}"))
     };
 
     let client = server.client().await;

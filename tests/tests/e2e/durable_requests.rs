@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use vmware_mcp_e2e::admin::{self, Operator, audit_records};
 use vmware_mcp_e2e::{
-    Server, Vcsim, call, first_vm, node_modules, scratch_dir, scratch_file, workspace_root,
+    Server, Vcsim, call, first_vm, inspector_cli, node_modules, scratch_dir, scratch_file,
+    workspace_root,
 };
 
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
@@ -167,26 +168,19 @@ async fn the_inspector_cli_with_its_default_timeout_gets_the_pending_answer() {
     let server = Server::start(name, admin::options(name, 600));
     let client = server.client().await;
     let vm = running_vm(&client).await;
-    let url = server.mcp_url();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(node_modules().join(".bin/mcp-inspector"))
-            .args([
-                "--cli",
-                &url,
-                "--transport",
-                "http",
-                "--method",
-                "tools/call",
-                "--tool-name",
-                POWER_OFF,
-                "--tool-arg",
-                &format!("vmName={vm}"),
-            ])
-            .output()
-            .expect("the Inspector CLI runs (tools/test.sh installs it into target/npm)")
-    })
-    .await
-    .unwrap();
+    let tool_arg = format!("vmName={vm}");
+    let out = inspector_cli(
+        &server.mcp_url(),
+        &[
+            "--method",
+            "tools/call",
+            "--tool-name",
+            POWER_OFF,
+            "--tool-arg",
+            &tool_arg,
+        ],
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

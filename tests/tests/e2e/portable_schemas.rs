@@ -5,9 +5,7 @@
 //! - tools/list stays under 1.1 KB per tool on average, since a client
 //!   reads all of it into the model's context at the start of a session.
 
-use std::process::Command;
-
-use vmware_mcp_e2e::{Server, ServerOptions, node_modules};
+use vmware_mcp_e2e::{Server, ServerOptions, inspector_cli};
 
 /// The average size budget of one tool in tools/list, in bytes.
 const BYTES_PER_TOOL: usize = 1100;
@@ -15,16 +13,7 @@ const BYTES_PER_TOOL: usize = 1100;
 #[tokio::test(flavor = "multi_thread")]
 async fn the_inspector_finds_every_tool_schema_portable() {
     let server = Server::start("portable-schemas-inspector", ServerOptions::demo());
-    let url = server.mcp_url();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(node_modules().join(".bin/mcp-inspector"))
-            .args(["--cli", &url, "--transport", "http"])
-            .args(["--method", "tools/list", "--strict"])
-            .output()
-            .expect("the Inspector CLI runs (tools/test.sh installs it into target/npm)")
-    })
-    .await
-    .unwrap();
+    let out = inspector_cli(&server.mcp_url(), &["--method", "tools/list", "--strict"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
