@@ -3,26 +3,44 @@
 //! The summary plus hardware identity, uptime, and the names of the host's
 //! VMs and datastores (named from the host's inventory index).
 
+use serde::Serialize;
 use vmware_plugin_sdk::prelude::*;
 
-use crate::summary::{SUMMARY_PROPS, schema_properties, summarize_with_names};
+use crate::summary::{HostSummary, SUMMARY_PROPS, summarize_with_names};
 
-/// The result schema: the summary's fields plus the detail ones.
-pub fn output_schema() -> Value {
-    let mut properties = schema_properties();
-    properties.extend([
-        ("vendor", schema::nullable("string")),
-        ("model", schema::nullable("string")),
-        ("cpuModel", schema::nullable("string")),
-        ("uptimeSeconds", schema::nullable("integer")),
-        ("vms", schema::array_of(schema::of("object"))),
-        ("datastores", schema::array_of(schema::of("object"))),
-    ]);
-    schema::result_object(&properties)
+/// `getHostInfo`'s result: the summary's fields, then the detail ones; the
+/// one declaration of them (the output schema is derived from it).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostInfo {
+    /// What `listHosts` shows of the host.
+    #[serde(flatten)]
+    pub summary: HostSummary,
+    /// The hardware vendor.
+    pub vendor: Option<String>,
+    /// The hardware model.
+    pub model: Option<String>,
+    /// The CPU model.
+    pub cpu_model: Option<String>,
+    /// Seconds since boot.
+    pub uptime_seconds: Option<i64>,
+    /// Its VMs.
+    pub vms: Vec<Named>,
+    /// Its datastores.
+    pub datastores: Vec<Named>,
+}
+
+/// A referenced object: its name (null when unknown) and id.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Named {
+    /// Its name, when the inventory index knows it.
+    pub name: Option<String>,
+    /// Its managed object id.
+    pub id: String,
 }
 
 /// Show the host named by `host_argument`.
-pub fn host_info(host_argument: &str) -> Result<Value> {
+pub fn host_info(host_argument: &str) -> Result<HostInfo> {
     let host = inventory::resolve(Kind::HostSystem, host_argument)?;
     let mut properties: Vec<&str> = SUMMARY_PROPS.to_vec();
     properties.push("datastore");
@@ -33,14 +51,18 @@ pub fn host_info(host_argument: &str) -> Result<Value> {
     let mut referenced = vm_refs.clone();
     referenced.extend(datastore_refs.iter().cloned());
     let names = inventory::names(&referenced);
-    let named = |r: &MoRef| json!({ "name": names.get(r), "id": r.value });
-
-    let mut info = summarize_with_names(&object, &host);
-    info["vendor"] = json!(object.get_str("summary.hardware.vendor"));
-    info["model"] = json!(object.get_str("summary.hardware.model"));
-    info["cpuModel"] = json!(object.get_str("summary.hardware.cpuModel"));
-    info["uptimeSeconds"] = json!(object.get_i64("summary.quickStats.uptime"));
-    info["vms"] = Value::Array(vm_refs.iter().map(named).collect());
-    info["datastores"] = Value::Array(datastore_refs.iter().map(named).collect());
-    Ok(info)
+    let named = |r: &MoRef| Named {
+        name: names.get(r).cloned(),
+        id: r.value.clone(),
+    };
+    let text = |path: &str| object.get_str(path).map(String::from);
+    Ok(HostInfo {
+        summary: summarize_with_names(&object, &host),
+        vendor: text("summary.hardware.vendor"),
+        model: text("summary.hardware.model"),
+        cpu_model: text("summary.hardware.cpuModel"),
+        uptime_seconds: object.get_i64("summary.quickStats.uptime"),
+        vms: vm_refs.iter().map(named).collect(),
+        datastores: datastore_refs.iter().map(named).collect(),
+    })
 }

@@ -45,7 +45,6 @@ fn toolbox() -> Toolbox {
                  VM count and version, a page at a time in inventory-path order (50 rows by default; pass nextCursor as cursor \
                  for the next page). Filter by cluster, connection state or maintenance mode; `total` counts every match.",
             )
-            .output(list::output_schema())
             .read_only(),
             |args: list::ListArgs| list::list_hosts(&args),
         )
@@ -54,7 +53,6 @@ fn toolbox() -> Toolbox {
                 "getHostInfo",
                 "Show one ESXi host in detail: state, hardware (vendor, model, CPU), usage, uptime, version, its VMs and datastores.",
             )
-            .output(info::output_schema())
             .read_only(),
             |args: HostArgs| info::host_info(&args.host_name),
         )
@@ -65,7 +63,6 @@ fn toolbox() -> Toolbox {
                  powered off before the host gets there; powered-off VMs stay. Fails with invalid_state if it is already in maintenance mode.",
             )
             .invokes(&[maintenance::Direction::Enter.method()])
-            .output(maintenance::output_schema())
             .destructive()
             .idempotent(),
             |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Enter),
@@ -76,7 +73,6 @@ fn toolbox() -> Toolbox {
                 "Take an ESXi host out of maintenance mode (after approval). Fails with invalid_state if it is not in maintenance mode.",
             )
             .invokes(&[maintenance::Direction::Exit.method()])
-            .output(maintenance::output_schema())
             .idempotent(),
             |args: HostArgs| maintenance::change(&args.host_name, maintenance::Direction::Exit),
         )

@@ -5,12 +5,12 @@
 //! properties of just the page's hosts, and cluster names come from the
 //! index.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use vmware_plugin_sdk::inventory::{MatchOp, Query, select};
-use vmware_plugin_sdk::paging::{self, Paging};
+use vmware_plugin_sdk::paging::{Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
 
-use crate::summary::{SUMMARY_PROPS, schema_properties, summarize_with_names};
+use crate::summary::{HostSummary, SUMMARY_PROPS, summarize_with_names};
 
 /// Rows per page: 50 by default (well under 100 KB of result), at most 500.
 pub const PAGING: Paging = Paging {
@@ -42,13 +42,31 @@ pub struct ListArgs {
     pub cursor: Option<String>,
 }
 
-/// The result schema: `{hosts: [summary…], total, returned, nextCursor?}`.
-pub fn output_schema() -> Value {
-    PAGING.output("hosts", schema::result_object(&schema_properties()))
+/// `listHosts`'s result: a page of host summaries, and the cluster when
+/// `clusterName` was given.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct HostPage {
+    /// The rows and paging fields.
+    #[serde(flatten)]
+    pub page: Paged<HostSummary>,
+    /// The cluster `clusterName` named, resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterScope>,
+}
+
+/// The cluster a listing was scoped to.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ClusterScope {
+    /// Its name.
+    pub name: String,
+    /// Its managed object id.
+    pub id: String,
+    /// Its inventory path.
+    pub path: String,
 }
 
 /// One page of hosts matching `filters`.
-pub fn list_hosts(filters: &ListArgs) -> Result<Value> {
+pub fn list_hosts(filters: &ListArgs) -> Result<HostPage> {
     let limit = PAGING.limit(filters.limit)?;
     let mut query = Query::new(Kind::HostSystem);
     let cluster = match &filters.cluster_name {
@@ -82,7 +100,7 @@ pub fn list_hosts(filters: &ListArgs) -> Result<Value> {
     } else {
         vsphere::read(&refs, &SUMMARY_PROPS)?
     };
-    let rows: Vec<Value> = page
+    let rows = page
         .entries
         .iter()
         .filter_map(|entry| {
@@ -92,10 +110,12 @@ pub fn list_hosts(filters: &ListArgs) -> Result<Value> {
                 .map(|o| summarize_with_names(o, entry))
         })
         .collect();
-    let mut result = paging::result("hosts", rows, &page);
-    if let Some(cluster) = cluster {
-        result["cluster"] =
-            json!({ "name": cluster.name, "id": cluster.reference.value, "path": cluster.path });
-    }
-    Ok(result)
+    Ok(HostPage {
+        page: Paged::of(&page, rows),
+        cluster: cluster.map(|cluster| ClusterScope {
+            name: cluster.name,
+            id: cluster.reference.value,
+            path: cluster.path,
+        }),
+    })
 }

@@ -5,15 +5,40 @@
 //! the host, invokes it with `timeout: 0` (no limit on vSphere's side), and
 //! reads the mode back for the result.
 
+use serde::Serialize;
+use vmware_plugin_sdk::approval::Grant;
 use vmware_plugin_sdk::prelude::*;
 
-/// Which way a host moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which way a host moves; the result's `action` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum Direction {
     /// `EnterMaintenanceMode_Task`.
+    #[serde(rename = "enterMaintenanceMode")]
     Enter,
     /// `ExitMaintenanceMode_Task`.
+    #[serde(rename = "exitMaintenanceMode")]
     Exit,
+}
+
+/// Both tools' result: the one declaration of its fields (the output schema
+/// is derived from it).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MaintenanceResult {
+    /// The host's name.
+    pub host: String,
+    /// Its managed object id.
+    pub id: String,
+    /// Its inventory path.
+    pub path: String,
+    /// Which way it moved.
+    pub action: Direction,
+    /// Its maintenance mode before.
+    pub previous_in_maintenance_mode: Option<bool>,
+    /// Its maintenance mode read back after.
+    pub in_maintenance_mode: Option<bool>,
+    /// The grant that allowed it.
+    pub approval: Grant,
 }
 
 /// Put a host into maintenance mode: named once, for the tool's declared
@@ -47,22 +72,6 @@ const STATE_PROPS: [&str; 4] = [
     "vm",
 ];
 
-/// The result schema shared by both tools.
-pub fn output_schema() -> Value {
-    schema::result_object(&[
-        ("host", schema::of("string")),
-        ("id", schema::of("string")),
-        ("path", schema::of("string")),
-        (
-            "action",
-            json!({"type": "string", "enum": ["enterMaintenanceMode", "exitMaintenanceMode"]}),
-        ),
-        ("previousInMaintenanceMode", schema::nullable("boolean")),
-        ("inMaintenanceMode", schema::nullable("boolean")),
-        ("approval", schema::of("object")),
-    ])
-}
-
 /// Why the host's current mode rules the move out, if it does (an unknown
 /// mode lets vSphere decide).
 pub fn refusal(
@@ -83,7 +92,7 @@ pub fn refusal(
 }
 
 /// Move the host named by `host_argument` into or out of maintenance mode.
-pub fn change(host_argument: &str, direction: Direction) -> Result<Value> {
+pub fn change(host_argument: &str, direction: Direction) -> Result<MaintenanceResult> {
     let host = inventory::resolve(Kind::HostSystem, host_argument)?;
     let before = vsphere::read_one(&host.reference, &STATE_PROPS)?;
     let previous = before.get_bool("runtime.inMaintenanceMode");
@@ -130,15 +139,15 @@ pub fn change(host_argument: &str, direction: Direction) -> Result<Value> {
             None
         }
     };
-    Ok(json!({
-        "host": host.name,
-        "id": host.reference.value,
-        "path": host.path,
-        "action": match direction { Direction::Enter => "enterMaintenanceMode", Direction::Exit => "exitMaintenanceMode" },
-        "previousInMaintenanceMode": previous,
-        "inMaintenanceMode": after,
-        "approval": grant.to_json(),
-    }))
+    Ok(MaintenanceResult {
+        host: host.name,
+        id: host.reference.value,
+        path: host.path,
+        action: direction,
+        previous_in_maintenance_mode: previous,
+        in_maintenance_mode: after,
+        approval: grant,
+    })
 }
 
 #[cfg(test)]

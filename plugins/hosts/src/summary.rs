@@ -3,7 +3,9 @@
 //! A pure function over the collected properties, so the arithmetic
 //! (capacity = MHz × cores, bytes to MB) and the null handling are tested.
 
+use serde::Serialize;
 use vmware_plugin_sdk::json::bytes_to_mb;
+use vmware_plugin_sdk::paging::PageRow;
 use vmware_plugin_sdk::prelude::*;
 
 /// The host properties the summary reads; every one may be unset.
@@ -20,42 +22,73 @@ pub const SUMMARY_PROPS: [&str; 10] = [
     "vm",
 ];
 
-/// The summary's JSON Schema properties, for the tools' output schemas.
-pub fn schema_properties() -> Vec<(&'static str, Value)> {
-    vec![
-        ("name", schema::of("string")),
-        ("id", schema::of("string")),
-        ("path", schema::of("string")),
-        ("cluster", schema::nullable("string")),
-        ("connectionState", schema::nullable("string")),
-        ("powerState", schema::nullable("string")),
-        ("inMaintenanceMode", schema::nullable("boolean")),
-        ("overallStatus", schema::nullable("string")),
-        (
-            "cpu",
-            schema::result_object(&[
-                ("cores", schema::nullable("integer")),
-                ("threads", schema::nullable("integer")),
-                ("mhz", schema::nullable("integer")),
-                ("usageMhz", schema::nullable("integer")),
-                ("capacityMhz", schema::nullable("integer")),
-            ]),
-        ),
-        (
-            "memory",
-            schema::result_object(&[
-                ("capacityMB", schema::nullable("integer")),
-                ("usageMB", schema::nullable("integer")),
-            ]),
-        ),
-        ("vmCount", schema::of("integer")),
-        ("version", schema::nullable("string")),
-        ("product", schema::nullable("string")),
-    ]
+/// One host's summary, a row of `listHosts` and the first part of
+/// `getHostInfo`: the one declaration of its fields (their output schemas
+/// are derived from it).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostSummary {
+    /// The host's name.
+    pub name: String,
+    /// Its managed object id.
+    pub id: String,
+    /// Its inventory path.
+    pub path: String,
+    /// Its cluster's name; null for a standalone host.
+    pub cluster: Option<String>,
+    /// `connected`, `disconnected` or `notResponding`.
+    pub connection_state: Option<String>,
+    /// `poweredOn`, `poweredOff`, `standBy` or `unknown`.
+    pub power_state: Option<String>,
+    /// Whether it is in maintenance mode.
+    pub in_maintenance_mode: Option<bool>,
+    /// vCenter's health colour.
+    pub overall_status: Option<String>,
+    /// CPU cores, threads, MHz, usage and capacity.
+    pub cpu: Cpu,
+    /// Memory capacity and usage.
+    pub memory: Memory,
+    /// How many VMs it holds.
+    pub vm_count: usize,
+    /// The ESXi version.
+    pub version: Option<String>,
+    /// The ESXi product's full name.
+    pub product: Option<String>,
+}
+
+/// A host's CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Cpu {
+    /// Physical cores.
+    pub cores: Option<i64>,
+    /// Hardware threads.
+    pub threads: Option<i64>,
+    /// One core's speed in MHz.
+    pub mhz: Option<i64>,
+    /// MHz in use.
+    pub usage_mhz: Option<i64>,
+    /// MHz × cores.
+    pub capacity_mhz: Option<i64>,
+}
+
+/// A host's memory.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Memory {
+    /// Installed memory in MB.
+    #[serde(rename = "capacityMB")]
+    pub capacity_mb: Option<i64>,
+    /// Memory in use in MB.
+    #[serde(rename = "usageMB")]
+    pub usage_mb: Option<i64>,
+}
+
+impl PageRow for HostSummary {
+    const ROWS: &'static str = "hosts";
 }
 
 /// One host's summary, naming its cluster from the inventory index.
-pub fn summarize_with_names(host: &Obj, entry: &Resolved) -> Value {
+pub fn summarize_with_names(host: &Obj, entry: &Resolved) -> HostSummary {
     let cluster = host
         .get_ref("parent")
         .filter(|p| p.kind == "ClusterComputeResource");
@@ -69,33 +102,34 @@ pub fn summarize_with_names(host: &Obj, entry: &Resolved) -> Value {
 
 /// One host's summary at inventory path `path`. The cluster is the parent
 /// when that is a `ClusterComputeResource` (null for a standalone host).
-pub fn summarize(host: &Obj, path: &str, cluster: Option<String>) -> Value {
+pub fn summarize(host: &Obj, path: &str, cluster: Option<String>) -> HostSummary {
     let cores = host.get_i64("summary.hardware.numCpuCores");
     let mhz = host.get_i64("summary.hardware.cpuMhz");
-    json!({
-        "name": host.name(),
-        "id": host.reference.value,
-        "path": path,
-        "cluster": cluster,
-        "connectionState": host.get_str("runtime.connectionState"),
-        "powerState": host.get_str("runtime.powerState"),
-        "inMaintenanceMode": host.get_bool("runtime.inMaintenanceMode"),
-        "overallStatus": host.get_str("overallStatus"),
-        "cpu": {
-            "cores": cores,
-            "threads": host.get_i64("summary.hardware.numCpuThreads"),
-            "mhz": mhz,
-            "usageMhz": host.get_i64("summary.quickStats.overallCpuUsage"),
-            "capacityMhz": mhz.zip(cores).map(|(m, c)| m.saturating_mul(c)),
+    let text = |path: &str| host.get_str(path).map(String::from);
+    HostSummary {
+        name: host.name().to_string(),
+        id: host.reference.value.clone(),
+        path: path.to_string(),
+        cluster,
+        connection_state: text("runtime.connectionState"),
+        power_state: text("runtime.powerState"),
+        in_maintenance_mode: host.get_bool("runtime.inMaintenanceMode"),
+        overall_status: text("overallStatus"),
+        cpu: Cpu {
+            cores,
+            threads: host.get_i64("summary.hardware.numCpuThreads"),
+            mhz,
+            usage_mhz: host.get_i64("summary.quickStats.overallCpuUsage"),
+            capacity_mhz: mhz.zip(cores).map(|(m, c)| m.saturating_mul(c)),
         },
-        "memory": {
-            "capacityMB": host.get_i64("summary.hardware.memorySize").map(bytes_to_mb),
-            "usageMB": host.get_i64("summary.quickStats.overallMemoryUsage"),
+        memory: Memory {
+            capacity_mb: host.get_i64("summary.hardware.memorySize").map(bytes_to_mb),
+            usage_mb: host.get_i64("summary.quickStats.overallMemoryUsage"),
         },
-        "vmCount": host.get_refs("vm").len(),
-        "version": host.get_str("summary.config.product.version"),
-        "product": host.get_str("summary.config.product.fullName"),
-    })
+        vm_count: host.get_refs("vm").len(),
+        version: text("summary.config.product.version"),
+        product: text("summary.config.product.fullName"),
+    }
 }
 
 #[cfg(test)]
@@ -116,7 +150,8 @@ mod tests {
             .with("summary.quickStats", json!({"overallCpuUsage": 500, "overallMemoryUsage": 2048, "uptime": 3600}))
             .with("summary.config.product", json!({"version": "8.0.2", "fullName": "VMware ESXi 8.0.2"}))
             .with("vm", json!([MoRef::new("VirtualMachine", "vm-1").to_json()]));
-        let summary = summarize(&host, "DC0/host/C0/esx1", Some("C0".into()));
+        let summary =
+            serde_json::to_value(summarize(&host, "DC0/host/C0/esx1", Some("C0".into()))).unwrap();
         assert_eq!(summary["path"], "DC0/host/C0/esx1");
         assert_eq!(summary["cluster"], "C0");
         assert_eq!(
@@ -136,8 +171,14 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        let schema_keys: Vec<&str> = schema_properties().iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, schema_keys);
+        let schema = schema::output_for::<HostSummary>().unwrap();
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(keys, required);
     }
 
     #[test]
@@ -146,7 +187,7 @@ mod tests {
             "parent",
             MoRef::new("ComputeResource", "domain-s9").to_json(),
         );
-        let summary = summarize(&host, "DC0/host/esx2/esx2", None);
+        let summary = serde_json::to_value(summarize(&host, "DC0/host/esx2/esx2", None)).unwrap();
         assert_eq!(summary["cluster"], Value::Null);
         assert_eq!(summary["path"], "DC0/host/esx2/esx2");
         assert_eq!(summary["cpu"]["capacityMhz"], Value::Null);

@@ -6,7 +6,9 @@
 //! invokes. A refusal comes back as the typed `approval_required` or
 //! `approval_denied` error, which the tool simply propagates.
 
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::bindings::infra::vmware::approval as wit;
 use crate::error::Result;
@@ -84,21 +86,19 @@ impl Action {
 }
 
 /// Proof that an action was approved, valid only for the current tool call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A change tool's result carries it as its `approval` field, serialized as
+/// `{id, decidedBy}` so the caller can quote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Grant {
     /// The grant id, as recorded in the host's logs and audit trail.
     pub id: String,
     /// Who or what decided, e.g. `policy` or an operator's name.
     pub decided_by: String,
-    /// Milliseconds until the grant expires.
+    /// Milliseconds until the grant expires; of no use to the caller, who
+    /// is done with the grant once the call returns.
+    #[serde(skip)]
     pub expires_in_ms: u64,
-}
-
-impl Grant {
-    /// The grant as a result field, so the caller can quote it: `{id, decidedBy}`.
-    pub fn to_json(&self) -> Value {
-        json!({ "id": self.id, "decidedBy": self.decided_by })
-    }
 }
 
 /// Ask for a grant covering each of the action's methods on each of its

@@ -1,11 +1,15 @@
 //! Paged listings, written once for every list tool: the limit check and
-//! the result `{<rows>: […], total, returned, nextCursor?}` with its schema.
+//! the result `{<rows>: […], total, returned, nextCursor?}` ([`Paged`]) with its schema.
 //! A list tool declares `limit: Option<u32>` and `cursor: Option<String>`
 //! in its argument type, stating the bounds with
 //! `#[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]`. Pages come
 //! from [`crate::inventory::select`], which filters and pages in the host's
 //! index before anything is read.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
@@ -34,33 +38,77 @@ impl Paging {
             )))
         }
     }
+}
 
-    /// The result schema: `rows_key` holds rows shaped like `row` (a
-    /// [`schema::result_object`]), each stated as a [`schema::page_row`] so
-    /// that validating a page costs clients little.
-    pub fn output(self, rows_key: &str, row: Value) -> Value {
-        let mut result = schema::result_object(&[
-            (rows_key, schema::array_of(schema::page_row(&row))),
-            ("total", schema::of("integer")),
-            ("returned", schema::of("integer")),
-        ]);
-        result["properties"]["nextCursor"] = json!({
-            "type": "string",
-            "description": "Pass as `cursor` for the next page; absent on the last page."
-        });
-        result
+/// A row of a paged list: its type is the row's one declaration (its
+/// `JsonSchema` becomes the [`schema::page_row`] in the list's output
+/// schema), and `ROWS` names the key the rows are listed under.
+pub trait PageRow: Serialize + JsonSchema {
+    /// The result key holding the rows, e.g. `vms`.
+    const ROWS: &'static str;
+}
+
+/// One page of rows, serialized as `{<ROWS>: […], total, returned,
+/// nextCursor?}` and described by its own output schema, so every list tool
+/// returns and states the same paging fields. Embed it with
+/// `#[serde(flatten)]` to add fields beside the rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<R> {
+    /// This page's rows.
+    pub rows: Vec<R>,
+    /// How many rows match in all.
+    pub total: u32,
+    /// The cursor of the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl<R> Paged<R> {
+    /// The page `page` selected, with its entries made into `rows`.
+    pub fn of(page: &Page, rows: Vec<R>) -> Self {
+        Paged {
+            rows,
+            total: page.total,
+            next_cursor: page.next_cursor.clone(),
+        }
     }
 }
 
-/// The result of one page: its rows under `rows_key`, the total, how many
-/// were returned, and the cursor of the next page when there is one.
-pub fn result(rows_key: &str, rows: Vec<Value>, page: &Page) -> Value {
-    let returned = rows.len();
-    let mut result = json!({ rows_key: rows, "total": page.total, "returned": returned });
-    if let Some(cursor) = &page.next_cursor {
-        result["nextCursor"] = json!(cursor);
+impl<R: PageRow> Serialize for Paged<R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let fields = if self.next_cursor.is_some() { 4 } else { 3 };
+        let mut map = serializer.serialize_map(Some(fields))?;
+        map.serialize_entry(R::ROWS, &self.rows)?;
+        map.serialize_entry("total", &self.total)?;
+        map.serialize_entry("returned", &self.rows.len())?;
+        if let Some(cursor) = &self.next_cursor {
+            map.serialize_entry("nextCursor", cursor)?;
+        }
+        map.end()
     }
-    result
+}
+
+impl<R: PageRow> JsonSchema for Paged<R> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("Paged_{}", R::ROWS).into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let row = schema::output_for::<R>().unwrap_or_else(|| json!({"type": "object"}));
+        let page = json!({
+            "type": "object",
+            "properties": {
+                R::ROWS: { "type": "array", "items": schema::page_row(&row) },
+                "total": { "type": "integer" },
+                "returned": { "type": "integer" },
+                "nextCursor": { "type": "string" },
+            },
+            "required": [R::ROWS, "total", "returned"],
+        });
+        match page {
+            Value::Object(object) => Schema::from(object),
+            _ => Schema::default(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +119,16 @@ mod tests {
         default: 100,
         max: 500,
     };
+
+    /// A row with one column.
+    #[derive(serde::Serialize, JsonSchema)]
+    struct Row {
+        id: String,
+    }
+
+    impl PageRow for Row {
+        const ROWS: &'static str = "vms";
+    }
 
     #[test]
     fn limits_schema_and_result() {
@@ -86,17 +144,31 @@ mod tests {
             total: 7,
             next_cursor: Some("c".into()),
         };
-        let r = result("vms", vec![json!({"id": "vm-1"})], &page);
+        let rows = Paged::of(&page, vec![Row { id: "vm-1".into() }]);
         assert_eq!(
-            r,
+            serde_json::to_value(&rows).unwrap(),
             json!({"vms": [{"id": "vm-1"}], "total": 7, "returned": 1, "nextCursor": "c"})
         );
         let last = Page {
             next_cursor: None,
             ..page
         };
-        assert!(result("vms", vec![], &last).get("nextCursor").is_none());
-        let schema = PAGING.output("vms", schema::of("object"));
-        assert!(schema["properties"]["nextCursor"].is_object());
+        let empty: Paged<Row> = Paged::of(&last, vec![]);
+        assert!(
+            serde_json::to_value(&empty)
+                .unwrap()
+                .get("nextCursor")
+                .is_none()
+        );
+        let schema = schema::output_for::<Paged<Row>>().unwrap();
+        assert_eq!(schema["required"], json!(["vms", "total", "returned"]));
+        assert_eq!(
+            schema["properties"]["vms"]["items"],
+            json!({"type": "object", "required": ["id"], "description": "One row: id (string)."})
+        );
+        assert_eq!(
+            schema["properties"]["nextCursor"],
+            json!({"type": "string"})
+        );
     }
 }

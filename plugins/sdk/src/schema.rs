@@ -1,11 +1,12 @@
 //! Building tools' JSON Schemas, and describing them in error messages.
 //!
-//! A tool's input schema is derived from its argument type ([`input_for`]),
-//! so the arguments are declared once. Result schemas are built with
-//! [`result_object`], [`of`], [`nullable`] and [`array_of`] (or [`object`]
-//! for a closed object), and [`describe_arguments`] turns an input schema
-//! back into a sentence so that an `invalid_argument` error says what is
-//! valid.
+//! Both schemas of a tool are derived from its handler's types, so each is
+//! declared once: the input schema from the argument type ([`input_for`]),
+//! the output schema from the result type ([`output_for`]). [`page_row`]
+//! states a paged list's row, and [`describe_arguments`] turns an input
+//! schema back into a sentence so that an `invalid_argument` error says what
+//! is valid. [`object`] builds a closed object schema by hand, the input
+//! schema of a tool before its argument type is known.
 
 use serde_json::{Map, Value, json};
 
@@ -72,38 +73,8 @@ impl ObjectSchema {
     }
 }
 
-/// A nullable schema of a JSON type, e.g. `nullable("string")` is
-/// `{"anyOf":[{"type":"string"},{"type":"null"}]}`: for result fields
-/// vSphere may leave unset. Spelled with `anyOf` rather than a `type` array,
-/// which clients that map tool schemas onto a one-type dialect (Gemini's
-/// function declarations, the Inspector's portability check) reject.
-pub fn nullable(json_type: &str) -> Value {
-    json!({ "anyOf": [{ "type": json_type }, { "type": "null" }] })
-}
-
-/// The schema of a JSON type, e.g. `of("integer")`.
-pub fn of(json_type: &str) -> Value {
-    json!({ "type": json_type })
-}
-
-/// An array schema of `items`.
-pub fn array_of(items: Value) -> Value {
-    json!({ "type": "array", "items": items })
-}
-
-/// A result object schema with the listed properties, all required (they
-/// are always present, possibly null) and others allowed.
-pub fn result_object(properties: &[(&str, Value)]) -> Value {
-    let mut props = Map::new();
-    for (name, schema) in properties {
-        props.insert((*name).to_string(), schema.clone());
-    }
-    let required: Vec<&str> = properties.iter().map(|(name, _)| *name).collect();
-    json!({ "type": "object", "properties": props, "required": required })
-}
-
 /// The schema of one row of a paged list, from its full
-/// [`result_object`] schema: an object that must hold every column, with
+/// [`output_for`] schema: an object that must hold every column, with
 /// the columns and their types stated in its description rather than one
 /// schema per column.
 ///
@@ -168,6 +139,107 @@ pub fn input_for<A: schemars::JsonSchema>() -> Value {
     let mut schema = generator.into_root_schema_for::<A>().to_value();
     tidy_input(&mut schema);
     schema
+}
+
+/// The output schema of a tool whose handler returns `R`, derived from
+/// `R`'s `JsonSchema` as it serializes: the result type is the one
+/// declaration, so the schema cannot drift from what the handler returns.
+/// `None` when `R` states no shape (a `serde_json::Value`).
+///
+/// The schema names each top-level field with its JSON type; a field that
+/// is always serialized is required (an `Option` field is present as
+/// `null`), one with `skip_serializing_if` is not. A nested object is
+/// stated as `object` and an array of objects as `array`: the tool's
+/// description says what they hold. That keeps tools/list lean (a model
+/// reads every byte of it) and result validation cheap, and field doc
+/// comments stay with the Rust readers they are written for.
+pub fn output_for<R: schemars::JsonSchema>() -> Option<Value> {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with(|settings| {
+            settings.inline_subschemas = true;
+            settings.meta_schema = None;
+        })
+        .into_generator();
+    let schema = generator.into_root_schema_for::<R>().to_value();
+    let fields = schema.get("properties")?.as_object()?;
+    let columns: Map<String, Value> = fields
+        .iter()
+        .map(|(name, field)| (name.clone(), column(field)))
+        .collect();
+    let mut output = Map::new();
+    output.insert("type".into(), json!("object"));
+    output.insert("properties".into(), Value::Object(columns));
+    if let Some(required) = schema.get("required") {
+        output.insert("required".into(), required.clone());
+    }
+    Some(Value::Object(output))
+}
+
+/// One result field's schema as an output schema states it: its JSON type
+/// (and `enum`), nullable as `anyOf` with `null`, nested objects as
+/// `object`. A paged list's rows (an array of [`page_row`]s, the one nested
+/// shape with no `properties`) keep their row schema, which is where the
+/// columns are described.
+fn column(field: &Value) -> Value {
+    if let Some(options) = enum_options(field) {
+        return json!({ "type": "string", "enum": options });
+    }
+    if let Some(Value::Array(branches)) = field.get("anyOf").or_else(|| field.get("oneOf")) {
+        return json!({ "anyOf": branches.iter().map(column).collect::<Vec<_>>() });
+    }
+    match field.get("type") {
+        Some(Value::Array(types)) => {
+            let branches: Vec<Value> = types.iter().map(|t| column(&with_type(field, t))).collect();
+            json!({ "anyOf": branches })
+        }
+        Some(Value::String(kind)) if kind == "array" => match field.get("items") {
+            Some(row) if row["type"] == "object" && row.get("properties").is_none() => {
+                json!({ "type": "array", "items": row })
+            }
+            Some(items) if items["type"].is_string() && items["type"] != "object" => {
+                json!({ "type": "array", "items": column(items) })
+            }
+            _ => json!({ "type": "array" }),
+        },
+        Some(Value::String(kind)) => {
+            let mut lean = json!({ "type": kind });
+            if let Some(options) = field.get("enum") {
+                lean["enum"] = options.clone();
+            }
+            lean
+        }
+        // `true`, a field of any JSON value.
+        _ => json!({}),
+    }
+}
+
+/// The strings of a field that is one of several: a Rust enum whose
+/// variants carry doc comments derives as `oneOf` of one `const` each.
+fn enum_options(field: &Value) -> Option<Vec<Value>> {
+    if let Some(Value::Array(options)) = field.get("enum") {
+        return options
+            .iter()
+            .all(Value::is_string)
+            .then(|| options.clone());
+    }
+    let branches = field.get("oneOf")?.as_array()?;
+    branches
+        .iter()
+        .map(|branch| branch.get("const").filter(|c| c.is_string()).cloned())
+        .collect()
+}
+
+/// `field` with its `type` array narrowed to one type.
+fn with_type(field: &Value, kind: &Value) -> Value {
+    let mut narrowed = field.clone();
+    narrowed["type"] = kind.clone();
+    if kind == "null"
+        && let Some(object) = narrowed.as_object_mut()
+    {
+        object.remove("enum");
+    }
+    narrowed
 }
 
 /// Shape a derived schema as tool input schemas are: an object with
@@ -256,13 +328,71 @@ fn drop_null(property: &mut Value) {
 mod tests {
     use super::*;
 
+    /// A result as a tool group declares one.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Row {
+        name: String,
+        cpu: Option<i64>,
+        template: bool,
+    }
+
+    /// A result with nested parts and a field that may be left out.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Detail {
+        /// Doc comments stay out of output schemas.
+        name: String,
+        state: State,
+        host: Option<Row>,
+        rows: Vec<Row>,
+        tags: Vec<String>,
+        count: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    }
+
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    enum State {
+        /// Documented variants derive as `oneOf` of `const`s.
+        PoweredOn,
+        /// Off.
+        PoweredOff,
+    }
+
+    #[test]
+    fn derives_the_output_schema_from_the_result_type() {
+        let schema = output_for::<Detail>().unwrap();
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "state": {"type": "string", "enum": ["poweredOn", "poweredOff"]},
+                    "host": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+                    "rows": {"type": "array"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "count": {"type": "integer"},
+                    "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                },
+                "required": ["name", "state", "host", "rows", "tags", "count"],
+            })
+        );
+        assert_eq!(
+            output_for::<Value>(),
+            None,
+            "an unshaped result states nothing"
+        );
+    }
+
     #[test]
     fn a_page_row_requires_every_column_and_states_its_type() {
-        let row = result_object(&[
-            ("name", of("string")),
-            ("cpu", nullable("integer")),
-            ("template", of("boolean")),
-        ]);
+        let row = output_for::<Row>().unwrap();
         assert_eq!(
             page_row(&row),
             json!({
@@ -288,12 +418,6 @@ mod tests {
         );
         assert_eq!(describe_arguments(&object().build()), "none");
         assert_eq!(object().build().get("required"), None);
-        let result = result_object(&[("name", of("string")), ("ip", nullable("string"))]);
-        assert_eq!(result["required"], json!(["name", "ip"]));
-        assert_eq!(
-            result["properties"]["ip"],
-            json!({"anyOf": [{"type": "string"}, {"type": "null"}]})
-        );
     }
 
     /// Arguments as a tool group declares them: this doc comment is for

@@ -36,7 +36,9 @@ pub struct ToolSpec {
     /// The JSON Schema of the arguments object, derived from the handler's
     /// argument type when the tool is added to a [`Toolbox`].
     pub input_schema: Value,
-    /// The JSON Schema of the result, when it is structured.
+    /// The JSON Schema of the result, derived from the handler's result
+    /// type when the tool is added to a [`Toolbox`]; `None` for a handler
+    /// that returns an unshaped `Value`.
     pub output_schema: Option<Value>,
     /// The tool only reads.
     pub read_only: bool,
@@ -76,12 +78,6 @@ impl ToolSpec {
                 self.invokes.push(qualified);
             }
         }
-        self
-    }
-
-    /// Set the result's JSON Schema.
-    pub fn output(mut self, schema: Value) -> Self {
-        self.output_schema = Some(schema);
         self
     }
 
@@ -164,16 +160,17 @@ impl Toolbox {
 
     /// Add a tool. Its input schema is derived from `A` (see
     /// [`schema::input_for`]; declare `#[serde(deny_unknown_fields)]` so
-    /// typos are reported); its handler receives the arguments, checked
-    /// against that schema and deserialized as `A`, and returns any
-    /// serializable result.
+    /// typos are reported) and its output schema from `R` (see
+    /// [`schema::output_for`]); its handler receives the arguments, checked
+    /// against that schema and deserialized as `A`, and returns `R`.
     pub fn tool<A, R, F>(mut self, mut spec: ToolSpec, handler: F) -> Self
     where
         A: DeserializeOwned + JsonSchema,
-        R: Serialize,
+        R: Serialize + JsonSchema,
         F: Fn(A) -> Result<R> + 'static,
     {
         spec.input_schema = schema::input_for::<A>();
+        spec.output_schema = schema::output_for::<R>();
         let name = vmware_vocabulary::tool_name(&self.group, &spec.name);
         let input_schema = spec.input_schema.clone();
         let wrapped = move |arguments: Value| -> Result<Value> {

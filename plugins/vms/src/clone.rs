@@ -5,6 +5,8 @@
 //! (rejected before anyone is asked to approve). The clone keeps the source's resource pool
 //! and datastore (an empty relocate spec) and stays powered off.
 
+use serde::Serialize;
+use vmware_plugin_sdk::approval::Grant;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::methods::CLONE_VM;
@@ -12,17 +14,36 @@ use crate::methods::CLONE_VM;
 /// vSphere's limit on a VM name's length.
 const MAX_NAME_CHARS: usize = 80;
 
-/// The result schema.
-pub fn output_schema() -> Value {
-    schema::result_object(&[
-        ("vm", schema::of("string")),
-        ("id", schema::nullable("string")),
-        ("folder", schema::of("string")),
-        ("folderId", schema::of("string")),
-        ("path", schema::of("string")),
-        ("source", schema::of("object")),
-        ("approval", schema::of("object")),
-    ])
+/// `cloneVm`'s result: the one declaration of its fields (the output
+/// schema is derived from it).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CloneResult {
+    /// The new VM's name.
+    pub vm: String,
+    /// Its managed object id, when vCenter reported it.
+    pub id: Option<String>,
+    /// The folder it went into: its inventory path.
+    pub folder: String,
+    /// The folder's id.
+    pub folder_id: String,
+    /// The new VM's inventory path.
+    pub path: String,
+    /// The VM or template it was cloned from.
+    pub source: Source,
+    /// The grant that allowed it.
+    pub approval: Grant,
+}
+
+/// The VM or template a clone was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Source {
+    /// Its name.
+    pub name: String,
+    /// Its managed object id.
+    pub id: String,
+    /// Its inventory path.
+    pub path: String,
 }
 
 /// The `spec` argument of `CloneVM_Task`: same placement, powered off, not a template.
@@ -69,7 +90,7 @@ pub fn check_new_name(folder: &Resolved, new_name: &str, taken: &[Resolved]) -> 
 }
 
 /// Clone `source` as `new_name` into `target_folder`.
-pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Value> {
+pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<CloneResult> {
     let source = inventory::resolve(Kind::VirtualMachine, source)?;
     let folder = inventory::resolve(Kind::VmFolder, target_folder)?;
     check_new_name(&folder, new_name, &vms_named_in(&folder, new_name)?)?;
@@ -108,15 +129,19 @@ pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<Val
                 .and_then(|vms| vms.into_iter().next())
                 .map(|vm| vm.reference)
         });
-    Ok(json!({
-        "vm": new_name,
-        "id": new_vm.map(|r| r.value),
-        "folder": folder.path,
-        "folderId": folder.reference.value,
-        "path": format!("{}/{new_name}", folder.path),
-        "source": { "name": source.name, "id": source.reference.value, "path": source.path },
-        "approval": grant.to_json(),
-    }))
+    Ok(CloneResult {
+        vm: new_name.to_string(),
+        id: new_vm.map(|r| r.value),
+        path: format!("{}/{new_name}", folder.path),
+        folder: folder.path,
+        folder_id: folder.reference.value,
+        source: Source {
+            name: source.name,
+            id: source.reference.value,
+            path: source.path,
+        },
+        approval: grant,
+    })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! objects it references (host, datastores, resource pool) from the host's
 //! inventory index, which costs no vCenter round trip.
 
+use serde::Serialize;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::hardware;
@@ -33,30 +34,88 @@ pub const INFO_PROPS: [&str; 19] = [
     "resourcePool",
 ];
 
-/// The result schema (top-level fields; nested ones are documented by example).
-pub fn output_schema() -> Value {
-    schema::result_object(&[
-        ("name", schema::of("string")),
-        ("id", schema::of("string")),
-        ("path", schema::of("string")),
-        ("powerState", schema::nullable("string")),
-        ("overallStatus", schema::nullable("string")),
-        ("template", schema::of("boolean")),
-        ("host", schema::nullable("object")),
-        ("hardware", schema::of("object")),
-        ("guest", schema::of("object")),
-        ("toolsStatus", schema::nullable("string")),
-        ("toolsRunningStatus", schema::nullable("string")),
-        ("currentSnapshot", schema::nullable("string")),
-        ("currentSnapshotId", schema::nullable("string")),
-        ("snapshots", schema::of("array")),
-        ("datastores", schema::of("array")),
-        ("resourcePool", schema::nullable("object")),
-    ])
+/// `getVMInfo`'s result: the one declaration of its fields (the output
+/// schema is derived from it).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VmInfo {
+    /// The VM's name.
+    pub name: String,
+    /// Its managed object id.
+    pub id: String,
+    /// Its inventory path.
+    pub path: String,
+    /// `poweredOn`, `poweredOff` or `suspended`.
+    pub power_state: Option<String>,
+    /// vCenter's health colour: `green`, `yellow`, `red` or `gray`.
+    pub overall_status: Option<String>,
+    /// Whether it is a template.
+    pub template: bool,
+    /// The host it runs on.
+    pub host: Option<Named>,
+    /// CPUs, memory, disks and NICs.
+    pub hardware: Hardware,
+    /// What the guest OS and VMware Tools report.
+    pub guest: Guest,
+    /// VMware Tools' version status, e.g. `toolsOk`.
+    pub tools_status: Option<String>,
+    /// Whether VMware Tools runs, e.g. `guestToolsRunning`.
+    pub tools_running_status: Option<String>,
+    /// The name of the snapshot the VM runs from.
+    pub current_snapshot: Option<String>,
+    /// Its id.
+    pub current_snapshot_id: Option<String>,
+    /// The snapshot tree, each node flagged `current` or not.
+    pub snapshots: Vec<Value>,
+    /// The datastores holding its files.
+    pub datastores: Vec<Named>,
+    /// Its resource pool.
+    pub resource_pool: Option<Named>,
+}
+
+/// A referenced object: its name (null when unknown) and id.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Named {
+    /// Its name, when the inventory index knows it.
+    pub name: Option<String>,
+    /// Its managed object id.
+    pub id: String,
+}
+
+/// A VM's virtual hardware.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Hardware {
+    /// Virtual CPUs.
+    #[serde(rename = "numCPU")]
+    pub num_cpu: Option<i64>,
+    /// Memory in MB.
+    #[serde(rename = "memoryMB")]
+    pub memory_mb: Option<i64>,
+    /// Virtual disks: label, size, file.
+    pub disks: Vec<Value>,
+    /// Network adapters: label, type, MAC, network, connected.
+    pub nics: Vec<Value>,
+}
+
+/// What the guest reports.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Guest {
+    /// The configured guest OS's full name.
+    pub guest_full_name: Option<String>,
+    /// The configured guest OS's id.
+    pub guest_id: Option<String>,
+    /// The primary IP address.
+    pub ip_address: Option<String>,
+    /// The guest's host name.
+    pub host_name: Option<String>,
+    /// `running`, `notRunning`…
+    pub guest_state: Option<String>,
 }
 
 /// Show the VM named by `vm_argument`.
-pub fn vm_info(vm_argument: &str) -> Result<Value> {
+pub fn vm_info(vm_argument: &str) -> Result<VmInfo> {
     let vm = resolve_vm(vm_argument)?;
     let object = read_vm(&vm, &INFO_PROPS)?;
 
@@ -68,7 +127,7 @@ pub fn vm_info(vm_argument: &str) -> Result<Value> {
     referenced.extend(pool_ref.iter().cloned());
     let names = inventory::names(&referenced);
     let host = host_ref.map(|host| named(&host, names.get(&host)));
-    let datastores: Vec<Value> = datastore_refs
+    let datastores = datastore_refs
         .iter()
         .map(|d| named(d, names.get(d)))
         .collect();
@@ -76,9 +135,12 @@ pub fn vm_info(vm_argument: &str) -> Result<Value> {
     Ok(describe(&vm, &object, host, datastores, resource_pool))
 }
 
-/// `{name, id}` of a referenced object, the name null when unknown.
-fn named(reference: &MoRef, name: Option<&String>) -> Value {
-    json!({ "name": name, "id": reference.value })
+/// A referenced object, the name null when unknown.
+fn named(reference: &MoRef, name: Option<&String>) -> Named {
+    Named {
+        name: name.cloned(),
+        id: reference.value.clone(),
+    }
 }
 
 /// Assemble the detail view from the VM's properties and the named
@@ -86,42 +148,45 @@ fn named(reference: &MoRef, name: Option<&String>) -> Value {
 pub fn describe(
     vm: &Resolved,
     object: &Obj,
-    host: Option<Value>,
-    datastores: Vec<Value>,
-    resource_pool: Option<Value>,
-) -> Value {
+    host: Option<Named>,
+    datastores: Vec<Named>,
+    resource_pool: Option<Named>,
+) -> VmInfo {
     let (disks, nics) = hardware::summarize(object.get_array("config.hardware.device"));
     let snapshots = SnapshotTree::from_value(object.get("snapshot"));
     let current = snapshots.current();
-    json!({
-        "name": vm.name,
-        "id": vm.reference.value,
-        "path": vm.path,
-        "powerState": object.get("runtime.powerState").map(|_| power_state(object)),
-        "overallStatus": object.get_str("overallStatus"),
-        "template": object.get_bool("config.template").unwrap_or(false),
-        "host": host,
-        "hardware": {
-            "numCPU": object.get_i64("config.hardware.numCPU"),
-            "memoryMB": object.get_i64("config.hardware.memoryMB"),
-            "disks": disks,
-            "nics": nics,
+    let text = |path: &str| object.get_str(path).map(String::from);
+    VmInfo {
+        name: vm.name.clone(),
+        id: vm.reference.value.clone(),
+        path: vm.path.clone(),
+        power_state: object
+            .get("runtime.powerState")
+            .map(|_| power_state(object)),
+        overall_status: text("overallStatus"),
+        template: object.get_bool("config.template").unwrap_or(false),
+        host,
+        hardware: Hardware {
+            num_cpu: object.get_i64("config.hardware.numCPU"),
+            memory_mb: object.get_i64("config.hardware.memoryMB"),
+            disks,
+            nics,
         },
-        "guest": {
-            "guestFullName": object.get_str("config.guestFullName"),
-            "guestId": object.get_str("config.guestId"),
-            "ipAddress": object.get_str("guest.ipAddress"),
-            "hostName": object.get_str("guest.hostName"),
-            "guestState": object.get_str("guest.guestState"),
+        guest: Guest {
+            guest_full_name: text("config.guestFullName"),
+            guest_id: text("config.guestId"),
+            ip_address: text("guest.ipAddress"),
+            host_name: text("guest.hostName"),
+            guest_state: text("guest.guestState"),
         },
-        "toolsStatus": object.get_str("guest.toolsStatus"),
-        "toolsRunningStatus": object.get_str("guest.toolsRunningStatus"),
-        "currentSnapshot": current.as_ref().map(|s| s.name.as_str()),
-        "currentSnapshotId": current.as_ref().map(|s| s.reference.value.as_str()),
-        "snapshots": snapshots.to_json(),
-        "datastores": datastores,
-        "resourcePool": resource_pool,
-    })
+        tools_status: text("guest.toolsStatus"),
+        tools_running_status: text("guest.toolsRunningStatus"),
+        current_snapshot: current.as_ref().map(|s| s.name.clone()),
+        current_snapshot_id: current.as_ref().map(|s| s.reference.value.clone()),
+        snapshots: snapshots.rows(),
+        datastores,
+        resource_pool,
+    }
 }
 
 #[cfg(test)]
@@ -141,14 +206,14 @@ mod tests {
             .with("runtime.powerState", json!("poweredOff"))
             .with("config.hardware.numCPU", json!(1))
             .with("guest.toolsRunningStatus", json!("guestToolsNotRunning"));
-        let info = describe(&vm, &object, None, vec![], None);
+        let info = serde_json::to_value(describe(&vm, &object, None, vec![], None)).unwrap();
         assert_eq!(info["powerState"], "poweredOff");
         assert_eq!(info["hardware"]["numCPU"], 1);
         assert_eq!(info["hardware"]["memoryMB"], Value::Null);
         assert_eq!(info["guest"]["ipAddress"], Value::Null);
         assert_eq!(info["snapshots"], json!([]));
         assert_eq!(info["currentSnapshot"], Value::Null);
-        let schema = output_schema();
+        let schema = schema::output_for::<VmInfo>().unwrap();
         for key in schema["required"].as_array().unwrap() {
             assert!(info.get(key.as_str().unwrap()).is_some(), "{key}");
         }

@@ -103,7 +103,6 @@ fn toolbox() -> Toolbox {
                  a page at a time in inventory-path order (100 rows by default; pass nextCursor as cursor for the next page). \
                  Filter by folder or datacenter, name glob, power state, host, cluster or guest OS; `total` counts every match.",
             )
-            .output(list::output_schema())
             .read_only(),
             |args: list::ListArgs| list::list_vms(&args),
         )
@@ -113,7 +112,6 @@ fn toolbox() -> Toolbox {
                 "Show one virtual machine in detail: power state, host, hardware (CPUs, memory, disks, NICs), guest OS and tools, \
                  snapshot tree, datastores, resource pool and overall status.",
             )
-            .output(info::output_schema())
             .read_only(),
             |args: VmArgs| info::vm_info(&args.vm_name),
         )
@@ -123,7 +121,6 @@ fn toolbox() -> Toolbox {
                 "Power on a virtual machine (after approval). Fails with invalid_state if it is already powered on.",
             )
             .invokes(&[methods::POWER_ON])
-            .output(power::output_schema())
             .idempotent(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::On),
         )
@@ -134,7 +131,6 @@ fn toolbox() -> Toolbox {
                  Fails with invalid_state if it is already powered off.",
             )
             .invokes(&[methods::POWER_OFF])
-            .output(power::output_schema())
             .destructive()
             .idempotent(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Off),
@@ -146,7 +142,6 @@ fn toolbox() -> Toolbox {
                  otherwise a hard reset. The result says which was used.",
             )
             .invokes(&[methods::REBOOT_GUEST, methods::RESET])
-            .output(power::output_schema())
             .destructive(),
             |args: VmArgs| power::change_power(&args.vm_name, power::PowerAction::Reboot),
         )
@@ -189,8 +184,7 @@ fn toolbox() -> Toolbox {
                 "Clone a virtual machine or template into a VM folder under a new name (after approval). \
                  The clone stays powered off and is placed with the source's resource pool and datastore.",
             )
-            .invokes(&[methods::CLONE_VM])
-            .output(clone::output_schema()),
+            .invokes(&[methods::CLONE_VM]),
             |args: CloneArgs| clone::clone_vm(&args.source_vm_name, &args.new_vm_name, &args.target_folder),
         )
 }

@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use vmware_plugin_sdk::inventory::{MatchOp, Page, Query, select};
-use vmware_plugin_sdk::paging::{self, Paging};
+use vmware_plugin_sdk::paging::{PageRow, Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
 
 /// Rows per page: 100 by default (about 60 KB of result, well under the
@@ -55,21 +55,56 @@ pub struct ListArgs {
     pub cursor: Option<String>,
 }
 
-/// The result schema: `{vms: [row…], total, returned, nextCursor?}`.
-pub fn output_schema() -> Value {
-    let row = schema::result_object(&[
-        ("name", schema::of("string")),
-        ("id", schema::of("string")),
-        ("powerState", schema::nullable("string")),
-        ("host", schema::nullable("string")),
-        ("folder", schema::nullable("string")),
-        ("cpu", schema::nullable("integer")),
-        ("memoryMB", schema::nullable("integer")),
-        ("guestOS", schema::nullable("string")),
-        ("ipAddress", schema::nullable("string")),
-        ("template", schema::of("boolean")),
-    ]);
-    PAGING.output("vms", row)
+/// One row of `listVMs`: the row's one declaration (its schema is derived).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VmRow {
+    /// The VM's name.
+    pub name: String,
+    /// Its managed object id, e.g. `vm-42`.
+    pub id: String,
+    /// `poweredOn`, `poweredOff` or `suspended`, when vCenter says.
+    pub power_state: Option<String>,
+    /// The host it runs on: its name, or its id when the name is unknown.
+    pub host: Option<String>,
+    /// The inventory path of its folder.
+    pub folder: Option<String>,
+    /// Virtual CPUs.
+    pub cpu: Option<i64>,
+    /// Memory in MB.
+    #[serde(rename = "memoryMB")]
+    pub memory_mb: Option<i64>,
+    /// The guest OS's full name, or its id.
+    #[serde(rename = "guestOS")]
+    pub guest_os: Option<String>,
+    /// The guest's primary IP address, when VMware Tools reports one.
+    pub ip_address: Option<String>,
+    /// Whether it is a template.
+    pub template: bool,
+}
+
+impl PageRow for VmRow {
+    const ROWS: &'static str = "vms";
+}
+
+/// The folder or datacenter a listing was scoped to.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Scope {
+    /// Its inventory path.
+    pub path: String,
+    /// Its managed object id.
+    pub id: String,
+}
+
+/// `listVMs`'s result: a page of rows, and the scope when `folder` was given.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct VmPage {
+    /// The rows and paging fields.
+    #[serde(flatten)]
+    pub page: Paged<VmRow>,
+    /// The folder or datacenter `folder` named, resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
 }
 
 /// The index query for the filters, or `None` when it can match nothing
@@ -123,7 +158,7 @@ fn query(filters: &ListArgs) -> Result<(Option<Query>, Option<Resolved>)> {
 }
 
 /// One page of VMs matching `filters`.
-pub fn list_vms(filters: &ListArgs) -> Result<Value> {
+pub fn list_vms(filters: &ListArgs) -> Result<VmPage> {
     let limit = PAGING.limit(filters.limit)?;
     let (query, scope) = query(filters)?;
     let page = match query {
@@ -140,21 +175,23 @@ pub fn list_vms(filters: &ListArgs) -> Result<Value> {
         .filter_map(|e| e.properties.get_ref("runtime.host"))
         .collect();
     let hosts = inventory::names(&host_refs);
-    let rows: Vec<Value> = page
+    let rows = page
         .entries
         .iter()
         .map(|entry| row(entry, &entry.properties, &hosts))
         .collect();
-    let mut result = paging::result("vms", rows, &page);
-    if let Some(scope) = scope {
-        result["scope"] = json!({ "path": scope.path, "id": scope.reference.value });
-    }
-    Ok(result)
+    Ok(VmPage {
+        page: Paged::of(&page, rows),
+        scope: scope.map(|scope| Scope {
+            path: scope.path,
+            id: scope.reference.value,
+        }),
+    })
 }
 
 /// One VM's row: missing properties are null, the host is named when known
 /// (its id otherwise) and the folder is the parent's inventory path.
-pub fn row(entry: &Resolved, vm: &Obj, host_names: &HashMap<MoRef, String>) -> Value {
+pub fn row(entry: &Resolved, vm: &Obj, host_names: &HashMap<MoRef, String>) -> VmRow {
     let host = vm
         .get_ref("runtime.host")
         .map(|h| host_names.get(&h).cloned().unwrap_or(h.value));
@@ -162,18 +199,19 @@ pub fn row(entry: &Resolved, vm: &Obj, host_names: &HashMap<MoRef, String>) -> V
         .path
         .rsplit_once('/')
         .map(|(folder, _)| folder.to_string());
-    json!({
-        "name": entry.name,
-        "id": entry.reference.value,
-        "powerState": vm.get_str("runtime.powerState"),
-        "host": host,
-        "folder": folder,
-        "cpu": vm.get_i64("config.hardware.numCPU"),
-        "memoryMB": vm.get_i64("config.hardware.memoryMB"),
-        "guestOS": vm.get_str("config.guestFullName").or_else(|| vm.get_str("config.guestId")),
-        "ipAddress": vm.get_str("guest.ipAddress"),
-        "template": vm.get_bool("config.template").unwrap_or(false),
-    })
+    let text = |path: &str| vm.get_str(path).map(String::from);
+    VmRow {
+        name: entry.name.clone(),
+        id: entry.reference.value.clone(),
+        power_state: text("runtime.powerState"),
+        host,
+        folder,
+        cpu: vm.get_i64("config.hardware.numCPU"),
+        memory_mb: vm.get_i64("config.hardware.memoryMB"),
+        guest_os: text("config.guestFullName").or_else(|| text("config.guestId")),
+        ip_address: text("guest.ipAddress"),
+        template: vm.get_bool("config.template").unwrap_or(false),
+    }
 }
 
 #[cfg(test)]
@@ -200,7 +238,8 @@ mod tests {
             .with("config.hardware.memoryMB", json!(4096))
             .with("config.guestId", json!("otherGuest"))
             .with("guest.ipAddress", json!("10.0.0.5"));
-        let row = row(&entry("vm-42", "db1", "DC0/vm/db1"), &full, &hosts);
+        let row =
+            serde_json::to_value(row(&entry("vm-42", "db1", "DC0/vm/db1"), &full, &hosts)).unwrap();
         assert_eq!(
             row,
             json!({"name": "db1", "id": "vm-42", "powerState": "poweredOn", "host": "esx1", "folder": "DC0/vm",
@@ -211,10 +250,10 @@ mod tests {
             &Obj::new(MoRef::new("VirtualMachine", "vm-7")),
             &HashMap::new(),
         );
-        assert_eq!(bare["name"], "vm-7");
-        assert_eq!(bare["host"], Value::Null);
-        assert_eq!(bare["folder"], Value::Null);
-        let schema = output_schema();
+        assert_eq!(bare.name, "vm-7");
+        assert_eq!(bare.host, None);
+        assert_eq!(bare.folder, None);
+        let schema = schema::output_for::<VmPage>().unwrap();
         let keys: Vec<&str> = schema["properties"]["vms"]["items"]["required"]
             .as_array()
             .unwrap()

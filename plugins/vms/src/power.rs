@@ -4,6 +4,8 @@
 //! `invalid_state` without bothering an approver; then asks for approval
 //! naming the exact method(s); then invokes and reads the state back.
 
+use serde::Serialize;
+use vmware_plugin_sdk::approval::Grant;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::methods::{POWER_OFF, POWER_ON, REBOOT_GUEST, RESET};
@@ -28,21 +30,44 @@ const STATE_PROPS: [&str; 4] = [
     "guest.toolsRunningStatus",
 ];
 
-/// The result schema shared by the power tools.
-pub fn output_schema() -> Value {
-    schema::result_object(&[
-        ("vm", schema::of("string")),
-        ("id", schema::of("string")),
-        ("path", schema::of("string")),
-        (
-            "action",
-            json!({"type": "string", "enum": ["powerOn", "powerOff", "reboot", "reset"]}),
-        ),
-        ("method", schema::of("string")),
-        ("previousState", schema::of("string")),
-        ("powerState", schema::nullable("string")),
-        ("approval", schema::of("object")),
-    ])
+/// The power tools' result: the one declaration of its fields (the output
+/// schema is derived from it).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PowerResult {
+    /// The VM's name.
+    pub vm: String,
+    /// Its managed object id.
+    pub id: String,
+    /// Its inventory path.
+    pub path: String,
+    /// What was done; a reboot reports `reset` when it fell back to one.
+    pub action: Acted,
+    /// The vim25 method invoked.
+    pub method: String,
+    /// The power state before.
+    pub previous_state: String,
+    /// The power state read back after.
+    pub power_state: Option<String>,
+    /// The grant that allowed it.
+    pub approval: Grant,
+    /// Why a reboot became a reset, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a power tool did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Acted {
+    /// `PowerOnVM_Task`.
+    PowerOn,
+    /// `PowerOffVM_Task`.
+    PowerOff,
+    /// `RebootGuest`.
+    Reboot,
+    /// `ResetVM_Task`.
+    Reset,
 }
 
 /// The methods a power action may call, given whether VMware Tools runs.
@@ -85,7 +110,7 @@ pub fn refusal(
 }
 
 /// Run a power action on the VM named by `vm_argument`.
-pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<Value> {
+pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<PowerResult> {
     let vm = resolve_vm(vm_argument)?;
     let before = read_vm(&vm, &STATE_PROPS)?;
     let previous_state = power_state(&before);
@@ -141,27 +166,24 @@ pub fn change_power(vm_argument: &str, action: PowerAction) -> Result<Value> {
         PowerAction::Reboot => reboot(&vm, tools_running)?,
     };
     let acted = match method {
-        POWER_ON => "powerOn",
-        POWER_OFF => "powerOff",
-        REBOOT_GUEST => "reboot",
-        _ => "reset",
+        POWER_ON => Acted::PowerOn,
+        POWER_OFF => Acted::PowerOff,
+        REBOOT_GUEST => Acted::Reboot,
+        _ => Acted::Reset,
     };
 
     let after = read_after(&vm, &["runtime.powerState"]);
-    let mut result = json!({
-        "vm": vm.name,
-        "id": vm.reference.value,
-        "path": vm.path,
-        "action": acted,
-        "method": method.name(),
-        "previousState": previous_state,
-        "powerState": after.as_ref().map(power_state),
-        "approval": grant.to_json(),
-    });
-    if let Some(note) = note {
-        result["note"] = json!(note);
-    }
-    Ok(result)
+    Ok(PowerResult {
+        vm: vm.name,
+        id: vm.reference.value,
+        path: vm.path,
+        action: acted,
+        method: method.name().to_string(),
+        previous_state,
+        power_state: after.as_ref().map(power_state),
+        approval: grant,
+        note,
+    })
 }
 
 /// Faults of `RebootGuest` that mean "no guest reboot here" rather than "do

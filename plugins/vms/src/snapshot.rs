@@ -75,7 +75,7 @@ pub fn create(vm_argument: &str, snapshot_name: &str, description: Option<&str>)
         "action": "createSnapshot",
         "snapshot": snapshot,
         "snapshotCount": after.as_ref().map(SnapshotTree::count),
-        "approval": grant.to_json(),
+        "approval": grant,
     });
     Ok(result)
 }
@@ -128,7 +128,7 @@ pub fn revert(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
         "snapshot": snapshot.to_json(),
         "previousState": previous_state,
         "powerState": after.as_ref().map(power_state),
-        "approval": grant.to_json(),
+        "approval": grant,
     }))
 }
 
@@ -165,7 +165,7 @@ pub fn delete(vm_argument: &str, snapshot_argument: &str) -> Result<Value> {
         "deleted": snapshot.to_json(),
         "childrenKept": snapshot.children,
         "remainingSnapshots": after.as_ref().map(SnapshotTree::count),
-        "approval": grant.to_json(),
+        "approval": grant,
     }))
 }
 

@@ -134,7 +134,7 @@ impl SnapshotTree {
     }
 
     /// The tree as nested result rows, each with a `current` flag.
-    pub fn to_json(&self) -> Value {
+    pub fn rows(&self) -> Vec<Value> {
         fn node_json(node: &SnapshotNode, current: Option<&MoRef>) -> Value {
             json!({
                 "name": node.name,
@@ -146,12 +146,10 @@ impl SnapshotTree {
                 "children": node.children.iter().map(|c| node_json(c, current)).collect::<Vec<_>>(),
             })
         }
-        Value::Array(
-            self.roots
-                .iter()
-                .map(|n| node_json(n, self.current.as_ref()))
-                .collect(),
-        )
+        self.roots
+            .iter()
+            .map(|n| node_json(n, self.current.as_ref()))
+            .collect()
     }
 
     /// The snapshot with this reference, if in the tree.
@@ -303,14 +301,14 @@ mod tests {
     fn parses_and_renders_the_tree() {
         let tree = tree();
         assert_eq!(tree.count(), 4);
-        let rendered = tree.to_json();
+        let rendered = Value::Array(tree.rows());
         assert_eq!(rendered[0]["name"], "base");
         assert_eq!(rendered[0]["id"], "snapshot-1");
         assert_eq!(rendered[0]["current"], false);
         assert_eq!(rendered[0]["children"][0]["children"][0]["current"], true);
         assert_eq!(rendered[0]["children"][1]["state"], "poweredOff");
         assert_eq!(tree.current().unwrap().path, "base/patched/nightly");
-        assert_eq!(SnapshotTree::from_value(None).to_json(), json!([]));
+        assert_eq!(SnapshotTree::from_value(None).rows(), Vec::<Value>::new());
     }
 
     #[test]
