@@ -2,13 +2,10 @@
 //! and runs each tool call in a fresh, limited instance so that one call can
 //! neither see another's memory nor take the server down.
 
-pub mod bindings;
 pub mod builtin;
 pub mod cache;
 pub mod capabilities;
-mod legacy;
-pub mod legacy_v0_1;
-pub mod legacy_v0_2;
+pub mod contract;
 pub mod limiter;
 pub mod limits;
 pub mod sources;
@@ -25,10 +22,10 @@ use wasmtime::{
 };
 
 use crate::vocabulary::VsError;
-use bindings::tool_group::{Annotations, Manifest, Tool};
-use bindings::{v0_1, v0_2, v0_3};
 use cache::ComponentCache;
 use capabilities::Capabilities;
+use contract::Contract;
+use contract::latest::tool_group::Manifest;
 use limiter::MemoryCap;
 use limits::{EPOCH_TICK, PluginLimits};
 use state::{CallEnv, PluginIdentity, PluginState};
@@ -60,128 +57,21 @@ impl CallError {
     }
 }
 
-/// A component pre-linked against the contract version it was built for.
-#[derive(Clone)]
-enum Contract {
-    /// `infra:vmware@0.3.0`.
-    V0_3(v0_3::ToolGroupPluginPre<PluginState>),
-    /// `infra:vmware@0.2.0`, served through the translation in `wit_host::v0_2`.
-    V0_2(v0_2::ToolGroupPluginPre<PluginState>),
-    /// `infra:vmware@0.1.0`, served through the translation in `wit_host::v0_1`.
-    V0_1(v0_1::ToolGroupPluginPre<PluginState>),
-}
-
-/// A manifest of a contract before 0.3.0 in the current contract's record,
-/// with empty capabilities (the caller treats the group as legacy).
-macro_rules! legacy_manifest {
-    ($m:expr) => {{
-        let m = $m;
-        Manifest {
-            group: m.group,
-            version: m.version,
-            tools: m
-                .tools
-                .into_iter()
-                .map(|t| Tool {
-                    name: t.name,
-                    description: t.description,
-                    input_schema: t.input_schema,
-                    output_schema: t.output_schema,
-                    annotations: Annotations {
-                        read_only: t.annotations.read_only,
-                        destructive: t.annotations.destructive,
-                        idempotent: t.annotations.idempotent,
-                    },
-                    invokes: Vec::new(),
-                })
-                .collect(),
-            capabilities: bindings::tool_group::Capabilities {
-                reads: Vec::new(),
-                invokes: Vec::new(),
-            },
-        }
-    }};
-}
-
-impl Contract {
-    /// The contract's version, for logs.
-    fn version(&self) -> &'static str {
-        match self {
-            Contract::V0_3(_) => "0.3.0",
-            Contract::V0_2(_) => "0.2.0",
-            Contract::V0_1(_) => "0.1.0",
-        }
+/// What the component may do, from its manifest: its declaration (0.3.0
+/// and later) or the legacy rights.
+fn capabilities_of(contract: &Contract, manifest: &Manifest) -> Result<Capabilities, String> {
+    if contract.is_legacy() {
+        return Ok(Capabilities::legacy());
     }
-
-    /// Instantiate and run `describe`.
-    fn describe(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Manifest> {
-        match self {
-            Contract::V0_3(pre) => pre
-                .instantiate(&mut *store)?
-                .infra_vmware_tool_group()
-                .call_describe(store),
-            Contract::V0_2(pre) => Ok(legacy_manifest!(
-                pre.instantiate(&mut *store)?
-                    .infra_vmware_tool_group()
-                    .call_describe(store)?
-            )),
-            Contract::V0_1(pre) => Ok(legacy_manifest!(
-                pre.instantiate(&mut *store)?
-                    .infra_vmware_tool_group()
-                    .call_describe(store)?
-            )),
-        }
-    }
-
-    /// What the component may do, from its manifest: its declaration
-    /// (0.3.0 and later) or the legacy rights.
-    fn capabilities(&self, manifest: &Manifest) -> Result<Capabilities, String> {
-        match self {
-            Contract::V0_3(_) => Capabilities::declared(
-                &manifest.capabilities.reads,
-                &manifest.capabilities.invokes,
-                &manifest
-                    .tools
-                    .iter()
-                    .map(|t| (t.name.clone(), t.invokes.clone()))
-                    .collect::<Vec<_>>(),
-            ),
-            Contract::V0_2(_) | Contract::V0_1(_) => Ok(Capabilities::legacy()),
-        }
-    }
-
-    /// Instantiate and run one tool: `Err` is a trap or a failed start,
-    /// `Ok(Err)` the tool's own error.
-    #[allow(clippy::type_complexity)]
-    fn call(
-        &self,
-        store: &mut Store<PluginState>,
-        tool: &str,
-        arguments: String,
-    ) -> Result<wasmtime::Result<Result<String, bindings::types::Error>>, wasmtime::Error> {
-        match self {
-            Contract::V0_3(pre) => {
-                let instance = pre.instantiate(&mut *store)?;
-                Ok(instance
-                    .infra_vmware_tool_group()
-                    .call_call(store, tool, &arguments))
-            }
-            Contract::V0_2(pre) => {
-                let instance = pre.instantiate(&mut *store)?;
-                Ok(instance
-                    .infra_vmware_tool_group()
-                    .call_call(store, tool, &arguments)
-                    .map(|r| r.map_err(legacy_v0_2::error_now)))
-            }
-            Contract::V0_1(pre) => {
-                let instance = pre.instantiate(&mut *store)?;
-                Ok(instance
-                    .infra_vmware_tool_group()
-                    .call_call(store, tool, &arguments)
-                    .map(|r| r.map_err(legacy_v0_1::error_now)))
-            }
-        }
-    }
+    Capabilities::declared(
+        &manifest.capabilities.reads,
+        &manifest.capabilities.invokes,
+        &manifest
+            .tools
+            .iter()
+            .map(|t| (t.name.clone(), t.invokes.clone()))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// A loaded tool group, ready to instantiate.
@@ -241,24 +131,7 @@ impl PluginRuntime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking WASI")?;
-        v0_3::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(anyhow::Error::from)
-        .context("linking the host interfaces")?;
-        v0_2::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(anyhow::Error::from)
-        .context("linking the 0.2.0 host interfaces")?;
-        v0_1::ToolGroupPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(anyhow::Error::from)
-        .context("linking the 0.1.0 host interfaces")?;
+        contract::link_all(&mut linker)?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
         let ticker_engine = engine.weak();
@@ -312,20 +185,7 @@ impl PluginRuntime {
             .load_or_compile(&self.engine, wasm)
             .with_context(|| format!("{source} is not a valid wasm component"))?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| format!("{source} imports something the host does not offer (plugins get infra:vmware and an empty WASI only)"))?;
-        let contract = if let Ok(pre) = v0_3::ToolGroupPluginPre::new(instance_pre.clone()) {
-            Contract::V0_3(pre)
-        } else if let Ok(pre) = v0_2::ToolGroupPluginPre::new(instance_pre.clone()) {
-            Contract::V0_2(pre)
-        } else {
-            v0_1::ToolGroupPluginPre::new(instance_pre)
-                .map(Contract::V0_1)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!(
-                        "{source} exports none of infra:vmware/tool-group@0.3.0, @0.2.0 or @0.1.0"
-                    )
-                })?
-        };
+        let contract = Contract::of(instance_pre, source)?;
         let placeholder = Arc::new(PluginIdentity {
             group: source.to_string(),
             version: String::new(),
@@ -341,8 +201,7 @@ impl PluginRuntime {
         })?;
         validate_manifest(&manifest)
             .with_context(|| format!("{source} declared an invalid manifest"))?;
-        let mut capabilities = contract
-            .capabilities(&manifest)
+        let mut capabilities = capabilities_of(&contract, &manifest)
             .map_err(|e| anyhow::anyhow!("{source} declared invalid capabilities: {e}"))?;
         if let Some(invokes) = operator_invokes {
             capabilities = capabilities.with_operator_invokes(invokes).map_err(|e| {

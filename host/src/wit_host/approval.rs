@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::approval::gate::{ActionRequest, CallInfo};
-use crate::runtime::bindings::approval::{Action, Grant, Host};
-use crate::runtime::bindings::types::Error;
+use crate::runtime::contract::latest::approval::{Action, Grant, Host};
+use crate::runtime::contract::latest::types::Error;
 use crate::runtime::state::PluginState;
 use crate::vocabulary::VsError;
 use crate::vsphere::{Backend, CallContext, MoRef, ObjectContent};

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::runtime::bindings::types as wit;
-use crate::runtime::bindings::vsphere::Property;
+use crate::runtime::contract::latest::types as wit;
+use crate::runtime::contract::latest::vsphere::Property;
 use crate::vocabulary::{Candidate, Fault, VsError};
 use crate::vsphere::MoRef;
 

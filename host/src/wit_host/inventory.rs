@@ -3,8 +3,8 @@
 //! vCenter round trip on a warm index.
 
 use crate::inventory::{Condition, Entry, Kind, MatchOp, Query};
-use crate::runtime::bindings::inventory as wit;
-use crate::runtime::bindings::types::{Error, ObjectRef};
+use crate::runtime::contract::latest::inventory as wit;
+use crate::runtime::contract::latest::types::{Error, ObjectRef};
 use crate::runtime::state::PluginState;
 use crate::vsphere::MoRef;
 use crate::wit_host::OnCancel;

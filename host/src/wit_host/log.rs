@@ -1,7 +1,7 @@
 //! `infra:vmware/log`: plugin log lines join the host's log, tagged with the
 //! plugin's name and version and the call's correlation id.
 
-use crate::runtime::bindings::log::{Field, Host, Level};
+use crate::runtime::contract::latest::log::{Field, Host, Level};
 use crate::runtime::state::PluginState;
 
 /// Longest plugin message kept, so a plugin cannot flood the log with one line.

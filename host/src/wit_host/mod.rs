@@ -1,16 +1,13 @@
 //! The host's implementation of each WIT interface the plugins import: one
-//! module per interface of the current contract, `v0_1` and `v0_2`
-//! translating the frozen 0.1.0 and 0.2.0 contracts onto them, plus
-//! conversions between WIT and host types.
+//! module per interface of the latest contract, plus conversions between
+//! WIT and host types. The frozen contract versions translate onto these
+//! in `runtime::contract`.
 
 pub mod approval;
 mod capabilities;
 pub mod convert;
 pub mod inventory;
-mod legacy;
 pub mod log;
-pub mod v0_1;
-pub mod v0_2;
 pub mod vsphere;
 
 use std::sync::Arc;

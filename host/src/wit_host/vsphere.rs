@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 use vmware_vocabulary::args::json_kind;
 
-use crate::runtime::bindings::types::{Error, ObjectRef};
-use crate::runtime::bindings::vsphere::{Host, ObjectContent, RetrieveRequest};
+use crate::runtime::contract::latest::types::{Error, ObjectRef};
+use crate::runtime::contract::latest::vsphere::{Host, ObjectContent, RetrieveRequest};
 use crate::runtime::state::PluginState;
 use crate::vocabulary::VsError;
 use crate::vsphere::classify;

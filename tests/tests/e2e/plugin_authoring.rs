@@ -261,11 +261,20 @@ fn the_sdk_owns_the_wit_contract_and_builds_from_the_newest() {
         lib.contains(&format!(r#"path: "wit/{newest}","#)) && !lib.contains("../"),
         "the SDK generates its bindings from its own wit/{newest}"
     );
-    let bindings = std::fs::read_to_string(root.join("host/src/runtime/bindings.rs")).unwrap();
-    assert!(
-        bindings.contains(&format!(r#"path: "../plugins/sdk/wit/{newest}","#)),
-        "the host's bindings point at the SDK's wit/{newest}"
-    );
+    // One host file per contract version, Zed's way: since_v0.2.0/ is
+    // bound in host/src/runtime/contract/since_v0_2.rs, pointing here.
+    for (parts, folder) in &versions {
+        let file = format!(
+            "host/src/runtime/contract/since_v{}_{}.rs",
+            parts[0], parts[1]
+        );
+        let bindings = std::fs::read_to_string(root.join(&file))
+            .unwrap_or_else(|e| panic!("{file}, the host's file for {folder}: {e}"));
+        assert!(
+            bindings.contains(&format!(r#"path: "../plugins/sdk/wit/{folder}","#)),
+            "{file} binds the SDK's wit/{folder}"
+        );
+    }
     // An emptied folder an old checkout kept is no copy; a file is.
     let holds_a_file = |p: &Path| {
         p.is_file() || std::fs::read_dir(p).is_ok_and(|mut entries| entries.next().is_some())
