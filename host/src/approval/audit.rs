@@ -233,95 +233,43 @@ pub struct DecisionRecord {
     pub reason: Option<String>,
 }
 
-/// A state-changing vSphere call, whether it ran or was refused.
+/// A gateway record on the trail: when, which event (`vsphere_intent` or
+/// `vsphere_call`), then the record's own fields (see
+/// [`StateChangeIntent`] and [`StateChangeRecord`]), its arguments bounded.
 #[derive(Debug, Clone, Serialize)]
-pub struct CallRecord {
-    /// When it finished, in UTC.
-    pub ts: String,
-    /// Always `vsphere_call`.
-    pub event: &'static str,
-    /// The tool call's correlation id.
-    pub correlation_id: String,
-    /// The durable request it was made for (`req-…`), the id the agent,
-    /// the page and the CLI show.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// The vim25 method.
-    pub method: String,
-    /// The object it was called on.
-    pub target: String,
-    /// `ok` or the error kind (`vsphere_fault`, `approval_required`…).
-    pub outcome: String,
-    /// The vSphere fault type, when it faulted.
-    pub fault_type: Option<String>,
-    /// The error message, when it failed.
-    pub error: Option<String>,
-    /// How long it took, in milliseconds.
-    pub duration_ms: u64,
-    /// The grant that authorized it; `None` when it was refused.
-    pub grant_id: Option<String>,
-    /// The vSphere task it started, when the backend reported one.
-    pub task_id: Option<String>,
-    /// The arguments, redacted and bounded.
-    pub arguments: Value,
-}
-
-/// What the trail says before a state change is sent: its intent.
-#[derive(Debug, Clone, Serialize)]
-pub struct IntentRecord {
+struct GatewayEntry<T> {
     /// When it was written, in UTC.
-    pub ts: String,
-    /// Always `vsphere_intent`.
-    pub event: &'static str,
-    /// The tool call's correlation id.
-    pub correlation_id: String,
-    /// The durable request it is made for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// The vim25 method about to be sent.
-    pub method: String,
-    /// The object it is sent to.
-    pub target: String,
-    /// The grant that authorizes it.
-    pub grant_id: String,
-    /// The arguments, redacted and bounded.
-    pub arguments: Value,
+    ts: String,
+    /// What it records.
+    event: &'static str,
+    /// The record.
+    #[serde(flatten)]
+    record: T,
 }
 
 /// The gateway's recorder: each state-changing call becomes one
 /// `vsphere_call` line, on disk before the call returns.
 impl StateChangeRecorder for AuditLog {
     fn intent(&self, call: &StateChangeIntent) -> Result<(), String> {
-        self.append(&IntentRecord {
+        let mut record = call.clone();
+        record.arguments = bounded_arguments(record.arguments);
+        self.append(&GatewayEntry {
             ts: now_rfc3339(),
             event: "vsphere_intent",
-            correlation_id: call.correlation_id.clone(),
-            request_id: call.request_id.clone(),
-            method: call.method.clone(),
-            target: call.target.to_string(),
-            grant_id: call.grant_id.clone(),
-            arguments: bounded_arguments(call.arguments.clone()),
+            record,
         })
         .map_err(|e| e.to_string())
     }
 
     fn record(&self, call: &StateChangeRecord) {
-        let record = CallRecord {
+        let mut record = call.clone();
+        record.arguments = bounded_arguments(record.arguments);
+        let entry = GatewayEntry {
             ts: now_rfc3339(),
             event: "vsphere_call",
-            correlation_id: call.correlation_id.clone(),
-            request_id: call.request_id.clone(),
-            method: call.method.clone(),
-            target: call.target.to_string(),
-            outcome: call.outcome.clone(),
-            fault_type: call.fault_type.clone(),
-            error: call.error.clone(),
-            duration_ms: call.duration_ms,
-            grant_id: call.grant_id.clone(),
-            task_id: call.task_id.clone(),
-            arguments: bounded_arguments(call.arguments.clone()),
+            record,
         };
-        if let Err(e) = self.append(&record) {
+        if let Err(e) = self.append(&entry) {
             tracing::error!(correlation_id = %call.correlation_id, method = %call.method, object = %call.target, error = %e, "a state-changing vSphere call could not be written to the audit trail");
         }
     }

@@ -44,11 +44,16 @@ async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Res
         ),
     };
     let base = args.admin_url.trim_end_matches('/');
-    let approver = |given: &Option<String>| {
-        given
+    let decide = |verb: &str, id: &str, reason: Option<&String>, who: &Option<String>| {
+        let approver = who
             .clone()
             .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "cli".to_string())
+            .unwrap_or_else(|| "cli".to_string());
+        (
+            reqwest::Method::POST,
+            format!("/api/approvals/{}/{verb}", segment(id)),
+            Some(json!({ "reason": reason, "approver": approver })),
+        )
     };
     let (method, path, body) = match &args.action {
         ApprovalsAction::List => (reqwest::Method::GET, "/api/approvals".to_string(), None),
@@ -60,21 +65,13 @@ async fn execute(args: &ApprovalsArgs, token_file: Option<&Path>) -> anyhow::Res
         ApprovalsAction::Approve {
             id,
             reason,
-            approver: who,
-        } => (
-            reqwest::Method::POST,
-            format!("/api/approvals/{}/approve", segment(id)),
-            Some(json!({ "reason": reason, "approver": approver(who) })),
-        ),
+            approver,
+        } => decide("approve", id, reason.as_ref(), approver),
         ApprovalsAction::Deny {
             id,
             reason,
-            approver: who,
-        } => (
-            reqwest::Method::POST,
-            format!("/api/approvals/{}/deny", segment(id)),
-            Some(json!({ "reason": reason, "approver": approver(who) })),
-        ),
+            approver,
+        } => decide("deny", id, Some(reason), approver),
     };
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

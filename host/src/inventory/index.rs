@@ -206,20 +206,20 @@ impl Index {
 
     /// The objects with exactly this name.
     pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.by_name
-            .get(name)
-            .into_iter()
-            .flatten()
-            .filter_map(|r| self.nodes.get(r))
+        self.nodes_of(self.by_name.get(name))
     }
 
     /// The objects with exactly this id (ids are unique per type).
     pub fn with_id<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.by_id
-            .get(id)
-            .into_iter()
-            .flatten()
-            .filter_map(|r| self.nodes.get(r))
+        self.nodes_of(self.by_id.get(id))
+    }
+
+    /// The nodes of the references a lookup table holds under one key.
+    fn nodes_of<'a>(
+        &'a self,
+        refs: Option<&'a BTreeSet<MoRef>>,
+    ) -> impl Iterator<Item = &'a Node> + 'a {
+        refs.into_iter().flatten().filter_map(|r| self.nodes.get(r))
     }
 
     /// Every object of one of these managed object types, in reference order.
@@ -316,6 +316,15 @@ impl Index {
             below = ancestor;
         }
         true
+    }
+
+    /// Those of `nodes` that are of `kind` (see [`Self::is_kind`]).
+    pub fn keep_kind<'a>(
+        &self,
+        nodes: impl Iterator<Item = &'a Node>,
+        kind: Kind,
+    ) -> Vec<&'a Node> {
+        nodes.filter(|n| self.is_kind(n, kind)).collect()
     }
 
     /// Whether a node is of `kind` (its type, and for VM folders its place).

@@ -28,10 +28,7 @@ impl Index {
                 kind.label()
             )));
         }
-        let by_id: Vec<&Node> = self
-            .with_id(argument)
-            .filter(|n| self.is_kind(n, kind))
-            .collect();
+        let by_id: Vec<&Node> = self.keep_kind(self.with_id(argument), kind);
         if !by_id.is_empty() {
             return self.one_of(by_id);
         }
@@ -47,10 +44,7 @@ impl Index {
                 return self.one_of(hits);
             }
         }
-        let hits: Vec<&Node> = self
-            .named(argument)
-            .filter(|n| self.is_kind(n, kind))
-            .collect();
+        let hits: Vec<&Node> = self.keep_kind(self.named(argument), kind);
         if !hits.is_empty() {
             return self.one_of(hits);
         }

@@ -178,34 +178,14 @@ impl Gateway {
             Some(refusal) => Some(refusal),
             None => self.write_ahead(ctx, method, target, args, &grant_id),
         };
-        if let Some(refusal) = refusal {
-            tracing::warn!(correlation_id = %ctx.correlation_id, method, object = %target, error = %refusal, "state change refused before it was sent");
-            let result: Result<Value, VsError> = Err(refusal);
-            self.record(ctx, &line, &result, None);
-            self.audit_call(
-                ctx,
-                target,
-                method,
-                args,
-                started,
-                &result,
-                Some(grant_id),
-                None,
-            );
-            return result;
-        }
-        let watched = CallContext {
-            started_task: StartedTask::watching(),
-            ..ctx.clone()
+        let (result, task_id) = match refusal {
+            Some(refusal) => {
+                tracing::warn!(correlation_id = %ctx.correlation_id, method, object = %target, error = %refusal, "state change refused before it was sent");
+                (Err(refusal), None)
+            }
+            None => self.send_change(ctx, target, method, args).await,
         };
-        let result = self.backend.invoke(&watched, target, method, args).await;
-        let task_id = watched.started_task.id();
         self.record(ctx, &line, &result, task_id.as_deref());
-        if let Some(observer) = &self.observer {
-            observer
-                .changed(ctx, &touched(target, args, result.as_ref().ok()))
-                .await;
-        }
         self.audit_call(
             ctx,
             target,
@@ -217,6 +197,28 @@ impl Gateway {
             task_id,
         );
         result
+    }
+
+    /// Send an authorized change, watching for the task it starts, and tell
+    /// the observer what it touched: the result and the task's id.
+    async fn send_change(
+        &self,
+        ctx: &CallContext,
+        target: &MoRef,
+        method: &str,
+        args: &Map<String, Value>,
+    ) -> (Result<Value, VsError>, Option<String>) {
+        let watched = CallContext {
+            started_task: StartedTask::watching(),
+            ..ctx.clone()
+        };
+        let result = self.backend.invoke(&watched, target, method, args).await;
+        if let Some(observer) = &self.observer {
+            observer
+                .changed(ctx, &touched(target, args, result.as_ref().ok()))
+                .await;
+        }
+        (result, watched.started_task.id())
     }
 
     /// The last checks before an authorized change is sent; a refusal

@@ -4,6 +4,7 @@
 //! tells an injected recorder how it ended. The approval domain implements
 //! both, so this layer never depends on it and a test can inject its own.
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::vocabulary::{MoRef, VsError};
@@ -56,16 +57,19 @@ pub trait StateChangeRecorder: Send + Sync {
     fn record(&self, call: &StateChangeRecord);
 }
 
-/// A state-changing call about to be sent.
-#[derive(Debug, Clone, PartialEq)]
+/// A state-changing call about to be sent. It serializes as the audit
+/// trail's `vsphere_intent` record states it (the target as `Type:id`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StateChangeIntent {
     /// The tool call's correlation id.
     pub correlation_id: String,
     /// The durable request behind the call, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The vim25 method.
     pub method: String,
     /// The object it is sent to.
+    #[serde(serialize_with = "as_text")]
     pub target: MoRef,
     /// The grant that authorizes it.
     pub grant_id: String,
@@ -73,16 +77,19 @@ pub struct StateChangeIntent {
     pub arguments: Value,
 }
 
-/// One state-changing call as the gateway saw it.
-#[derive(Debug, Clone, PartialEq)]
+/// One state-changing call as the gateway saw it. It serializes as the
+/// audit trail's `vsphere_call` record states it (the target as `Type:id`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StateChangeRecord {
     /// The tool call's correlation id.
     pub correlation_id: String,
     /// The durable request behind the call, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The vim25 method.
     pub method: String,
     /// The object it was called on.
+    #[serde(serialize_with = "as_text")]
     pub target: MoRef,
     /// `ok`, or the error kind.
     pub outcome: String,
@@ -98,4 +105,10 @@ pub struct StateChangeRecord {
     pub task_id: Option<String>,
     /// The arguments, already redacted.
     pub arguments: Value,
+}
+
+/// A reference as its one-line text (`VirtualMachine:vm-42`), as records
+/// and logs name objects.
+fn as_text<S: Serializer>(reference: &MoRef, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(reference)
 }
