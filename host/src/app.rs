@@ -16,6 +16,8 @@ use crate::approval::policy::Policy;
 use crate::approval::target_locks::{LOCK_WAIT, TargetLocks};
 use crate::config::Cli;
 use crate::inventory::InventoryService;
+use crate::notify::config::NotifyConfig;
+use crate::notify::{Notifier, approvals_link};
 use crate::plugins_file::PluginsFile;
 use crate::privileges;
 use crate::privileges::requirements::{Requirements, requirements};
@@ -57,6 +59,10 @@ pub struct App {
     /// The audit trail, when configured: `/readyz` says when it cannot be
     /// written (every state change is refused meanwhile).
     pub audit: Option<Arc<AuditLog>>,
+    /// Where approval notifications go, checked at start;
+    /// [`App::start_notifications`] starts sending once the approvals
+    /// page's address is known.
+    pub notify: NotifyConfig,
 }
 
 impl App {
@@ -95,6 +101,41 @@ impl App {
         }
     }
 
+    /// Start sending approval notifications to the configured receivers,
+    /// linking to the approvals page served at `admin` (or
+    /// `PUBLIC_ADMIN_URL`). Without an admin API (`admin` is `None`) nothing
+    /// is ever pending, so configured receivers are only warned about.
+    pub fn start_notifications(&self, admin: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+        if self.notify.receivers.is_empty() {
+            return Ok(());
+        }
+        let (Some(pending), Some(admin)) = (&self.pending, admin) else {
+            tracing::warn!(
+                receivers = self.notify.receivers.len(),
+                "approval notifications are configured, but operator approvals are off (no admin API), so nothing will be sent"
+            );
+            return Ok(());
+        };
+        if self.notify.public_admin_url.is_none() && admin.ip().is_unspecified() {
+            tracing::warn!(
+                address = %admin,
+                "approval notifications link to the admin API's bind address, which operators cannot open; set PUBLIC_ADMIN_URL to the address they use"
+            );
+        }
+        let inventory = self.services.inventory.clone();
+        let notifier = Notifier::start(
+            &self.notify,
+            approvals_link(self.notify.public_admin_url.as_deref(), admin),
+            self.services.metrics.clone(),
+            Box::new(move |r: &crate::vsphere::MoRef| inventory.known_path(r)),
+        )?;
+        if let Some(notifier) = notifier {
+            tracing::info!(link = %notifier.link(), "approval notifications on");
+            pending.observe(Arc::new(notifier));
+        }
+        Ok(())
+    }
+
     /// End every approval still waiting with its audit record, and release
     /// what the server holds outside the process (the vCenter session).
     pub async fn shutdown(&self) {
@@ -117,6 +158,7 @@ pub async fn build_with(
     let metrics = Arc::new(Metrics::new());
     // The policy first: an invalid policy stops the server before it connects anywhere.
     let policy = Policy::load(cli.approval_policy.as_deref())?;
+    let notify = NotifyConfig::load(cli, &policy)?;
     let audit = match cli.audit_log.as_deref() {
         Some(path) => Some(Arc::new(AuditLog::open(path)?)),
         None => None,
@@ -177,6 +219,7 @@ pub async fn build_with(
         call_wait: Duration::from_secs(cli.call_wait_secs.max(1)),
         pending,
         audit: audit_for_readiness,
+        notify,
     }))
 }
 

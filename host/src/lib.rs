@@ -13,6 +13,7 @@ pub mod config;
 pub mod dispatch;
 pub mod inventory;
 pub mod mcp;
+pub mod notify;
 pub mod plugins_file;
 pub mod privileges;
 pub mod process;

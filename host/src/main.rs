@@ -79,21 +79,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let admin_stop = CancellationToken::new();
     let _admin_stop_guard = admin_stop.clone().drop_guard();
+    let mut admin_address = None;
     if let (Some(admin), Some(pending)) = (&admin, pending) {
         match vmware_mcp::admin::serve(admin, pending, admin_stop.clone()).await {
-            Ok(server) if admin.generated_token => {
-                // Straight to the terminal, not into the structured log:
-                // the newcomer reads it, log shippers need not see it.
-                eprintln!(
-                    "{}",
-                    vmware_mcp::admin::demo_banner(server.address, &admin.token)
-                );
+            Ok(server) => {
+                admin_address = Some(server.address);
+                if admin.generated_token {
+                    // Straight to the terminal, not into the structured log:
+                    // the newcomer reads it, log shippers need not see it.
+                    eprintln!(
+                        "{}",
+                        vmware_mcp::admin::demo_banner(server.address, &admin.token)
+                    );
+                }
             }
-            Ok(_) => {}
             // No operator channel, no server: approvals would wait for nobody.
             Err(e) => return Err(e),
         }
     }
+    // Before any call or resumed request can file an approval.
+    app.start_notifications(admin_address)?;
     // Requests the last run left unfinished: reconciled, asked again or run.
     tokio::spawn(vmware_mcp::resume::resume_unfinished(app.clone()));
     tokio::spawn(vmware_mcp::requests::keep_pruned(

@@ -7,9 +7,15 @@
 //! whichever of approve, deny, timeout or cancellation comes first wins, and
 //! the others are told it is already decided. Decided entries are kept in a
 //! bounded list of recent decisions so operators can see what happened.
+//!
+//! Every change of an approval's state (filed, approved, denied, timed out,
+//! cancelled) goes through this store, so it is also where
+//! [observers](ApprovalObserver) hear about them, once each and in order:
+//! notifications to operators' chat and webhooks plug in here rather than
+//! into each channel.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -154,6 +160,19 @@ pub enum DecideError {
     AlreadyDecided(Box<ApprovalView>),
 }
 
+/// Told about every change of an approval's state: filed (`Pending`),
+/// approved or denied by an operator, timed out, cancelled. A separate
+/// trait so that whoever wants to hear about approvals (webhook
+/// notifications) needs no hook in the channels, and the store needs to
+/// know nothing about them.
+pub trait ApprovalObserver: Send + Sync {
+    /// `view` has just reached `view.status`. Called under the store's lock,
+    /// so that observers see each approval's changes in order: it must not
+    /// block or wait (hand the work to a queue), and must not call back
+    /// into the store.
+    fn changed(&self, view: &ApprovalView);
+}
+
 struct Entry {
     view: ApprovalView,
     reply: Option<oneshot::Sender<OperatorDecision>>,
@@ -163,6 +182,15 @@ struct Entry {
 struct Inner {
     pending: BTreeMap<String, Entry>,
     recent: VecDeque<ApprovalView>,
+    observers: Vec<Arc<dyn ApprovalObserver>>,
+}
+
+impl Inner {
+    fn tell(&self, view: &ApprovalView) {
+        for observer in &self.observers {
+            observer.changed(view);
+        }
+    }
 }
 
 /// The store. Shared by the operator approver and the admin API.
@@ -203,6 +231,11 @@ impl PendingApprovals {
 
     fn bump(&self) {
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Tell `observer` about every approval filed or ended from now on.
+    pub fn observe(&self, observer: Arc<dyn ApprovalObserver>) {
+        self.lock().observers.push(observer);
     }
 
     /// A receiver that changes whenever an approval is created or decided,
@@ -249,6 +282,7 @@ impl PendingApprovals {
                 reason: None,
                 requester_waiting: true,
             };
+            inner.tell(&view);
             inner.pending.insert(
                 id.clone(),
                 Entry {
@@ -296,6 +330,7 @@ impl PendingApprovals {
             entry.view.decided_by = Some(format!("operator:{by}"));
             entry.view.reason = reason;
             entry.view.decided_at = Some(rfc3339(OffsetDateTime::now_utc()));
+            inner.tell(&entry.view);
             remember(&mut inner, entry.view.clone());
             entry.view
         };
@@ -314,6 +349,7 @@ impl PendingApprovals {
                     entry.view.status = status;
                     entry.view.decided_by = Some(status.label().replace('_', " "));
                     entry.view.decided_at = Some(rfc3339(OffsetDateTime::now_utc()));
+                    inner.tell(&entry.view);
                     remember(&mut inner, entry.view);
                     true
                 }

@@ -39,6 +39,16 @@
 //! so `days = ["sat"], start = "22:00", end = "04:00"` is Saturday 22:00 to
 //! Sunday 04:00. `start` is inside the window, `end` is not.
 //!
+//! The file may also list where operators are told about approvals, one
+//! `[[notify]]` entry per receiver (checked and used by [`crate::notify`]):
+//!
+//! ```toml
+//! [[notify]]
+//! url = "https://hooks.slack.com/services/T000/B000/XXXX"
+//! format = "slack"                      # "json" (default) | "slack" | "teams"
+//! # secret_path = "/run/secrets/hook"   # HMAC key file; required for "json"
+//! ```
+//!
 //! An absent policy (no path configured) means `default = "ask"` with no
 //! rules. A configured path that cannot be read, or a file that is not valid,
 //! is an error naming the file and line, so a typo never silently loosens or
@@ -148,6 +158,28 @@ pub struct Policy {
     default: Decision,
     read_only: bool,
     rules: Vec<Rule>,
+    notify: Vec<NotifyEntry>,
+    origin: Option<PathBuf>,
+}
+
+/// One `[[notify]]` entry as written: a receiver of approval notifications.
+/// Only its shape is checked here; [`crate::notify`] checks the URL, the
+/// format and the secret file at start, naming the entry's line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyEntry {
+    /// Where to POST.
+    pub url: String,
+    /// `json`, `slack` or `teams`; `json` when omitted.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// The file holding the HMAC key, as written (a relative path is
+    /// relative to the policy file's folder).
+    #[serde(default)]
+    pub secret_path: Option<PathBuf>,
+    /// The line the entry starts on.
+    #[serde(skip)]
+    pub line: usize,
 }
 
 impl Policy {
@@ -162,7 +194,9 @@ impl Policy {
             path: path.to_path_buf(),
             source,
         })?;
-        Policy::parse(&text, &path.display().to_string())
+        let mut policy = Policy::parse(&text, &path.display().to_string())?;
+        policy.origin = Some(path.to_path_buf());
+        Ok(policy)
     }
 
     /// Parse a policy from TOML text, for tests and for policies embedded in
@@ -184,6 +218,17 @@ impl Policy {
     /// How many rules the policy has, for start-up logs.
     pub fn rule_count(&self) -> usize {
         self.rules.len()
+    }
+
+    /// The `[[notify]]` entries, in file order, for the notifications setup.
+    pub fn notify(&self) -> &[NotifyEntry] {
+        &self.notify
+    }
+
+    /// The file the policy was loaded from, when it came from one: errors
+    /// about its entries name it, and relative paths in it start from its folder.
+    pub fn origin(&self) -> Option<&Path> {
+        self.origin.as_deref()
     }
 
     /// Decide on a state change by `tool` on objects named `target_names` at
@@ -238,10 +283,23 @@ impl Policy {
                 }
             })
             .collect();
+        let notify = file
+            .notify
+            .into_iter()
+            .map(|spanned| {
+                let line = line_of(text, spanned.span().start);
+                NotifyEntry {
+                    line,
+                    ..spanned.into_inner()
+                }
+            })
+            .collect();
         Ok(Policy {
             default: file.default,
             read_only: file.read_only,
             rules,
+            notify,
+            origin: None,
         })
     }
 }
@@ -262,6 +320,8 @@ struct PolicyFile {
     read_only: bool,
     #[serde(default)]
     rules: Vec<toml::Spanned<RuleFile>>,
+    #[serde(default)]
+    notify: Vec<toml::Spanned<NotifyEntry>>,
 }
 
 #[derive(Deserialize)]
@@ -594,6 +654,22 @@ windows = [{ days = ["sat", "sun"], start = "22:00", end = "04:00", tz = "UTC" }
             msg.contains("readonly") && msg.contains("read_only") && msg.contains("rules"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn notify_entries_are_kept_with_their_lines() {
+        let p = Policy::from_toml_str(
+            "default = \"ask\"\n\n[[notify]]\nurl = \"https://a.example/h\"\nsecret_path = \"k\"\n\n[[notify]]\nurl = \"https://b.example/h\"\nformat = \"slack\"\n",
+        )
+        .unwrap();
+        let n = p.notify();
+        assert_eq!(n.len(), 2);
+        assert_eq!((n[0].line, n[0].format.as_deref()), (3, None));
+        assert_eq!(n[0].secret_path.as_deref(), Some(Path::new("k")));
+        assert_eq!((n[1].line, n[1].format.as_deref()), (7, Some("slack")));
+        let (line, msg) = invalid("[[notify]]\nurl = \"https://a.example\"\nsecret = \"x\"\n");
+        assert_eq!(line, Some(3));
+        assert!(msg.contains("secret_path"), "{msg}");
     }
 
     #[test]

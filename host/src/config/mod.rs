@@ -95,6 +95,26 @@ pub struct Cli {
     /// Let the MCP client's user approve through elicitation (off: any client can claim a person answered).
     #[arg(long, env = "APPROVAL_ELICITATION", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub approval_elicitation: bool,
+    /// Where to POST a notification on each new approval, decision and
+    /// expiry (one receiver; list more as `[[notify]]` in the policy file).
+    /// Its path may hold a token (Slack, Teams): it is never logged.
+    #[arg(
+        long,
+        env = "APPROVAL_WEBHOOK_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub approval_webhook_url: Option<String>,
+    /// The webhook's format: `json` (signed, the default), `slack` or `teams`.
+    #[arg(long, env = "APPROVAL_WEBHOOK_FORMAT", value_name = "FORMAT")]
+    pub approval_webhook_format: Option<String>,
+    /// A file holding the key the `json` webhook's HMAC-SHA256 signature is made with.
+    #[arg(long, env = "APPROVAL_WEBHOOK_SECRET_PATH", value_name = "FILE")]
+    pub approval_webhook_secret_path: Option<PathBuf>,
+    /// The admin API's address as operators reach it (`https://vmware-mcp.example.com:5006`),
+    /// for the links in notifications; by default the address it listens on.
+    #[arg(long, env = "PUBLIC_ADMIN_URL", value_name = "URL")]
+    pub public_admin_url: Option<String>,
     /// The append-only JSON Lines audit trail of approval decisions and state-changing vSphere calls.
     #[arg(long, env = "AUDIT_LOG_PATH", value_name = "FILE")]
     pub audit_log: Option<PathBuf>,

@@ -128,6 +128,13 @@ impl InventoryService {
         self.state.write().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The inventory path of `reference` as the index knows it now, without
+    /// reading vCenter: for labels (notifications), where a moment's lag
+    /// does not matter and waiting would.
+    pub fn known_path(&self, reference: &MoRef) -> Option<String> {
+        self.read_state().index.path_of(reference)
+    }
+
     /// The index's health.
     pub fn status(&self) -> IndexStatus {
         let state = self.read_state();

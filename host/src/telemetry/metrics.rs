@@ -86,6 +86,11 @@ pub mod names {
     pub const INVENTORY_OBJECTS: &str = "vmware_mcp_inventory_objects";
     /// 1 while the inventory index follows vCenter's update stream, 0 while it falls back to direct reads.
     pub const INVENTORY_LIVE: &str = "vmware_mcp_inventory_stream_live";
+    /// Approval notifications by receiver (scheme and host), format and
+    /// outcome: `delivered`, `failed` (given up) or `dropped` (queue full).
+    pub const NOTIFICATIONS: &str = "vmware_mcp_notifications_total";
+    /// Approval notification attempts that failed and were tried again, by receiver and format.
+    pub const NOTIFICATION_RETRIES: &str = "vmware_mcp_notification_retries_total";
 }
 
 impl Metrics {
@@ -118,6 +123,14 @@ impl Metrics {
             (
                 names::CANCELLED_CALLS,
                 "Tool calls cancelled by the client while host work was pending; that work was dropped.",
+            ),
+            (
+                names::NOTIFICATIONS,
+                "Approval notifications by receiver, format and outcome (delivered, failed, dropped).",
+            ),
+            (
+                names::NOTIFICATION_RETRIES,
+                "Approval notification attempts that failed and were tried again.",
             ),
             (
                 names::INVENTORY_LIVE,

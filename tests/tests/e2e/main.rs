@@ -7,6 +7,7 @@ mod approval_browser;
 mod approval_channels;
 mod approval_elicitation;
 mod approval_gate;
+mod approval_notify;
 mod audit_every_change;
 mod audit_write_ahead;
 mod capabilities;
