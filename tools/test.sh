@@ -73,9 +73,10 @@ if [ ! -f target/npm/node_modules/playwright-core/package.json ] \
 fi
 
 step "build"
-# Every crate natively (the server the e2e tests start is target/debug/vmware-mcp;
-# the plugin crates build too, with nothing exported), then the vcsim harness.
-cargo build --workspace
+# Every crate natively (the server the e2e tests start is target/debug/vmware-mcp,
+# with the author's `plugin test` harness; the plugin crates build too, with
+# nothing exported), then the vcsim harness.
+cargo build --workspace --features vmware-mcp/harness
 tests/vcsim/build.sh
 
 step "test"

@@ -23,6 +23,7 @@ pub mod resume;
 pub mod runtime;
 pub mod serving;
 pub mod telemetry;
+#[cfg(feature = "harness")]
 pub mod testing;
 pub mod vocabulary;
 pub mod vsphere;

@@ -40,7 +40,8 @@ pub async fn inspector_cli(url: &str, args: &[&str]) -> std::process::Output {
     .expect("the Inspector CLI task")
 }
 
-/// The built binary; `cargo build -p vmware-mcp` makes it. `VMWARE_MCP_BIN`
+/// The built binary; `cargo build -p vmware-mcp --features harness` makes it
+/// (the harness serves `plugin test`). `VMWARE_MCP_BIN`
 /// names another (the scale benchmark runs the release build).
 pub fn binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("VMWARE_MCP_BIN") {
@@ -55,7 +56,7 @@ pub fn binary() -> PathBuf {
     let bin = profile_dir.join("vmware-mcp");
     assert!(
         bin.is_file(),
-        "{} is missing: run `cargo build -p vmware-mcp` before the end-to-end tests",
+        "{} is missing: run `cargo build -p vmware-mcp --features harness` before the end-to-end tests",
         bin.display()
     );
     bin

@@ -4,4 +4,5 @@
 pub mod approvals;
 pub mod plugin;
 pub mod plugin_new;
+#[cfg(feature = "harness")]
 pub mod plugin_test;
