@@ -10,6 +10,7 @@ mod approval_gate;
 mod audit_every_change;
 mod audit_write_ahead;
 mod capabilities;
+mod code_shape;
 mod conformance;
 mod container_image;
 mod container_scripts;
