@@ -115,6 +115,23 @@ impl ModuleGraph {
         Ok(graph)
     }
 
+    /// The files of shipped code whose module path starts with `prefix` (`a::b`,
+    /// empty for all), with those paths: every file but the ones compiled only
+    /// for tests (declared `#[cfg(test)] mod name;`).
+    pub fn shipped_files(&self, prefix: &str) -> Vec<(String, &Path)> {
+        let prefix: ModPath = prefix
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        self.files
+            .iter()
+            .filter(|(module, _)| module.starts_with(&prefix))
+            .filter(|(module, _)| !self.test_only.iter().any(|t| module.starts_with(t)))
+            .map(|(module, file)| (show(module), file.as_path()))
+            .collect()
+    }
+
     /// The number of files read (a guard against checking an empty tree).
     pub fn file_count(&self) -> usize {
         self.files.len()
@@ -400,7 +417,7 @@ struct ImportCollector {
 }
 
 /// Whether attributes hold `#[cfg(test)]`.
-fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+pub fn is_test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("cfg")
             && a.parse_args::<syn::Ident>()

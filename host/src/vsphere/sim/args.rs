@@ -3,11 +3,45 @@
 //! a plugin author sees at once which argument of which call is wrong.
 
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
 use vmware_vocabulary::args::json_kind;
 
-use super::schema;
+use super::{faults, schema};
 use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
+
+/// One method call as the simulator dispatches it: the target, the vim25
+/// method, its arguments and the time it runs at. Every managed type's
+/// `invoke` takes one and reads the arguments through it, so that each
+/// method names only the parameters it accepts.
+pub(super) struct Call<'a> {
+    /// The object the method is called on.
+    pub target: &'a MoRef,
+    /// The vim25 method name, e.g. `PowerOnVM_Task`.
+    pub method: &'a str,
+    /// The arguments, keyed by vim25 parameter name.
+    pub args: &'a Map<String, Value>,
+    /// When the call runs, for the times it records.
+    pub now: OffsetDateTime,
+}
+
+impl<'a> Call<'a> {
+    /// The target's id.
+    pub(super) fn id(&self) -> &'a str {
+        &self.target.value
+    }
+
+    /// The arguments, accepted when every key is one of `params` (see [`Args::new`]).
+    pub(super) fn params(&self, params: &[&str]) -> Result<Args<'a>, VsError> {
+        Args::new(self.method, self.args, params)
+    }
+
+    /// `MethodNotFound` for this call, listing the methods the target's type
+    /// implements so that the caller sees what it can use instead.
+    pub(super) fn not_found(&self, implemented: &[&str]) -> VsError {
+        faults::method_not_found(self.target, self.method, implemented)
+    }
+}
 
 /// The arguments of one call, or one data object nested inside them.
 pub(super) struct Args<'a> {
@@ -80,59 +114,68 @@ impl<'a> Args<'a> {
         ))
     }
 
+    /// A required parameter: what `optional` read, or the missing-parameter
+    /// error naming the kind of value `expected`.
+    fn required<T>(
+        &self,
+        p: &str,
+        expected: &str,
+        optional: Result<Option<T>, VsError>,
+    ) -> Result<T, VsError> {
+        optional?.ok_or_else(|| self.missing(p, expected))
+    }
+
+    /// An optional parameter of the kind `read` accepts; a value of any other
+    /// kind is refused as ill-typed.
+    fn typed<T>(
+        &self,
+        p: &str,
+        expected: &str,
+        read: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, VsError> {
+        match self.value(p) {
+            None => Ok(None),
+            Some(v) => read(v)
+                .map(Some)
+                .ok_or_else(|| self.ill_typed(p, expected, v)),
+        }
+    }
+
     /// A required string.
     pub(super) fn string(&self, p: &str) -> Result<&'a str, VsError> {
-        self.opt_string(p)?
-            .ok_or_else(|| self.missing(p, "a string"))
+        self.required(p, "a string", self.opt_string(p))
     }
 
     /// An optional string.
     pub(super) fn opt_string(&self, p: &str) -> Result<Option<&'a str>, VsError> {
-        match self.value(p) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(v) => Err(self.ill_typed(p, "a string", v)),
-        }
+        self.typed(p, "a string", Value::as_str)
     }
 
     /// A required boolean.
     pub(super) fn boolean(&self, p: &str) -> Result<bool, VsError> {
-        self.opt_boolean(p)?
-            .ok_or_else(|| self.missing(p, "true or false"))
+        self.required(p, "true or false", self.opt_boolean(p))
     }
 
     /// An optional boolean.
     pub(super) fn opt_boolean(&self, p: &str) -> Result<Option<bool>, VsError> {
-        match self.value(p) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.ill_typed(p, "true or false", v)),
-        }
+        self.typed(p, "true or false", Value::as_bool)
     }
 
     /// A required integer.
     pub(super) fn int(&self, p: &str) -> Result<i64, VsError> {
-        self.opt_int(p)?
-            .ok_or_else(|| self.missing(p, "an integer"))
+        self.required(p, "an integer", self.opt_int(p))
     }
 
     /// An optional integer.
     pub(super) fn opt_int(&self, p: &str) -> Result<Option<i64>, VsError> {
-        match self.value(p) {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| self.ill_typed(p, "an integer", v)),
-        }
+        self.typed(p, "an integer", Value::as_i64)
     }
 
     /// A required managed object reference to an object of one of `kinds`
     /// (subtypes count: a `ClusterComputeResource` is a `ComputeResource`).
     pub(super) fn reference(&self, p: &str, kinds: &[&str]) -> Result<MoRef, VsError> {
         let expected = format!("a reference to a {}", kinds.join(" or "));
-        self.opt_reference(p, kinds)?
-            .ok_or_else(|| self.missing(p, &expected))
+        self.required(p, &expected, self.opt_reference(p, kinds))
     }
 
     /// An optional managed object reference to an object of one of `kinds`.
@@ -191,8 +234,8 @@ impl<'a> Args<'a> {
 
     /// A required data object of vim25 type `type_name`.
     pub(super) fn data(&self, p: &str, type_name: &str) -> Result<Args<'a>, VsError> {
-        self.opt_data(p, type_name)?
-            .ok_or_else(|| self.missing(p, &format!("a {type_name} object")))
+        let expected = format!("a {type_name} object");
+        self.required(p, &expected, self.opt_data(p, type_name))
     }
 }
 
@@ -201,12 +244,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn map(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
+    use crate::vsphere::sim::test_support::args as map;
 
     #[test]
     fn unknown_parameter_is_named() {
@@ -263,8 +301,8 @@ mod tests {
     }
 }
 
-/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
-/// was.
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every
+/// method's effect, every fault, and that a fault leaves the inventory as it was.
 #[cfg(test)]
 mod backend_tests {
     use serde_json::json;

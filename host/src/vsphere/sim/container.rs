@@ -11,8 +11,9 @@ use super::schema;
 use crate::vocabulary::VsError;
 use crate::vsphere::MoRef;
 
-/// The objects a container view edge leads to from `id`.
-fn edges(m: &Model, id: &str) -> Vec<String> {
+/// The objects a container view edge leads to from `id`: the inventory's
+/// parent-to-child links as vCenter walks them, which `FindChild` follows too.
+pub(super) fn edges(m: &Model, id: &str) -> Vec<String> {
     let Some(o) = m.get(id) else {
         return Vec::new();
     };
@@ -106,8 +107,8 @@ fn walk(
     }
 }
 
-/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
-/// was.
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every
+/// method's effect, every fault, and that a fault leaves the inventory as it was.
 #[cfg(test)]
 mod backend_tests {
     use crate::vocabulary::VsError;

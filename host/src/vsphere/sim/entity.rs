@@ -1,17 +1,30 @@
-//! Methods every managed entity shares (`Rename_Task`, `Destroy_Task`), the
-//! folder method `CreateFolder`, and the ServiceInstance's own methods, with
-//! vCenter's naming rules: names are escaped, unique within their parent, and
-//! at most 80 characters.
+//! What every managed entity shares: the properties each is created with
+//! (`name`, `parent`, its statuses), vCenter's naming rules (names are
+//! escaped, unique within their parent and at most 80 characters) with
+//! `Rename_Task` built on them, and the methods of the entity types that have
+//! no module of methods of their own (Datacenter, the compute resources,
+//! Datastore, Network). Types with rules of their own (folders, pools, hosts,
+//! VMs) check those and then rename through here.
 
-use serde_json::{Map, Value};
-use time::OffsetDateTime;
+use serde_json::{Map, Value, json};
 
-use super::args::Args;
-use super::build::{self, FolderKind};
+use super::args::Call;
 use super::faults;
-use super::model::{Model, escape_name, fmt_time, reference};
+use super::model::{Model, escape_name};
 use crate::vocabulary::VsError;
-use crate::vsphere::MoRef;
+
+/// The properties every entity starts with, so that each type's constructor
+/// only adds its own; `parent` is `None` for the root folder alone.
+pub(super) fn props(name: &str, parent: Option<&Value>) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("name".into(), json!(name));
+    if let Some(parent) = parent {
+        p.insert("parent".into(), parent.clone());
+    }
+    p.insert("overallStatus".into(), json!("green"));
+    p.insert("configStatus".into(), json!("green"));
+    p
+}
 
 /// Check a name for a new or renamed entity under `parent`; returns it
 /// escaped as vCenter stores it. `exclude` is the entity being renamed.
@@ -39,196 +52,65 @@ pub(super) fn check_new_name(
     Ok(name)
 }
 
-/// True for folders vCenter manages itself: the root folder and a datacenter's four folders.
-fn is_system_folder(m: &Model, id: &str) -> bool {
-    match m.parent(id) {
-        None => true,
-        Some(p) => m.get(&p).is_some_and(|o| o.kind == "Datacenter"),
-    }
-}
-
-/// Rename an entity (`Rename_Task`); returns the stored (escaped) name.
+/// Rename an entity (`Rename_Task`) once its type's own rules allow it;
+/// returns the stored (escaped) name.
 pub(super) fn rename(m: &mut Model, id: &str, raw: &str) -> Result<String, VsError> {
-    let o = m.try_get(id)?;
-    if o.kind == "HostSystem" {
-        return Err(faults::not_supported(
-            "a host is named by its address; reconnect it under another name instead",
-        ));
-    }
-    if o.kind == "Folder" && is_system_folder(m, id) {
-        return Err(faults::not_supported(
-            "the root folder and a datacenter's own folders cannot be renamed",
-        ));
-    }
-    let parent = o.ref_id("parent").unwrap_or_default();
-    if o.kind == "ResourcePool"
-        && m.get(&parent)
-            .is_some_and(|p| p.kind.ends_with("ComputeResource"))
-    {
-        return Err(faults::not_supported(
-            "the root resource pool cannot be renamed",
-        ));
-    }
+    let parent = m.try_get(id)?.ref_id("parent").unwrap_or_default();
     let name = check_new_name(m, &parent, raw, Some(id))?;
     m.try_get_mut(id)?.set("name", Value::from(name.clone()));
     Ok(name)
 }
 
-/// The methods every entity (other than VMs and hosts) offers here.
+/// Read `Rename_Task`'s one argument, the new name.
+pub(super) fn new_name<'a>(call: &Call<'a>) -> Result<&'a str, VsError> {
+    call.params(&["newName"])?.string("newName")
+}
+
+/// The methods every entity other than VMs and hosts offers here, as the
+/// `MethodNotFound` fault lists them for any of those types.
 pub(super) const METHODS: &[&str] = &["Rename_Task", "Destroy_Task", "CreateFolder (Folder)"];
 
-/// Call a method of a Folder, Datacenter, ComputeResource, ClusterComputeResource,
-/// ResourcePool, Datastore or Network.
-pub(super) fn invoke(
-    m: &mut Model,
-    target: &MoRef,
-    method: &str,
-    args: &Map<String, Value>,
-) -> Result<Value, VsError> {
-    let id = target.value.as_str();
-    match method {
+/// What an entity type adds to the methods every entity has: why this entity
+/// cannot be renamed (if it cannot), and how it is destroyed.
+pub(super) struct Rules {
+    /// Why `Rename_Task` is refused, checked once the new name has been read.
+    pub rename_refusal: Option<&'static str>,
+    /// `Destroy_Task` once its (absent) arguments have been checked.
+    pub destroy: fn(&mut Model, &str) -> Result<(), VsError>,
+}
+
+impl Rules {
+    /// The rules of a type with none of its own: any entity can be renamed,
+    /// and the simulator destroys none.
+    pub(super) const NONE: Rules = Rules {
+        rename_refusal: None,
+        destroy: destroy_unsupported,
+    };
+}
+
+/// `Destroy_Task` on a type the simulator does not destroy.
+fn destroy_unsupported(m: &mut Model, id: &str) -> Result<(), VsError> {
+    Err(faults::not_supported(&format!(
+        "the simulated inventory does not destroy a {}",
+        m.try_get(id)?.kind
+    )))
+}
+
+/// Call `Rename_Task` or `Destroy_Task` on an entity of a type with `rules`.
+pub(super) fn invoke(m: &mut Model, call: &Call, rules: Rules) -> Result<Value, VsError> {
+    match call.method {
         "Rename_Task" => {
-            let a = Args::new(method, args, &["newName"])?;
-            rename(m, id, a.string("newName")?)?;
-            Ok(Value::Null)
-        }
-        "CreateFolder" if target.kind == "Folder" => {
-            let a = Args::new(method, args, &["name"])?;
-            let raw = a.string("name")?;
-            let kind = FolderKind::of(m, id)
-                .ok_or_else(|| VsError::Internal(format!("folder {id} has no child types")))?;
-            let name = check_new_name(m, id, raw, None)?;
-            let new_id = build::folder(m, &name, id, kind);
-            Ok(reference("Folder", &new_id))
+            let raw = new_name(call)?;
+            if let Some(why) = rules.rename_refusal {
+                return Err(faults::not_supported(why));
+            }
+            rename(m, call.id(), raw)?;
         }
         "Destroy_Task" => {
-            Args::new(method, args, &[])?;
-            destroy(m, id)?;
-            Ok(Value::Null)
+            call.params(&[])?;
+            (rules.destroy)(m, call.id())?;
         }
-        _ => Err(faults::method_not_found(target, method, METHODS)),
+        _ => return Err(call.not_found(METHODS)),
     }
-}
-
-fn destroy(m: &mut Model, id: &str) -> Result<(), VsError> {
-    let o = m.try_get(id)?;
-    match o.kind.as_str() {
-        "Folder" => {
-            if is_system_folder(m, id) {
-                return Err(faults::not_supported(
-                    "the root folder and a datacenter's own folders cannot be destroyed",
-                ));
-            }
-            if !m.children(id).is_empty() {
-                return Err(faults::not_supported(
-                    "the simulated inventory destroys empty folders only; move or destroy what the folder holds first",
-                ));
-            }
-            m.remove(id);
-            Ok(())
-        }
-        "ResourcePool" => {
-            let parent = o.ref_id("parent").unwrap_or_default();
-            if m.get(&parent)
-                .is_some_and(|p| p.kind.ends_with("ComputeResource"))
-            {
-                return Err(faults::not_supported(
-                    "the root resource pool cannot be destroyed",
-                ));
-            }
-            // As in vCenter, child pools and VMs move up to the parent pool.
-            let pools = m.children(id);
-            let vms: Vec<String> = m
-                .objects()
-                .filter(|v| {
-                    v.kind == "VirtualMachine" && v.ref_id("resourcePool").as_deref() == Some(id)
-                })
-                .map(|v| v.id.clone())
-                .collect();
-            for p in pools {
-                m.try_get_mut(&p)?
-                    .set("parent", reference("ResourcePool", &parent));
-            }
-            for v in vms {
-                m.try_get_mut(&v)?
-                    .set("resourcePool", reference("ResourcePool", &parent));
-            }
-            m.remove(id);
-            Ok(())
-        }
-        other => Err(faults::not_supported(&format!(
-            "the simulated inventory does not destroy a {other}"
-        ))),
-    }
-}
-
-/// The ServiceInstance's methods the simulator implements.
-pub(super) const SERVICE_METHODS: &[&str] = &["RetrieveServiceContent", "CurrentTime"];
-
-/// Call a `ServiceInstance` method.
-pub(super) fn invoke_service(
-    m: &Model,
-    target: &MoRef,
-    method: &str,
-    args: &Map<String, Value>,
-    now: OffsetDateTime,
-) -> Result<Value, VsError> {
-    match method {
-        "RetrieveServiceContent" => {
-            Args::new(method, args, &[])?;
-            Ok(m.try_get("ServiceInstance")?
-                .get("content")
-                .cloned()
-                .unwrap_or(Value::Null))
-        }
-        "CurrentTime" => {
-            Args::new(method, args, &[])?;
-            Ok(Value::from(fmt_time(now)))
-        }
-        _ => Err(faults::method_not_found(target, method, SERVICE_METHODS)),
-    }
-}
-
-/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
-/// was.
-#[cfg(test)]
-mod backend_tests {
-    use serde_json::json;
-
-    use crate::vsphere::sim::test_support::*;
-    use crate::vsphere::sim::*;
-
-    #[tokio::test]
-    async fn folders_and_pools() {
-        let s = sim();
-        let vmf = find(&s, "DC0/vm");
-        let r = ok(&s, &vmf, "CreateFolder", json!({"name": "ops"})).await;
-        let ops = MoRef::from_json(&r).unwrap_or_else(|| panic!("folder ref"));
-        assert_eq!(s.inventory_path(&ops).as_deref(), Some("DC0/vm/ops"));
-        fails_unchanged(
-            &s,
-            &vmf,
-            "CreateFolder",
-            json!({"name": "ops"}),
-            "DuplicateName",
-        )
-        .await;
-        fails_unchanged(
-            &s,
-            &find(&s, "DC0/vm/web"),
-            "Destroy_Task",
-            json!({}),
-            "NotSupported",
-        )
-        .await;
-        ok(&s, &ops, "Destroy_Task", json!({})).await;
-        assert!(s.find_by_path("DC0/vm/ops").is_none());
-        // Destroying a pool moves its VMs to the parent pool.
-        let tier = find(&s, "DC0/host/prod/Resources/web-tier");
-        let vms = ref_values(read(&s, &tier, "vm").await);
-        ok(&s, &tier, "Destroy_Task", json!({})).await;
-        let root = find(&s, "DC0/host/prod/Resources");
-        let now = ref_values(read(&s, &root, "vm").await);
-        assert!(vms.iter().all(|v| now.contains(v)));
-    }
+    Ok(Value::Null)
 }

@@ -67,6 +67,17 @@ pub(super) fn invalid_state(why: &str) -> VsError {
     fault("InvalidState", message, json!({}))
 }
 
+/// `InvalidState` for an object whose host is not connected: vCenter refuses
+/// almost everything on a disconnected host and on the VMs registered on it.
+/// `what` is `host` or `virtual machine`, as vCenter's message says.
+pub(super) fn not_connected(what: &str) -> VsError {
+    fault(
+        "InvalidState",
+        format!("The operation is not allowed in the current connection state of the {what}."),
+        json!({}),
+    )
+}
+
 /// `InvalidHostState`: the host's state (e.g. maintenance mode) forbids the operation.
 pub(super) fn invalid_host_state(host: &MoRef, why: &str) -> VsError {
     fault(

@@ -5,32 +5,53 @@
 //! shapes, container-view scoping, the faults each method raises (with their
 //! vim25 type names and detail fields), and no change at all when a call fails.
 //!
-//! * Objects are stored as VI/JSON property trees (`model`) with vCenter
+//! The code is laid out by managed type, as govmomi's simulator is: each
+//! type's module holds how its objects are built, the properties vSphere
+//! derives for them, and their methods, so that a change to one type stays in
+//! one place.
+//!
+//! * Managed types: `folder`, `datacenter`, `compute_resource` (clusters and
+//!   standalone hosts' compute resources), `resource_pool`, `host`,
+//!   `datastore`, `network`, `vm` (with its `vm::snapshot`s, which change the
+//!   VM's state and which its methods take and drop), and `service` (the
+//!   ServiceInstance). `entity` holds what every managed entity shares:
+//!   initial properties, naming rules, `Rename_Task`.
+//! * The store: objects are VI/JSON property trees (`model`) with vCenter
 //!   ids (`group-d1`, `datacenter-2`, `domain-c7`, `host-12`, `vm-42`,
-//!   `snapshot-101`…); properties vSphere computes (inverse links, summaries,
-//!   guest info, quick stats) are recomputed after every change (`derive`).
-//! * `retrieve` walks a container view (`container`) and reads dotted paths
-//!   (`props`), rejecting paths the vim25 types do not have (`schema`).
-//! * `invoke` dispatches by target type to `vm`, `snapshot`, `host`,
-//!   `search` and `entity`; task methods sleep briefly to feel like tasks.
+//!   `snapshot-101`…). Properties vSphere computes (inverse links, summaries,
+//!   guest info, quick stats) are recomputed after every change: `resync`
+//!   hands each object to its type's `derive`, using the inverse-link index
+//!   and change list in `derive`.
+//! * Reading: `retrieve` walks a container view (`container`) and reads dotted
+//!   paths (`props`), rejecting paths the vim25 types do not have (`schema`);
+//!   `watch` serves update feeds and targeted reads.
+//! * Calling: `invoke` dispatches by target type to the type's methods (and
+//!   to `search` for the SearchIndex), which read their arguments through
+//!   `args` and raise vCenter's faults from `faults`; task methods sleep
+//!   briefly to feel like tasks.
 //! * Inventories load from fixtures ([`fixture`]); the demo inventory is
 //!   `host/fixtures/demo-inventory.json`, built into the binary.
 
 mod args;
-mod build;
+mod compute_resource;
 mod container;
+mod datacenter;
+mod datastore;
 mod derive;
 mod entity;
 mod faults;
 pub mod fixture;
+mod folder;
 mod host;
 mod model;
+mod network;
 mod props;
+mod resource_pool;
+mod resync;
 mod schema;
 mod search;
-mod snapshot;
+mod service;
 mod vm;
-mod vm_state;
 mod watch;
 
 #[cfg(test)]
@@ -46,6 +67,7 @@ use time::OffsetDateTime;
 
 pub use fixture::{Fixture, FixtureError};
 
+use self::args::Call;
 use self::model::Model;
 use super::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, UpdateFeed, WatchSpec};
 use crate::vocabulary::VsError;
@@ -159,17 +181,24 @@ fn dispatch(
     args: &Map<String, Value>,
 ) -> Result<Value, VsError> {
     let kind = m.resolve(target)?.kind.clone();
-    let now = OffsetDateTime::now_utc();
+    let call = Call {
+        target,
+        method,
+        args,
+        now: OffsetDateTime::now_utc(),
+    };
     let result = match kind.as_str() {
-        "VirtualMachine" => vm::invoke(m, target, method, args, now),
-        "VirtualMachineSnapshot" => snapshot::invoke(m, target, method, args, now),
-        "HostSystem" => host::invoke(m, target, method, args),
-        "SearchIndex" => search::invoke(m, target, method, args),
-        "ServiceInstance" => entity::invoke_service(m, target, method, args, now),
-        k if schema::is_entity(k) => entity::invoke(m, target, method, args),
-        _ => Err(faults::method_not_found(target, method, &[])),
+        "VirtualMachine" => vm::invoke(m, &call),
+        "VirtualMachineSnapshot" => vm::snapshot::invoke(m, &call),
+        "HostSystem" => host::invoke(m, &call),
+        "Folder" => folder::invoke(m, &call),
+        "ResourcePool" => resource_pool::invoke(m, &call),
+        "SearchIndex" => search::invoke(m, &call),
+        "ServiceInstance" => service::invoke(m, &call),
+        k if schema::is_entity(k) => entity::invoke(m, &call, entity::Rules::NONE),
+        _ => Err(call.not_found(&[])),
     }?;
-    derive::resync(m, now);
+    resync::resync(m, call.now);
     Ok(result)
 }
 
@@ -275,8 +304,8 @@ impl Backend for SimBackend {
     }
 }
 
-/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
-/// was.
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every
+/// method's effect, every fault, and that a fault leaves the inventory as it was.
 #[cfg(test)]
 mod backend_tests {
     use std::time::Duration;

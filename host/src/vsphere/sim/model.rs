@@ -199,14 +199,7 @@ impl Object {
 
     /// The ids of the references in the array at a dotted path.
     pub(super) fn ref_ids(&self, path: &str) -> Vec<String> {
-        match self.get(path) {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(MoRef::from_json)
-                .map(|r| r.value)
-                .collect(),
-            _ => Vec::new(),
-        }
+        ref_values(self.get(path))
     }
 
     /// The entity's name (empty for objects without one).
@@ -233,6 +226,20 @@ impl Object {
             Meta::Host(m) => Some(m),
             _ => None,
         }
+    }
+}
+
+/// The ids of the references in a VI/JSON array (none when it is not one):
+/// how every list-of-references property reads, for the model and for the
+/// tests that check such lists.
+pub(super) fn ref_values(list: Option<&Value>) -> Vec<String> {
+    match list {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(MoRef::from_json)
+            .map(|r| r.value)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -277,6 +284,15 @@ pub(super) fn ago(now: OffsetDateTime, d: time::Duration) -> OffsetDateTime {
 /// Parse an RFC 3339 timestamp.
 pub(super) fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+/// Whole seconds from the RFC 3339 time `since` to `now` (0 when unset or in
+/// the future): the uptime VMs and hosts report from their boot time.
+pub(super) fn seconds_since(since: Option<&str>, now: OffsetDateTime) -> i64 {
+    since
+        .and_then(parse_time)
+        .map(|b| (now - b).whole_seconds().max(0))
+        .unwrap_or(0)
 }
 
 /// Escape an entity name as vCenter stores it: `%` → `%25`, `/` → `%2f`,

@@ -53,12 +53,15 @@ pub(super) fn managed_type_known(kind: &str) -> bool {
     vim().is_some_and(|s| s.managed_type(kind).is_some())
 }
 
+/// A field the vim25 schema has, found by `find`, as a path step.
+fn lookup(find: impl FnOnce(&'static Schema) -> Option<&'static vim25::Field>) -> Option<Field> {
+    let schema = vim()?;
+    find(schema).map(|f| field_view(schema, f))
+}
+
 /// A property of a managed object type, inherited ones included.
 pub(super) fn managed_field(kind: &str, property: &str) -> Option<Field> {
-    let schema = vim()?;
-    schema
-        .property(kind, property)
-        .map(|f| field_view(schema, f))
+    lookup(|s| s.property(kind, property))
 }
 
 /// True when the simulator knows the fields of this data object type.
@@ -68,10 +71,7 @@ pub(super) fn data_type_known(type_name: &str) -> bool {
 
 /// A field of a data object type, inherited ones included.
 pub(super) fn data_field(type_name: &str, field: &str) -> Option<Field> {
-    let schema = vim()?;
-    schema
-        .field(type_name, field)
-        .map(|f| field_view(schema, f))
+    lookup(|s| s.field(type_name, field))
 }
 
 /// A field of `type_name` or of one of its subtypes: a path may name a field

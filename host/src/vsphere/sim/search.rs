@@ -2,13 +2,12 @@
 //! by UUID, IP address, DNS name or datastore path, answering a reference or
 //! null (an empty list for the `FindAll…` forms) as vCenter does.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::args::Args;
-use super::faults;
+use super::args::{Args, Call};
+use super::container;
 use super::model::{Model, Object};
 use crate::vocabulary::VsError;
-use crate::vsphere::MoRef;
 
 /// The methods of `SearchIndex` the simulator implements.
 pub(super) const METHODS: &[&str] = &[
@@ -23,30 +22,13 @@ pub(super) const METHODS: &[&str] = &[
     "FindByDatastorePath",
 ];
 
-/// The children `FindChild` looks at: a datacenter's four folders, a folder's
-/// entities, a compute resource's hosts and root pool, a pool's pools and VMs.
+/// The children `FindChild` looks at: a container view's edges, except that
+/// a host's VMs are not its children (they are found in their folders).
 fn find_children(m: &Model, id: &str) -> Vec<String> {
-    let Some(o) = m.get(id) else {
+    if m.get(id).is_some_and(|o| o.kind == "HostSystem") {
         return Vec::new();
-    };
-    match o.kind.as_str() {
-        "Datacenter" => ["vmFolder", "hostFolder", "datastoreFolder", "networkFolder"]
-            .iter()
-            .filter_map(|p| o.ref_id(p))
-            .collect(),
-        "Folder" => o.ref_ids("childEntity"),
-        "ComputeResource" | "ClusterComputeResource" => {
-            let mut v = o.ref_ids("host");
-            v.extend(o.ref_id("resourcePool"));
-            v
-        }
-        "ResourcePool" => {
-            let mut v = o.ref_ids("resourcePool");
-            v.extend(o.ref_ids("vm"));
-            v
-        }
-        _ => Vec::new(),
     }
+    container::edges(m, id)
 }
 
 fn find_child(m: &Model, id: &str, name: &str) -> Option<String> {
@@ -79,6 +61,16 @@ fn answer_all(m: &Model, ids: Vec<String>) -> Value {
             .map(|r| r.to_json())
             .collect(),
     )
+}
+
+/// What a `Find…` method answers: the first match, or every match for the
+/// `FindAll…` forms.
+fn found(m: &Model, ids: Vec<String>, method: &str) -> Value {
+    if method.starts_with("FindAll") {
+        answer_all(m, ids)
+    } else {
+        answer(m, ids.into_iter().next())
+    }
 }
 
 /// The objects a `Find…` search considers: VMs or hosts, within a datacenter if one is given.
@@ -149,57 +141,34 @@ fn by_dns(m: &Model, a: &Args) -> Result<Vec<String>, VsError> {
 }
 
 /// Call a `SearchIndex` method.
-pub(super) fn invoke(
-    m: &Model,
-    target: &MoRef,
-    method: &str,
-    args: &Map<String, Value>,
-) -> Result<Value, VsError> {
+pub(super) fn invoke(m: &Model, call: &Call) -> Result<Value, VsError> {
+    let method = call.method;
     match method {
         "FindByInventoryPath" => {
-            let a = Args::new(method, args, &["inventoryPath"])?;
+            let a = call.params(&["inventoryPath"])?;
             Ok(answer(m, find_by_path(m, a.string("inventoryPath")?)))
         }
         "FindChild" => {
-            let a = Args::new(method, args, &["entity", "name"])?;
+            let a = call.params(&["entity", "name"])?;
             let entity = a.reference("entity", &["ManagedEntity"])?;
             let name = a.string("name")?;
             let o = m.resolve(&entity)?;
             Ok(answer(m, find_child(m, &o.id, name)))
         }
         "FindByUuid" | "FindAllByUuid" => {
-            let a = Args::new(
-                method,
-                args,
-                &["datacenter", "uuid", "vmSearch", "instanceUuid"],
-            )?;
-            let ids = by_uuid(m, &a)?;
-            Ok(if method == "FindByUuid" {
-                answer(m, ids.into_iter().next())
-            } else {
-                answer_all(m, ids)
-            })
+            let a = call.params(&["datacenter", "uuid", "vmSearch", "instanceUuid"])?;
+            Ok(found(m, by_uuid(m, &a)?, method))
         }
         "FindByIp" | "FindAllByIp" => {
-            let a = Args::new(method, args, &["datacenter", "ip", "vmSearch"])?;
-            let ids = by_ip(m, &a)?;
-            Ok(if method == "FindByIp" {
-                answer(m, ids.into_iter().next())
-            } else {
-                answer_all(m, ids)
-            })
+            let a = call.params(&["datacenter", "ip", "vmSearch"])?;
+            Ok(found(m, by_ip(m, &a)?, method))
         }
         "FindByDnsName" | "FindAllByDnsName" => {
-            let a = Args::new(method, args, &["datacenter", "dnsName", "vmSearch"])?;
-            let ids = by_dns(m, &a)?;
-            Ok(if method == "FindByDnsName" {
-                answer(m, ids.into_iter().next())
-            } else {
-                answer_all(m, ids)
-            })
+            let a = call.params(&["datacenter", "dnsName", "vmSearch"])?;
+            Ok(found(m, by_dns(m, &a)?, method))
         }
         "FindByDatastorePath" => {
-            let a = Args::new(method, args, &["datacenter", "path"])?;
+            let a = call.params(&["datacenter", "path"])?;
             let dc = a.reference("datacenter", &["Datacenter"])?;
             let path = a.string("path")?;
             m.resolve(&dc)?;
@@ -212,12 +181,12 @@ pub(super) fn invoke(
                 .map(|o| o.id.clone());
             Ok(answer(m, found))
         }
-        _ => Err(faults::method_not_found(target, method, METHODS)),
+        _ => Err(call.not_found(METHODS)),
     }
 }
 
-/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
-/// was.
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every
+/// method's effect, every fault, and that a fault leaves the inventory as it was.
 #[cfg(test)]
 mod backend_tests {
     use serde_json::{Value, json};

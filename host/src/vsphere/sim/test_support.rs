@@ -10,10 +10,12 @@ use super::model::Model;
 use super::{Backend, CallContext, MoRef, ObjectContent, RetrieveSpec, SimBackend};
 use crate::vocabulary::VsError;
 
+/// The demo inventory with instant tasks.
 pub(super) fn sim() -> SimBackend {
     SimBackend::demo().with_task_delay(Duration::ZERO)
 }
 
+/// A call context for tests.
 pub(super) fn ctx() -> CallContext {
     CallContext {
         correlation_id: "test".into(),
@@ -21,6 +23,7 @@ pub(super) fn ctx() -> CallContext {
     }
 }
 
+/// A JSON object as a method's argument map.
 pub(super) fn args(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -28,11 +31,13 @@ pub(super) fn args(v: Value) -> Map<String, Value> {
     }
 }
 
+/// The object at an inventory path, which the test expects to exist.
 pub(super) fn find(s: &SimBackend, path: &str) -> MoRef {
     s.find_by_path(path)
         .unwrap_or_else(|| panic!("{path} is in the demo inventory"))
 }
 
+/// Call a method through the `Backend` trait.
 pub(super) async fn call(
     s: &SimBackend,
     target: &MoRef,
@@ -42,6 +47,7 @@ pub(super) async fn call(
     s.invoke(&ctx(), target, method, &args(a)).await
 }
 
+/// Call a method that must succeed; its result.
 pub(super) async fn ok(s: &SimBackend, target: &MoRef, method: &str, a: Value) -> Value {
     match call(s, target, method, a).await {
         Ok(v) => v,
@@ -49,6 +55,7 @@ pub(super) async fn ok(s: &SimBackend, target: &MoRef, method: &str, a: Value) -
     }
 }
 
+/// The vim25 fault type of a failed call, or what it was instead.
 pub(super) fn fault_type(r: &Result<Value, VsError>) -> String {
     match r {
         Err(VsError::Fault(f)) => f.type_name.clone(),
@@ -56,12 +63,14 @@ pub(super) fn fault_type(r: &Result<Value, VsError>) -> String {
     }
 }
 
+/// Every object of a kind in the inventory, with the given properties.
 pub(super) async fn all(s: &SimBackend, kind: &str, props: &[&str]) -> Vec<ObjectContent> {
     retrieve(s, kind, None, true, props)
         .await
         .unwrap_or_else(|e| panic!("retrieve {kind}: {e}"))
 }
 
+/// A `retrieve` through a container view.
 pub(super) async fn retrieve(
     s: &SimBackend,
     kind: &str,
@@ -96,6 +105,7 @@ pub(super) async fn read(s: &SimBackend, r: &MoRef, path: &str) -> Option<Value>
         .map(|(_, v)| v)
 }
 
+/// One string property (empty when unset).
 pub(super) async fn read_str(s: &SimBackend, r: &MoRef, path: &str) -> String {
     read(s, r, path)
         .await
@@ -103,17 +113,12 @@ pub(super) async fn read_str(s: &SimBackend, r: &MoRef, path: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The ids in a read list of references (none when unset).
 pub(super) fn ref_values(v: Option<Value>) -> Vec<String> {
-    match v {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(MoRef::from_json)
-            .map(|r| r.value)
-            .collect(),
-        _ => Vec::new(),
-    }
+    super::model::ref_values(v.as_ref())
 }
 
+/// A copy of the whole inventory, to check that a failed call changed nothing.
 pub(super) fn snapshot_of(s: &SimBackend) -> Model {
     s.lock().clone()
 }
@@ -139,10 +144,12 @@ pub(super) async fn fails_unchanged(
     }
 }
 
+/// The root folder's reference.
 pub(super) fn root_folder() -> MoRef {
     MoRef::new("Folder", "group-d1")
 }
 
+/// The SearchIndex's reference.
 pub(super) fn search_index() -> MoRef {
     MoRef::new("SearchIndex", "SearchIndex")
 }

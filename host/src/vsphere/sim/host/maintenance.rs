@@ -1,213 +1,200 @@
-//! HostSystem methods: maintenance mode as vCenter runs it. Entering waits
-//! until no powered-on VM is left on the host; vCenter itself moves VMs only
-//! when DRS (fully automated) can place them on other hosts of the cluster.
-//! When they cannot leave, the real task sits until its timeout and then fails
-//! with `Timedout`; the simulator fails at once with that fault and changes
+//! Maintenance mode as vCenter runs it. Entering waits until no powered-on
+//! VM is left on the host; vCenter itself moves VMs only when DRS (fully
+//! automated) can place them on other hosts of the cluster. When they cannot
+//! leave, the real task sits until its timeout and then fails with
+//! `Timedout`; the simulator fails at once with that fault and changes
 //! nothing, whatever the timeout.
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::args::Args;
-use super::derive::{host_effective, vm_host_mem, vm_memory_mb};
-use super::model::{Meta, Model, Object, Power, reference};
-use super::{entity, faults, vm_state};
 use crate::vocabulary::VsError;
-use crate::vsphere::MoRef;
+use crate::vsphere::sim::args::Args;
+use crate::vsphere::sim::faults;
+use crate::vsphere::sim::model::{Meta, Model, Object, Power, reference};
+use crate::vsphere::sim::vm;
 
-/// The methods of `HostSystem` the simulator implements.
-pub(super) const METHODS: &[&str] = &[
-    "EnterMaintenanceMode_Task",
-    "ExitMaintenanceMode_Task",
-    "Rename_Task",
-];
-
+/// A host's methods need it connected.
 fn require_connected(h: &Object) -> Result<(), VsError> {
     if h.str("runtime.connectionState") == Some("connected") {
         Ok(())
     } else {
-        Err(faults::fault(
-            "InvalidState",
-            "The operation is not allowed in the current connection state of the host.",
-            serde_json::json!({}),
-        ))
+        Err(faults::not_connected("host"))
     }
 }
 
-/// Call a `HostSystem` method.
-pub(super) fn invoke(
-    m: &mut Model,
-    target: &MoRef,
-    method: &str,
-    args: &Map<String, Value>,
-) -> Result<Value, VsError> {
-    let id = target.value.as_str();
-    match method {
-        "EnterMaintenanceMode_Task" => enter(
-            m,
-            id,
-            &Args::new(
-                method,
-                args,
-                &["timeout", "evacuatePoweredOffVms", "maintenanceSpec"],
-            )?,
-        ),
-        "ExitMaintenanceMode_Task" => {
-            let a = Args::new(method, args, &["timeout"])?;
-            a.int("timeout")?;
-            let h = m.try_get(id)?;
-            require_connected(h)?;
-            if !h.flag("runtime.inMaintenanceMode") {
-                return Err(faults::invalid_state(&format!(
-                    "host {} is not in maintenance mode",
-                    h.name()
-                )));
-            }
-            m.try_get_mut(id)?
-                .set("runtime.inMaintenanceMode", Value::Bool(false));
-            Ok(Value::Null)
-        }
-        "Rename_Task" => {
-            let a = Args::new(method, args, &["newName"])?;
-            entity::rename(m, id, a.string("newName")?)?;
-            Ok(Value::Null)
-        }
-        _ => Err(faults::method_not_found(target, method, METHODS)),
-    }
-}
-
-fn names(m: &Model, ids: &[String]) -> String {
-    ids.iter()
-        .map(|v| format!("{} ({v})", m.name(v)))
+/// `VM (vm-1), …` for fault messages.
+fn names(m: &Model, vms: &[&Object]) -> String {
+    vms.iter()
+        .map(|v| format!("{} ({})", m.name(&v.id), v.id))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
-    a.int("timeout")?;
-    let evacuate_off = a.opt_boolean("evacuatePoweredOffVms")?.unwrap_or(false);
-    a.opt_data("maintenanceSpec", "HostMaintenanceSpec")?;
-    let h = m.try_get(id)?;
-    let host_name = h.name().to_string();
-    if h.flag("runtime.inMaintenanceMode") {
-        return Err(faults::invalid_state(&format!(
-            "host {host_name} is already in maintenance mode"
-        )));
-    }
-    require_connected(h)?;
-    let mut on_host: Vec<&Object> = m
+/// What entering maintenance mode has to move off a host, and where DRS may move it.
+struct Evacuation<'m> {
+    host_name: String,
+    /// The VMs on the host that are powered on, in creation order.
+    running: Vec<&'m Object>,
+    /// The VMs on the host that are powered off or suspended, in creation order.
+    parked: Vec<&'m Object>,
+    clustered: bool,
+    drs: bool,
+    /// The other hosts of the cluster that can run VMs.
+    candidates: Vec<&'m Object>,
+    /// Memory each candidate has left in MB, lowered as the plan fills it.
+    free: HashMap<String, i64>,
+}
+
+/// Memory a host has left for more VMs, in MB.
+fn free_memory_mb(m: &Model, host: &Object) -> i64 {
+    let used: i64 = m
         .objects()
-        .filter(|o| o.kind == "VirtualMachine" && o.ref_id("runtime.host").as_deref() == Some(id))
-        .collect();
-    on_host.sort_by_key(|o| o.seq);
-    let running: Vec<&Object> = on_host
-        .iter()
-        .copied()
-        .filter(|o| o.power() == Power::On)
-        .collect();
-    let parked: Vec<&Object> = on_host
-        .iter()
-        .copied()
-        .filter(|o| o.power() != Power::On)
-        .collect();
-    let cr = m.compute_of_host(id).unwrap_or_default();
-    let cr_obj = m.get(&cr);
-    let clustered = cr_obj.is_some_and(|c| c.kind == "ClusterComputeResource");
-    let drs = clustered && cr_obj.is_some_and(|c| c.flag("configurationEx.drsConfig.enabled"));
-
-    // Other hosts DRS may use, with the memory they have left.
-    let candidates: Vec<&Object> = m
-        .children(&cr)
-        .into_iter()
-        .filter(|c| c != id)
-        .filter_map(|c| m.get(&c))
-        .filter(|c| c.kind == "HostSystem" && host_effective(c))
-        .collect();
-    let mut free: HashMap<String, i64> = candidates
-        .iter()
-        .map(|c| {
-            let used: i64 = m
-                .objects()
-                .filter(|v| {
-                    v.kind == "VirtualMachine"
-                        && v.ref_id("runtime.host").as_deref() == Some(c.id.as_str())
-                })
-                .map(vm_host_mem)
-                .sum();
-            let total = c.int("hardware.memorySize").unwrap_or(0) / (1024 * 1024);
-            let base = c.host_meta().map(|x| x.base_mem_mb).unwrap_or(0);
-            (c.id.clone(), total - base - used)
+        .filter(|v| {
+            v.kind == "VirtualMachine"
+                && v.ref_id("runtime.host").as_deref() == Some(host.id.as_str())
         })
-        .collect();
+        .map(vm::host_memory_mb)
+        .sum();
+    let total = host.int("hardware.memorySize").unwrap_or(0) / (1024 * 1024);
+    let base = host.host_meta().map(|x| x.base_mem_mb).unwrap_or(0);
+    total - base - used
+}
 
-    let mut plan: Vec<(String, String)> = Vec::new();
-    if !running.is_empty() {
-        let ids: Vec<String> = running.iter().map(|o| o.id.clone()).collect();
-        if !drs {
-            let why = if !clustered {
+impl<'m> Evacuation<'m> {
+    fn of(m: &'m Model, host: &Object, compute: &str) -> Evacuation<'m> {
+        let mut on_host: Vec<&Object> = m
+            .objects()
+            .filter(|o| {
+                o.kind == "VirtualMachine"
+                    && o.ref_id("runtime.host").as_deref() == Some(host.id.as_str())
+            })
+            .collect();
+        on_host.sort_by_key(|o| o.seq);
+        let (running, parked): (Vec<&Object>, Vec<&Object>) =
+            on_host.into_iter().partition(|o| o.power() == Power::On);
+        let cr_obj = m.get(compute);
+        let clustered = cr_obj.is_some_and(|c| c.kind == "ClusterComputeResource");
+        let candidates: Vec<&Object> = m
+            .children(compute)
+            .into_iter()
+            .filter(|c| *c != host.id)
+            .filter_map(|c| m.get(&c))
+            .filter(|c| c.kind == "HostSystem" && vm::host_can_run_vms(c))
+            .collect();
+        let free = candidates
+            .iter()
+            .map(|c| (c.id.clone(), free_memory_mb(m, c)))
+            .collect();
+        Evacuation {
+            host_name: host.name().to_string(),
+            running,
+            parked,
+            clustered,
+            drs: clustered && cr_obj.is_some_and(|c| c.flag("configurationEx.drsConfig.enabled")),
+            candidates,
+            free,
+        }
+    }
+
+    fn free(&self, host: &str) -> i64 {
+        self.free.get(host).copied().unwrap_or(0)
+    }
+
+    /// The candidate DRS would pick for `v`: one that sees its datastores and
+    /// networks (and has `need` MB free, when given), the emptiest first.
+    fn best_host(&self, m: &Model, v: &Object, need: Option<i64>) -> Option<&'m Object> {
+        self.candidates
+            .iter()
+            .copied()
+            .filter(|c| vm::host_serves(m, v, &c.id))
+            .filter(|c| need.is_none_or(|n| self.free(&c.id) >= n))
+            .max_by_key(|c| (self.free(&c.id), std::cmp::Reverse(c.seq)))
+    }
+
+    /// Where each running VM goes, or `Timedout` when one cannot go anywhere.
+    fn plan_running(&mut self, m: &Model) -> Result<Vec<(String, String)>, VsError> {
+        if self.running.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !self.drs {
+            let why = if !self.clustered {
                 "it is a standalone host, so nothing can migrate them"
             } else {
                 "its cluster does not have DRS enabled, so vCenter does not migrate them"
             };
             return Err(faults::timed_out(&format!(
-                "Host {host_name} cannot enter maintenance mode: powered-on virtual machines {} remain on it and {why}. \
+                "Host {} cannot enter maintenance mode: powered-on virtual machines {} remain on it and {why}. \
                  Power them off or migrate them first.",
-                names(m, &ids)
+                self.host_name,
+                names(m, &self.running)
             )));
         }
-        for v in &running {
-            let need = vm_memory_mb(v) + 64;
-            let best = candidates
-                .iter()
-                .filter(|c| vm_state::host_serves(m, v, &c.id))
-                .filter(|c| free.get(&c.id).copied().unwrap_or(0) >= need)
-                .max_by_key(|c| {
-                    (
-                        free.get(&c.id).copied().unwrap_or(0),
-                        std::cmp::Reverse(c.seq),
-                    )
-                });
-            let Some(best) = best else {
+        let mut plan = Vec::new();
+        for v in self.running.clone() {
+            let need = vm::memory_mb(v) + 64;
+            let Some(best) = self.best_host(m, v, Some(need)) else {
                 return Err(faults::timed_out(&format!(
-                    "Host {host_name} cannot enter maintenance mode: DRS found no other host in the cluster that is \
+                    "Host {} cannot enter maintenance mode: DRS found no other host in the cluster that is \
                      connected, out of maintenance mode, sees the datastores and networks of {} ({}) and has {need} MB of memory free.",
+                    self.host_name,
                     v.name(),
                     v.id
                 )));
             };
-            if let Some(f) = free.get_mut(&best.id) {
+            if let Some(f) = self.free.get_mut(&best.id) {
                 *f -= need;
             }
             plan.push((v.id.clone(), best.id.clone()));
         }
-    }
-    if evacuate_off && !parked.is_empty() {
-        if drs {
-            for v in &parked {
-                let best = candidates
-                    .iter()
-                    .filter(|c| vm_state::host_serves(m, v, &c.id))
-                    .max_by_key(|c| {
-                        (
-                            free.get(&c.id).copied().unwrap_or(0),
-                            std::cmp::Reverse(c.seq),
-                        )
-                    });
-                if let Some(best) = best {
-                    plan.push((v.id.clone(), best.id.clone()));
-                }
-            }
-        } else if clustered {
-            let ids: Vec<String> = parked.iter().map(|o| o.id.clone()).collect();
-            return Err(faults::timed_out(&format!(
-                "Host {host_name} cannot enter maintenance mode with evacuatePoweredOffVms: its cluster has no DRS \
-                 to move the powered-off virtual machines {}; move them first.",
-                names(m, &ids)
-            )));
-        }
+        Ok(plan)
     }
 
+    /// Where each powered-off VM goes (`evacuatePoweredOffVms`): wherever DRS
+    /// finds room; a cluster without DRS cannot move them.
+    fn plan_parked(&self, m: &Model) -> Result<Vec<(String, String)>, VsError> {
+        if self.parked.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.drs {
+            return Ok(self
+                .parked
+                .iter()
+                .filter_map(|v| Some((v.id.clone(), self.best_host(m, v, None)?.id.clone())))
+                .collect());
+        }
+        if self.clustered {
+            return Err(faults::timed_out(&format!(
+                "Host {} cannot enter maintenance mode with evacuatePoweredOffVms: its cluster has no DRS \
+                 to move the powered-off virtual machines {}; move them first.",
+                self.host_name,
+                names(m, &self.parked)
+            )));
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// `EnterMaintenanceMode_Task`: plan every move first, then make them all.
+pub(super) fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
+    a.int("timeout")?;
+    let evacuate_off = a.opt_boolean("evacuatePoweredOffVms")?.unwrap_or(false);
+    a.opt_data("maintenanceSpec", "HostMaintenanceSpec")?;
+    let h = m.try_get(id)?;
+    if h.flag("runtime.inMaintenanceMode") {
+        return Err(faults::invalid_state(&format!(
+            "host {} is already in maintenance mode",
+            h.name()
+        )));
+    }
+    require_connected(h)?;
+    let compute = m.compute_of_host(id).unwrap_or_default();
+    let mut evacuation = Evacuation::of(m, h, &compute);
+    let mut plan = evacuation.plan_running(m)?;
+    if evacuate_off {
+        plan.extend(evacuation.plan_parked(m)?);
+    }
     let moved_running = plan
         .iter()
         .filter(|(v, _)| m.get(v).is_some_and(|o| o.power() == Power::On))
@@ -216,7 +203,7 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
         m.try_get_mut(v)?
             .set("runtime.host", reference("HostSystem", target));
     }
-    if let Some(Meta::Compute(c)) = m.get_mut(&cr).map(|o| &mut o.meta) {
+    if let Some(Meta::Compute(c)) = m.get_mut(&compute).map(|o| &mut o.meta) {
         c.vmotions += moved_running;
     }
     m.try_get_mut(id)?
@@ -224,8 +211,24 @@ fn enter(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
     Ok(Value::Null)
 }
 
-/// Behaviour tests through the `Backend` trait, as a plugin sees it: every method's effect, every fault, and that a fault leaves the inventory as it
-/// was.
+/// `ExitMaintenanceMode_Task`.
+pub(super) fn exit(m: &mut Model, id: &str, a: &Args) -> Result<Value, VsError> {
+    a.int("timeout")?;
+    let h = m.try_get(id)?;
+    require_connected(h)?;
+    if !h.flag("runtime.inMaintenanceMode") {
+        return Err(faults::invalid_state(&format!(
+            "host {} is not in maintenance mode",
+            h.name()
+        )));
+    }
+    m.try_get_mut(id)?
+        .set("runtime.inMaintenanceMode", Value::Bool(false));
+    Ok(Value::Null)
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it: every
+/// method's effect, every fault, and that a fault leaves the inventory as it was.
 #[cfg(test)]
 mod backend_tests {
     use std::time::Duration;
