@@ -270,7 +270,7 @@ impl StateChangeRecorder for AuditLog {
             record,
         };
         if let Err(e) = self.append(&entry) {
-            tracing::error!(correlation_id = %call.correlation_id, method = %call.method, object = %call.target, error = %e, "a state-changing vSphere call could not be written to the audit trail");
+            tracing::error!(correlation_id = %call.call.correlation_id, method = %call.call.method, object = %call.call.target, error = %e, "a state-changing vSphere call could not be written to the audit trail");
         }
     }
 }

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use super::claim_check;
 use super::claims;
 use super::classify;
-use super::hooks::{StateChangeGate, StateChangeIntent, StateChangeRecord, StateChangeRecorder};
+use super::hooks::{
+    StateChangeCall, StateChangeGate, StateChangeIntent, StateChangeRecord, StateChangeRecorder,
+};
 use super::{Backend, CallContext, ChangeObserver, ObjectContent, RetrieveSpec, StartedTask};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vocabulary::{MoRef, VsError, redact};
@@ -260,10 +262,7 @@ impl Gateway {
     ) -> Option<VsError> {
         let recorder = self.recorder.as_ref()?;
         let intent = StateChangeIntent {
-            correlation_id: ctx.correlation_id.clone(),
-            request_id: ctx.journal.0.as_ref().map(|j| j.request_id().to_string()),
-            method: method.to_string(),
-            target: target.clone(),
+            call: which_call(ctx, method, target),
             grant_id: grant_id.to_string(),
             arguments: redact(&Value::Object(args.clone())),
         };
@@ -302,10 +301,7 @@ impl Gateway {
             ),
         };
         recorder.record(&StateChangeRecord {
-            correlation_id: ctx.correlation_id.clone(),
-            request_id: ctx.journal.0.as_ref().map(|j| j.request_id().to_string()),
-            method: method.to_string(),
-            target: target.clone(),
+            call: which_call(ctx, method, target),
             outcome,
             fault_type,
             error,
@@ -404,6 +400,16 @@ fn truncate(text: &str, max: usize) -> String {
         cut
     } else {
         format!("{cut}({} bytes)", text.len())
+    }
+}
+
+/// Which call a gateway record speaks of.
+fn which_call(ctx: &CallContext, method: &str, target: &MoRef) -> StateChangeCall {
+    StateChangeCall {
+        correlation_id: ctx.correlation_id.clone(),
+        request_id: ctx.journal.0.as_ref().map(|j| j.request_id().to_string()),
+        method: method.to_string(),
+        target: target.clone(),
     }
 }
 

@@ -57,10 +57,10 @@ pub trait StateChangeRecorder: Send + Sync {
     fn record(&self, call: &StateChangeRecord);
 }
 
-/// A state-changing call about to be sent. It serializes as the audit
-/// trail's `vsphere_intent` record states it (the target as `Type:id`).
+/// Which state-changing call a record speaks of: the part an intent and
+/// its outcome share.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StateChangeIntent {
+pub struct StateChangeCall {
     /// The tool call's correlation id.
     pub correlation_id: String,
     /// The durable request behind the call, if any.
@@ -71,6 +71,15 @@ pub struct StateChangeIntent {
     /// The object it is sent to.
     #[serde(serialize_with = "as_text")]
     pub target: MoRef,
+}
+
+/// A state-changing call about to be sent. It serializes as the audit
+/// trail's `vsphere_intent` record states it (the target as `Type:id`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateChangeIntent {
+    /// Which call.
+    #[serde(flatten)]
+    pub call: StateChangeCall,
     /// The grant that authorizes it.
     pub grant_id: String,
     /// The arguments, already redacted.
@@ -81,16 +90,9 @@ pub struct StateChangeIntent {
 /// audit trail's `vsphere_call` record states it (the target as `Type:id`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StateChangeRecord {
-    /// The tool call's correlation id.
-    pub correlation_id: String,
-    /// The durable request behind the call, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// The vim25 method.
-    pub method: String,
-    /// The object it was called on.
-    #[serde(serialize_with = "as_text")]
-    pub target: MoRef,
+    /// Which call.
+    #[serde(flatten)]
+    pub call: StateChangeCall,
     /// `ok`, or the error kind.
     pub outcome: String,
     /// The vSphere fault type, when vSphere refused it.
