@@ -337,3 +337,58 @@ fn the_new_groups_own_tests_pass_through_the_in_process_harness() {
     assert!(out.status.success(), "the new group's cargo test: {report}");
     assert!(report.contains("test result: ok. 3 passed"), "{report}");
 }
+
+/// The server build leaves the author's harness out: cargo resolves
+/// `vmware-mcp` without the `harness` feature when nothing but a normal
+/// build asks for it (its own dev-dependency only turns it on for its
+/// tests), and the container's builder stage asks for no feature. So the
+/// binary operators run has no scripted approver or recorder in it.
+#[test]
+fn the_server_build_leaves_the_harness_out() {
+    let root = workspace_root();
+    let features = |edges: &[&str]| {
+        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&root)
+            .args([
+                "tree",
+                "-p",
+                "vmware-mcp",
+                "--depth",
+                "0",
+                "-f",
+                "{p} [{f}]",
+            ])
+            .args(edges)
+            .stdin(Stdio::null())
+            .output()
+            .expect("cargo tree");
+        assert!(out.status.success(), "cargo tree: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let server = features(&["-e", "no-dev"]);
+    assert!(
+        server.starts_with("vmware-mcp ") && !server.contains("harness"),
+        "a normal build of vmware-mcp enables no harness: {server}"
+    );
+    let tested = features(&[]);
+    assert!(
+        tested.contains("[harness]"),
+        "the crate's own tests see the harness: {tested}"
+    );
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let builds: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.contains("cargo build") && l.contains("-p vmware-mcp"))
+        .collect();
+    assert!(
+        !builds.is_empty()
+            && builds
+                .iter()
+                .all(|l| !l.contains("--features") && !l.contains("--all-features")),
+        "the container builds the server without features: {builds:?}"
+    );
+}
