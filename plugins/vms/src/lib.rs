@@ -241,8 +241,7 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "renameVm",
-                "Rename a virtual machine (after approval). A name another VM in its folder holds, \
-                 or over 80 characters, is refused.",
+                "Rename a virtual machine (after approval). Refused: a name another VM in its folder holds, or over 80 characters.",
             )
             .invokes(&[methods::RENAME])
             .idempotent(),
@@ -251,8 +250,7 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "deleteVm",
-                "Delete a powered-off virtual machine with its disks and snapshots (after approval, which lists them). \
-                 A running VM is refused: power it off first.",
+                "Delete a powered-off virtual machine with its disks and snapshots (after approval, which lists them).",
             )
             .invokes(&[methods::DESTROY])
             .destructive(),
@@ -261,8 +259,8 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "reconfigureVm",
-                "Change a virtual machine's CPU count and/or memory (after approval, stating before → after). \
-                 A running VM can only grow, and only with CPU or memory hot-add enabled.",
+                "Set a virtual machine's CPU count and/or memory (after approval). \
+                 A running VM can only grow, with CPU or memory hot-add enabled.",
             )
             .invokes(&[methods::RECONFIGURE])
             .idempotent(),
@@ -271,8 +269,8 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "migrateVm",
-                "Move a virtual machine to another host, datastore and/or resource pool (after approval, \
-                 stating before → after). Give at least one target: a name, inventory path or id.",
+                "Move a virtual machine to another host, datastore and/or resource pool (after approval); \
+                 give at least one target.",
             )
             .invokes(&[methods::RELOCATE])
             .idempotent(),

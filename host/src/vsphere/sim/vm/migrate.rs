@@ -347,7 +347,7 @@ mod backend_tests {
                     .iter()
                     .filter_map(MoRef::from_json)
                     .collect::<Vec<_>>(),
-                [other.clone()]
+                std::slice::from_ref(&other)
             );
             let name = read_str(&s, &other, "name").await;
             assert!(
