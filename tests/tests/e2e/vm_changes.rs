@@ -376,6 +376,27 @@ async fn the_changes_work_on_the_demo_simulator() {
     .await;
     assert_eq!(moved["changes"], json!([format!("host {host} → {to}")]));
     assert_eq!(info("web-01").await["host"]["name"], to);
+    let on = info("web-01").await["datastores"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let to_ds = if on == "ds-prod-01" {
+        "ds-prod-02"
+    } else {
+        "ds-prod-01"
+    };
+    let moved = ok(
+        &client,
+        "migrateVm",
+        json!({"vmName": "web-01", "targetDatastore": to_ds, "targetHost": to}),
+    )
+    .await;
+    assert_eq!(
+        moved["changes"],
+        json!([format!("datastore {on} → {to_ds}")])
+    );
+    assert_eq!(moved["datastores"], json!([to_ds]));
+    assert_eq!(info("web-01").await["datastores"][0]["name"], to_ds);
 
     let deleted = ok(&client, "deleteVm", json!({"vmName": "web-01"})).await;
     assert_eq!(deleted["gone"], true, "{deleted}");

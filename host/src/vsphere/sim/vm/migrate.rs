@@ -332,29 +332,28 @@ mod backend_tests {
                     .filter_map(MoRef::from_json)
                     .any(|c| &c == d)
             });
-        if let Some(other) = other {
-            ok(
-                &s,
-                &vm,
-                "RelocateVM_Task",
-                spec(json!({"datastore": other.to_json()})),
-            )
-            .await;
-            let now = read(&s, &vm, "datastore").await.unwrap();
-            assert_eq!(
-                now.as_array()
-                    .unwrap()
-                    .iter()
-                    .filter_map(MoRef::from_json)
-                    .collect::<Vec<_>>(),
-                std::slice::from_ref(&other)
-            );
-            let name = read_str(&s, &other, "name").await;
-            assert!(
-                read_str(&s, &vm, "config.files.vmPathName")
-                    .await
-                    .starts_with(&format!("[{name}] "))
-            );
-        }
+        let other = other.expect("esx-02 mounts a datastore web-01 is not on");
+        ok(
+            &s,
+            &vm,
+            "RelocateVM_Task",
+            spec(json!({"datastore": other.to_json()})),
+        )
+        .await;
+        let now = read(&s, &vm, "datastore").await.unwrap();
+        assert_eq!(
+            now.as_array()
+                .unwrap()
+                .iter()
+                .filter_map(MoRef::from_json)
+                .collect::<Vec<_>>(),
+            std::slice::from_ref(&other)
+        );
+        let name = read_str(&s, &other, "name").await;
+        assert!(
+            read_str(&s, &vm, "config.files.vmPathName")
+                .await
+                .starts_with(&format!("[{name}] "))
+        );
     }
 }
