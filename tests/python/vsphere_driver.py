@@ -13,6 +13,10 @@ Reads one command a line on stdin and answers one line on stdout:
                         the VM already has one of that name); prints its id
   snapshots ID          prints the VM's snapshots as JSON:
                         {"current": ID or null, "tree": [[path, id], ...]}
+  poweroff ID           powers the VM off if it is on; prints ok
+  vm ID                 prints the VM as JSON: {"name", "power", "numCPU", "memoryMB",
+                        "host", "datastores", "pool", "folder"} (names), or "gone"
+                        when vCenter no longer knows it
   powerevents AFTER     prints the power-on and power-off events vCenter logged
                         with a key above AFTER, as JSON: [[key, type, vm id], ...]
                         (vcsim keeps its last 1,000 events; ask often enough)
@@ -24,7 +28,7 @@ from urllib.parse import urlparse
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVim.task import WaitForTask
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 
 def snapshot_paths(vm):
@@ -39,6 +43,23 @@ def snapshot_paths(vm):
     if vm.snapshot is not None:
         walk(vm.snapshot.rootSnapshotList, "")
     return found
+
+
+def describe(vm):
+    try:
+        name = vm.name
+    except vmodl.fault.ManagedObjectNotFound:
+        return "gone"
+    return json.dumps({
+        "name": name,
+        "power": str(vm.runtime.powerState),
+        "numCPU": vm.config.hardware.numCPU,
+        "memoryMB": vm.config.hardware.memoryMB,
+        "host": vm.runtime.host.name,
+        "datastores": sorted(d.name for d in vm.datastore),
+        "pool": vm.resourcePool.name if vm.resourcePool else None,
+        "folder": vm.parent.name,
+    })
 
 
 def main(url, user, password):
@@ -68,6 +89,12 @@ def main(url, user, password):
                 if vm.runtime.powerState != "poweredOn":
                     WaitForTask(vm.PowerOnVM_Task())
                 answer = "ok"
+            elif op == "poweroff":
+                if vm.runtime.powerState == "poweredOn":
+                    WaitForTask(vm.PowerOffVM_Task())
+                answer = "ok"
+            elif op == "vm":
+                answer = describe(vm)
             elif op == "name":
                 answer = vm.name
             elif op == "snapshot":

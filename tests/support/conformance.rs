@@ -74,8 +74,8 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
     let tools = client.list_all_tools().await.expect("tools/list");
     assert_eq!(
         tools.len(),
-        17,
-        "{f}: 13 seed tools plus getMetrics and requests.get, list and cancel"
+        21,
+        "{f}: 17 vms and hosts tools plus getMetrics and requests.get, list and cancel"
     );
 
     // listVMs and the row shape.
@@ -312,6 +312,8 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
         );
     }
 
+    vm_changes(client, flavor, &vm).await;
+
     // Hosts.
     let hosts = ok(client, "infra.vmware.hosts.listHosts", json!({}))
         .await
@@ -437,4 +439,89 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
             .any(|c| c["name"] == "vmware_mcp_vsphere_calls_total"),
         "{f}: {metrics}"
     );
+}
+
+/// The VM changes (issue 18) on the clone, or where vSphere cannot clone on
+/// `vm` powered off: rename, reconfigure, migrate (to another host of its
+/// cluster when it has one) and delete, each effect read back.
+async fn vm_changes(client: &Client, flavor: Flavor, vm: &str) {
+    let f = flavor.name;
+    let target = if flavor.clone_supported {
+        "conf-clone".to_string()
+    } else {
+        ok(client, "infra.vmware.vms.powerOffVm", json!({"vmName": vm})).await;
+        vm.to_string()
+    };
+    let id = vm_info(client, &target).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        client,
+        "infra.vmware.vms.renameVm",
+        json!({"vmName": id, "newName": "conf-renamed"}),
+    )
+    .await;
+    assert_eq!(vm_info(client, &id).await["name"], "conf-renamed", "{f}");
+
+    let info = vm_info(client, &id).await;
+    let cpus = info["hardware"]["numCPU"].as_i64().unwrap();
+    let changed = ok(
+        client,
+        "infra.vmware.vms.reconfigureVm",
+        json!({"vmName": id, "numCPUs": cpus + 1}),
+    )
+    .await
+    .json;
+    assert_eq!(
+        changed["changes"],
+        json!([format!("CPUs {cpus} → {}", cpus + 1)]),
+        "{f}"
+    );
+    assert_eq!(
+        vm_info(client, &id).await["hardware"]["numCPU"],
+        cpus + 1,
+        "{f}"
+    );
+
+    let host = info["host"]["name"].as_str().unwrap().to_string();
+    let hosts = ok(client, "infra.vmware.hosts.listHosts", json!({}))
+        .await
+        .json;
+    let rows = hosts["hosts"].as_array().unwrap();
+    let cluster = rows.iter().find(|h| h["name"] == host.as_str()).unwrap()["cluster"].clone();
+    let other = rows
+        .iter()
+        .find(|h| !cluster.is_null() && h["cluster"] == cluster && h["name"] != host.as_str())
+        .map(|h| h["name"].as_str().unwrap().to_string());
+    let same = call(
+        client,
+        "infra.vmware.vms.migrateVm",
+        json!({"vmName": id, "targetHost": host}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(same.error_kind(), "invalid_argument", "{f}: {}", same.text);
+    if let Some(other) = other {
+        ok(
+            client,
+            "infra.vmware.vms.migrateVm",
+            json!({"vmName": id, "targetHost": other}),
+        )
+        .await;
+        assert_eq!(
+            vm_info(client, &id).await["host"]["name"],
+            other.as_str(),
+            "{f}"
+        );
+    }
+
+    let deleted = ok(client, "infra.vmware.vms.deleteVm", json!({"vmName": id}))
+        .await
+        .json;
+    assert_eq!(deleted["gone"], true, "{f}: {deleted}");
+    let gone = call(client, "infra.vmware.vms.getVMInfo", json!({"vmName": id}))
+        .await
+        .unwrap();
+    assert_eq!(gone.error_kind(), "not_found", "{f}: {}", gone.text);
 }

@@ -25,17 +25,52 @@ pub const READ_PRIVILEGES: &[&str] = &["System.Anonymous", "System.View", "Syste
 /// `CloneVM_Task` needs `VirtualMachine.Provisioning.Clone` on the source,
 /// `VirtualMachine.Inventory.CreateFromExisting` on the folder,
 /// `Resource.AssignVMToPool` on the pool and `Datastore.AllocateSpace` on
-/// the datastores.
-pub const DYNAMIC: &[(&str, &str, &[&str])] = &[(
-    "VirtualMachine",
-    "CloneVM_Task",
-    &[
-        "VirtualMachine.Provisioning.Clone",
-        "VirtualMachine.Inventory.CreateFromExisting",
-        "Resource.AssignVMToPool",
-        "Datastore.AllocateSpace",
-    ],
-)];
+/// the datastores. `Rename_Task` and `Destroy_Task` on a VM need
+/// `VirtualMachine.Config.Rename` and `VirtualMachine.Inventory.Delete`;
+/// `ReconfigVM_Task` the privilege of each setting changed (here CPU count
+/// and memory); `RelocateVM_Task` cold or hot migration (by power state),
+/// `Resource.AssignVMToPool` on the pool and `Datastore.AllocateSpace` on
+/// the datastore.
+pub const DYNAMIC: &[(&str, &str, &[&str])] = &[
+    (
+        "VirtualMachine",
+        "CloneVM_Task",
+        &[
+            "VirtualMachine.Provisioning.Clone",
+            "VirtualMachine.Inventory.CreateFromExisting",
+            "Resource.AssignVMToPool",
+            "Datastore.AllocateSpace",
+        ],
+    ),
+    (
+        "VirtualMachine",
+        "Rename_Task",
+        &["VirtualMachine.Config.Rename"],
+    ),
+    (
+        "VirtualMachine",
+        "Destroy_Task",
+        &["VirtualMachine.Inventory.Delete"],
+    ),
+    (
+        "VirtualMachine",
+        "ReconfigVM_Task",
+        &[
+            "VirtualMachine.Config.CPUCount",
+            "VirtualMachine.Config.Memory",
+        ],
+    ),
+    (
+        "VirtualMachine",
+        "RelocateVM_Task",
+        &[
+            "Resource.ColdMigrate",
+            "Resource.HotMigrate",
+            "Resource.AssignVMToPool",
+            "Datastore.AllocateSpace",
+        ],
+    ),
+];
 
 /// Who needs a privilege and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -182,6 +217,20 @@ mod tests {
             method_privileges(&m("VirtualMachine", "CloneVM_Task"))
                 .contains(&"VirtualMachine.Provisioning.Clone".to_string())
         );
+        // The VM changes of issue 18.
+        for (method, privilege) in [
+            ("Rename_Task", "VirtualMachine.Config.Rename"),
+            ("Destroy_Task", "VirtualMachine.Inventory.Delete"),
+            ("ReconfigVM_Task", "VirtualMachine.Config.CPUCount"),
+            ("ReconfigVM_Task", "VirtualMachine.Config.Memory"),
+            ("RelocateVM_Task", "Resource.HotMigrate"),
+            ("RelocateVM_Task", "Resource.ColdMigrate"),
+        ] {
+            assert!(
+                method_privileges(&m("VirtualMachine", method)).contains(&privilege.to_string()),
+                "{method}: {privilege}"
+            );
+        }
         // Parameter privileges count too.
         assert!(
             method_privileges(&m("VirtualMachine", "MarkAsVirtualMachine"))

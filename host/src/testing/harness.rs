@@ -335,6 +335,9 @@ mod tests {
                 "cloneVm",
                 json!({"sourceVmName": "a", "newVmName": "b", "targetFolder": ["x"]}),
             ),
+            ("renameVm", json!({"vmName": "a"})),
+            ("reconfigureVm", json!({"vmName": "a", "numCPUs": 0})),
+            ("migrateVm", json!({"vmName": "a", "targetHost": 1})),
         ] {
             let host = harness.call(tool, bad.clone()).await;
             let sdk = harness.call_unchecked(tool, bad.clone()).await;

@@ -57,7 +57,7 @@ pub fn clone_spec() -> Value {
 }
 
 /// The VMs named exactly `name` directly in `folder`.
-fn vms_named_in(folder: &Resolved, name: &str) -> Result<Vec<Resolved>> {
+pub fn vms_named_in(folder: &Resolved, name: &str) -> Result<Vec<Resolved>> {
     let query = inventory::Query::new(Kind::VirtualMachine)
         .within(&folder.reference)
         .filter("name", inventory::MatchOp::Equals, [name]);
@@ -68,21 +68,26 @@ fn vms_named_in(folder: &Resolved, name: &str) -> Result<Vec<Resolved>> {
         .collect())
 }
 
-/// Check a new VM name against vSphere's rules and the VMs already directly
-/// in `folder` under that name (`taken`).
-pub fn check_new_name(folder: &Resolved, new_name: &str, taken: &[Resolved]) -> Result<()> {
+/// Check a new VM name (the argument `arg`) against vSphere's rules and the
+/// VMs already directly in `folder` under that name (`taken`).
+pub fn check_new_name(
+    arg: &str,
+    folder: &Resolved,
+    new_name: &str,
+    taken: &[Resolved],
+) -> Result<()> {
     if new_name.is_empty() {
-        return Err(Error::invalid_argument("newVmName must not be empty"));
+        return Err(Error::invalid_argument(format!("{arg} must not be empty")));
     }
     if new_name.chars().count() > MAX_NAME_CHARS {
         return Err(Error::invalid_argument(format!(
-            "newVmName is {} characters long; vSphere allows at most {MAX_NAME_CHARS}",
+            "{arg} is {} characters long; vSphere allows at most {MAX_NAME_CHARS}",
             new_name.chars().count()
         )));
     }
     if let Some(existing) = taken.iter().find(|vm| vm.name == new_name) {
         return Err(Error::invalid_argument(format!(
-            "a VM named '{new_name}' already exists in folder '{}' ({}); choose another newVmName",
+            "a VM named '{new_name}' already exists in folder '{}' ({}); choose another {arg}",
             folder.path, existing.reference.value
         )));
     }
@@ -93,7 +98,12 @@ pub fn check_new_name(folder: &Resolved, new_name: &str, taken: &[Resolved]) -> 
 pub fn clone_vm(source: &str, new_name: &str, target_folder: &str) -> Result<CloneResult> {
     let source = inventory::resolve(Kind::VirtualMachine, source)?;
     let folder = inventory::resolve(Kind::VmFolder, target_folder)?;
-    check_new_name(&folder, new_name, &vms_named_in(&folder, new_name)?)?;
+    check_new_name(
+        "newVmName",
+        &folder,
+        new_name,
+        &vms_named_in(&folder, new_name)?,
+    )?;
 
     let action = Action::new(
         "clone-vm",
@@ -166,17 +176,17 @@ mod tests {
             properties: Obj::new(folder_ref),
         };
         assert!(
-            matches!(check_new_name(&folder, "db1", &taken), Err(Error::InvalidArgument(m)) if m.contains("already exists in folder 'DC0/vm' (vm-1)"))
+            matches!(check_new_name("newVmName", &folder, "db1", &taken), Err(Error::InvalidArgument(m)) if m.contains("already exists in folder 'DC0/vm' (vm-1)"))
         );
         assert!(matches!(
-            check_new_name(&folder, "", &taken),
+            check_new_name("newVmName", &folder, "", &taken),
             Err(Error::InvalidArgument(_))
         ));
         assert!(matches!(
-            check_new_name(&folder, &"x".repeat(81), &taken),
+            check_new_name("newVmName", &folder, &"x".repeat(81), &taken),
             Err(Error::InvalidArgument(_))
         ));
-        assert!(check_new_name(&folder, "db2", &[]).is_ok());
+        assert!(check_new_name("newVmName", &folder, "db2", &[]).is_ok());
         assert_eq!(
             clone_spec()["location"]["_typeName"],
             "VirtualMachineRelocateSpec"

@@ -1,5 +1,5 @@
-//! The `vms` tool group: list, inspect, power, snapshot and clone virtual
-//! machines (MCP tools `infra.vmware.vms.*`).
+//! The `vms` tool group: list, inspect, power, snapshot, clone, rename,
+//! delete, reconfigure and migrate virtual machines (MCP tools `infra.vmware.vms.*`).
 //!
 //! This file declares the tools and their argument types; each tool's work
 //! lives in its own module. Every VM or folder argument accepts a name, an
@@ -7,11 +7,15 @@
 //! changes state asks the host for approval before it calls vSphere.
 
 mod clone;
+mod delete;
 mod hardware;
 mod info;
 mod list;
 mod methods;
+mod migrate;
 mod power;
+mod reconfigure;
+mod rename;
 mod snapshot;
 mod snapshot_tree;
 mod target;
@@ -79,6 +83,53 @@ struct CloneArgs {
     /// The VM folder to create it in: name, inventory path or id.
     #[schemars(length(min = 1))]
     target_folder: String,
+}
+
+/// `renameVm` arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RenameArgs {
+    /// The VM.
+    #[schemars(description = VM_ARG, length(min = 1))]
+    vm_name: String,
+    /// The new name; must not exist in the VM's folder.
+    #[schemars(length(min = 1, max = 80))]
+    new_name: String,
+}
+
+/// `reconfigureVm` arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReconfigureArgs {
+    /// The VM.
+    #[schemars(description = VM_ARG, length(min = 1))]
+    vm_name: String,
+    /// The new number of virtual CPUs.
+    #[serde(rename = "numCPUs")]
+    #[schemars(range(min = 1))]
+    num_cpus: Option<i64>,
+    /// The new memory size in MB (a multiple of 4).
+    #[serde(rename = "memoryMB")]
+    #[schemars(range(min = 4))]
+    memory_mb: Option<i64>,
+}
+
+/// `migrateVm` arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MigrateArgs {
+    /// The VM.
+    #[schemars(description = VM_ARG, length(min = 1))]
+    vm_name: String,
+    /// The host to move it to.
+    #[schemars(length(min = 1))]
+    target_host: Option<String>,
+    /// The datastore to move its files to.
+    #[schemars(length(min = 1))]
+    target_datastore: Option<String>,
+    /// The resource pool to move it to.
+    #[schemars(length(min = 1))]
+    target_resource_pool: Option<String>,
 }
 
 /// The group's tools; built on every call (cheap) because handlers are not `Sync`.
@@ -187,6 +238,49 @@ fn toolbox() -> Toolbox {
             .invokes(&[methods::CLONE_VM]),
             |args: CloneArgs| clone::clone_vm(&args.source_vm_name, &args.new_vm_name, &args.target_folder),
         )
+        .tool(
+            ToolSpec::new(
+                "renameVm",
+                "Rename a virtual machine (after approval). Refused: a name another VM in its folder holds, or over 80 characters.",
+            )
+            .invokes(&[methods::RENAME])
+            .idempotent(),
+            |args: RenameArgs| rename::rename_vm(&args.vm_name, &args.new_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "deleteVm",
+                "Delete a powered-off virtual machine with its disks and snapshots (after approval, which lists them).",
+            )
+            .invokes(&[methods::DESTROY])
+            .destructive(),
+            |args: VmArgs| delete::delete_vm(&args.vm_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "reconfigureVm",
+                "Set a virtual machine's CPU count and/or memory (after approval). \
+                 A running VM can only grow, with CPU or memory hot-add enabled.",
+            )
+            .invokes(&[methods::RECONFIGURE])
+            .idempotent(),
+            |args: ReconfigureArgs| reconfigure::reconfigure_vm(&args.vm_name, args.num_cpus, args.memory_mb),
+        )
+        .tool(
+            ToolSpec::new(
+                "migrateVm",
+                "Move a virtual machine to another host, datastore and/or resource pool (after approval); \
+                 give at least one target.",
+            )
+            .invokes(&[methods::RELOCATE])
+            .idempotent(),
+            |args: MigrateArgs| migrate::migrate_vm(
+                &args.vm_name,
+                args.target_host.as_deref(),
+                args.target_datastore.as_deref(),
+                args.target_resource_pool.as_deref(),
+            ),
+        )
 }
 
 vmware_plugin_sdk::export_tool_group!(toolbox);
@@ -210,7 +304,11 @@ mod tests {
                 "createSnapshot",
                 "revertToSnapshot",
                 "deleteSnapshot",
-                "cloneVm"
+                "cloneVm",
+                "renameVm",
+                "deleteVm",
+                "reconfigureVm",
+                "migrateVm"
             ]
         );
         let manifest = toolbox.manifest();
@@ -238,7 +336,8 @@ mod tests {
                 "powerOffVm",
                 "rebootVm",
                 "revertToSnapshot",
-                "deleteSnapshot"
+                "deleteSnapshot",
+                "deleteVm"
             ]
         );
     }
@@ -255,6 +354,9 @@ mod tests {
                 r#"{"sourceVmName": "a", "newVmName": "b", "targetFolder": ["x"]}"#,
             ),
             ("listVMs", r#"{"folder": "x", "extra": 1}"#),
+            ("renameVm", r#"{"vmName": "a"}"#),
+            ("reconfigureVm", r#"{"vmName": "a", "numCpus": 2}"#),
+            ("migrateVm", r#"{"vmName": "a", "targetHost": 1}"#),
         ] {
             assert!(
                 matches!(toolbox.call(tool, args), Err(Error::InvalidArgument(_))),

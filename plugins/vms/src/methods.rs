@@ -21,3 +21,11 @@ pub const REVERT_TO_SNAPSHOT: Method =
 pub const REMOVE_SNAPSHOT: Method = Method::new("VirtualMachineSnapshot", "RemoveSnapshot_Task");
 /// Clone a VM or template.
 pub const CLONE_VM: Method = Method::new("VirtualMachine", "CloneVM_Task");
+/// Rename a VM.
+pub const RENAME: Method = Method::new("VirtualMachine", "Rename_Task");
+/// Delete a VM with its files.
+pub const DESTROY: Method = Method::new("VirtualMachine", "Destroy_Task");
+/// Change a VM's CPUs and memory.
+pub const RECONFIGURE: Method = Method::new("VirtualMachine", "ReconfigVM_Task");
+/// Move a VM to another host, datastore or resource pool.
+pub const RELOCATE: Method = Method::new("VirtualMachine", "RelocateVM_Task");

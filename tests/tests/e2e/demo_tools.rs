@@ -15,6 +15,10 @@ const SEED_TOOLS: &[&str] = &[
     "infra.vmware.vms.revertToSnapshot",
     "infra.vmware.vms.deleteSnapshot",
     "infra.vmware.vms.cloneVm",
+    "infra.vmware.vms.renameVm",
+    "infra.vmware.vms.deleteVm",
+    "infra.vmware.vms.reconfigureVm",
+    "infra.vmware.vms.migrateVm",
     "infra.vmware.hosts.listHosts",
     "infra.vmware.hosts.getHostInfo",
     "infra.vmware.hosts.enterMaintenanceMode",
@@ -39,7 +43,7 @@ fn vm_names(list: &Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lists_the_seventeen_tools_with_schemas_and_annotations() {
+async fn lists_the_twenty_one_tools_with_schemas_and_annotations() {
     let server = Server::start("demo-list-tools", ServerOptions::demo());
     let client = server.client().await;
     let tools = client.list_all_tools().await.expect("tools/list");
@@ -85,6 +89,21 @@ async fn lists_the_seventeen_tools_with_schemas_and_annotations() {
             .and_then(|a| a.destructive_hint),
         Some(true)
     );
+    for (tool, destructive) in [
+        ("renameVm", false),
+        ("deleteVm", true),
+        ("reconfigureVm", false),
+        ("migrateVm", false),
+    ] {
+        let t = by_name(&format!("infra.vmware.vms.{tool}"));
+        let hints = t.annotations.as_ref().expect("annotations");
+        assert_eq!(hints.read_only_hint, Some(false), "{tool}");
+        assert_eq!(hints.destructive_hint, Some(destructive), "{tool}");
+        assert!(
+            t.output_schema.is_some(),
+            "{tool} declares an output schema"
+        );
+    }
     assert!(
         by_name("infra.vmware.vms.listVMs").output_schema.is_some(),
         "listVMs declares an output schema"

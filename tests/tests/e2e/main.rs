@@ -42,3 +42,4 @@ mod snapshot_names;
 mod soap_vcsim;
 mod stalled_vcenter;
 mod tools_command;
+mod vm_changes;

@@ -415,7 +415,7 @@ async fn sigterm_logs_out_of_vcenter() {
 async fn the_python_sdk_agrees() {
     let server = Server::start("ops-python", ServerOptions::demo());
     let summary = python("mcp_client_check.py", &[&server.mcp_url()]);
-    assert_eq!(summary["tools"].as_array().unwrap().len(), 17, "{summary}");
+    assert_eq!(summary["tools"].as_array().unwrap().len(), 21, "{summary}");
     assert_eq!(summary["listIsError"], false);
     assert!(summary["listCount"].as_u64().unwrap() >= 15);
     assert_eq!(summary["missingIsError"], true);

@@ -32,6 +32,12 @@ const BUILT_IN_NEEDS: &[&str] = &[
     "VirtualMachine.State.RevertToSnapshot",
     "VirtualMachine.State.RemoveSnapshot",
     "VirtualMachine.Provisioning.Clone",
+    "VirtualMachine.Config.Rename",
+    "VirtualMachine.Inventory.Delete",
+    "VirtualMachine.Config.CPUCount",
+    "VirtualMachine.Config.Memory",
+    "Resource.ColdMigrate",
+    "Resource.HotMigrate",
     "Host.Config.Maintenance",
     "System.Read",
     "System.View",
@@ -70,6 +76,14 @@ fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
         text.contains("hosts.enterMaintenanceMode: HostSystem.EnterMaintenanceMode_Task"),
         "{text}"
     );
+    for line in [
+        "vms.renameVm: VirtualMachine.Rename_Task",
+        "vms.deleteVm: VirtualMachine.Destroy_Task",
+        "vms.reconfigureVm: VirtualMachine.ReconfigVM_Task",
+        "vms.migrateVm: VirtualMachine.RelocateVM_Task",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
     // Nothing an administrator-only role would add.
     assert!(!govc.contains("Authorization."), "{govc}");
 

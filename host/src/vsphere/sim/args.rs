@@ -232,6 +232,21 @@ impl<'a> Args<'a> {
         }))
     }
 
+    /// Refuse any field set here other than `supported`: vSphere would act on
+    /// it, the simulator does not, so ignoring it would misreport success.
+    pub(super) fn only(&self, supported: &[&str]) -> Result<(), VsError> {
+        match self.map.iter().find(|(k, v)| {
+            k.as_str() != "_typeName" && !v.is_null() && !supported.contains(&k.as_str())
+        }) {
+            Some((k, _)) => Err(faults::not_supported(&format!(
+                "the simulated inventory does not apply `{}{k}` (it applies {})",
+                self.prefix,
+                supported.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// A required data object of vim25 type `type_name`.
     pub(super) fn data(&self, p: &str, type_name: &str) -> Result<Args<'a>, VsError> {
         let expected = format!("a {type_name} object");

@@ -1,6 +1,6 @@
 //! The VirtualMachine methods with vCenter's preconditions and faults: power
 //! and guest operations, templates, renaming and destroying, with cloning,
-//! migration and snapshots dispatched to their own modules. Every method
+//! migration, reconfiguration and snapshots dispatched to their own modules. Every method
 //! checks everything before it changes anything, so a fault leaves the
 //! inventory as it was.
 
@@ -11,7 +11,7 @@ use super::state::{
     check_host_can_run, check_same_compute, host_serves, require_connected, require_power,
     set_power, tools_running,
 };
-use super::{clone, migrate, snapshot};
+use super::{clone, migrate, reconfigure, snapshot};
 use crate::vocabulary::VsError;
 use crate::vsphere::sim::args::{Args, Call};
 use crate::vsphere::sim::model::{Model, Power, reference};
@@ -30,6 +30,8 @@ const METHODS: &[&str] = &[
     "RemoveAllSnapshots_Task",
     "CloneVM_Task",
     "MigrateVM_Task",
+    "RelocateVM_Task",
+    "ReconfigVM_Task",
     "MarkAsTemplate",
     "MarkAsVirtualMachine",
     "Rename_Task",
@@ -72,6 +74,8 @@ pub(in crate::vsphere::sim) fn invoke(m: &mut Model, call: &Call) -> Result<Valu
         "MigrateVM_Task" => {
             migrate::migrate(m, id, &call.params(&["pool", "host", "priority", "state"])?)
         }
+        "RelocateVM_Task" => migrate::relocate(m, id, &call.params(&["spec", "priority"])?),
+        "ReconfigVM_Task" => reconfigure::reconfigure(m, id, &call.params(&["spec"])?),
         "MarkAsTemplate" => {
             call.params(&[])?;
             mark_as_template(m, id)

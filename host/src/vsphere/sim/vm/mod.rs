@@ -2,8 +2,8 @@
 //! concern: the guest OSes a VM may run (`guest`); what describes a VM to
 //! build and building it (`params`, `build`, `devices`); what it consumes
 //! (`usage`); the properties vSphere derives for it (`derive`); its state
-//! rules and placement (`state`); its methods (`methods`, with `clone` and
-//! `migrate`); and its snapshots (`snapshot`).
+//! rules and placement (`state`); its methods (`methods`, with `clone`,
+//! `migrate` and `reconfigure`); and its snapshots (`snapshot`).
 
 mod build;
 mod clone;
@@ -13,6 +13,7 @@ mod guest;
 mod methods;
 mod migrate;
 mod params;
+mod reconfigure;
 pub(super) mod snapshot;
 mod state;
 mod usage;
