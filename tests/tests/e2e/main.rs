@@ -41,4 +41,5 @@ mod secret_scan;
 mod snapshot_names;
 mod soap_vcsim;
 mod stalled_vcenter;
+mod storage_tools;
 mod tools_command;
