@@ -1,7 +1,7 @@
 """Reads every datastore with pyVmomi, as the storage tools' e2e test
 compares them: prints one JSON list, sorted by id, of
 {id, name, datacenter, type, capacity, freeSpace, uncommitted, accessible,
- maintenanceMode, hosts: [host ids], vms: [vm ids], url, multipleHostAccess}
+ maintenanceMode, hosts: [host ids], vms: [vm ids], url}
 and, under "clusters", each cluster's name with its datastores' ids.
 
 usage: datastores.py URL USER PASSWORD
@@ -45,7 +45,6 @@ def main(url, user, password):
                 "hosts": sorted(m.key._moId for m in ds.host),
                 "vms": sorted(v._moId for v in ds.vm),
                 "url": s.url,
-                "multipleHostAccess": s.multipleHostAccess,
             })
         view.Destroy()
         view = content.viewManager.CreateContainerView(

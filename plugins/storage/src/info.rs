@@ -1,6 +1,6 @@
 //! `getDatastoreInfo`: one datastore in detail.
 //!
-//! The summary plus its URL, whether several hosts share it, and the names
+//! The summary plus its URL and path, and the names
 //! of the hosts that mount it and of (the first few hundred of) its VMs.
 
 use serde::Serialize;
@@ -22,8 +22,6 @@ pub struct DatastoreInfo {
     pub path: String,
     /// Its volume URL.
     pub url: Option<String>,
-    /// Whether more than one host can access it.
-    pub multiple_host_access: Option<bool>,
     /// The hosts that mount it.
     pub hosts: Vec<Named>,
     /// Its VMs (the first 200; vmCount counts all).
@@ -67,7 +65,6 @@ pub fn detail(
         summary: summarize(object, &ds.name),
         path: ds.path.clone(),
         url: object.get_str("summary.url").map(String::from),
-        multiple_host_access: object.get_bool("summary.multipleHostAccess"),
         hosts: hosts.iter().map(named).collect(),
         vms: vms.iter().map(named).collect(),
     }
@@ -89,9 +86,7 @@ mod tests {
             parent: None,
             properties: Obj::new(reference.clone()),
         };
-        let object = Obj::new(reference)
-            .with("summary.url", json!("ds:///vmfs/volumes/abc/"))
-            .with("summary.multipleHostAccess", json!(true));
+        let object = Obj::new(reference).with("summary.url", json!("ds:///vmfs/volumes/abc/"));
         let host = MoRef::new("HostSystem", "host-1");
         let vm = MoRef::new("VirtualMachine", "vm-9");
         let names = HashMap::from([(host.clone(), "esx1".to_string())]);
@@ -99,7 +94,6 @@ mod tests {
         assert_eq!(info["name"], "nfs-1");
         assert_eq!(info["path"], "DC0/datastore/nfs-1");
         assert_eq!(info["url"], "ds:///vmfs/volumes/abc/");
-        assert_eq!(info["multipleHostAccess"], true);
         assert_eq!(info["hosts"], json!([{"name": "esx1", "id": "host-1"}]));
         assert_eq!(info["vms"], json!([{"name": null, "id": "vm-9"}]));
     }

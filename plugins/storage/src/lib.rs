@@ -36,8 +36,8 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "listDatastores",
-                "List datastores with type, capacity, free and provisioned space, accessibility, maintenance mode, \
-                 host and VM counts, a page at a time (100 rows by default; pass nextCursor as cursor).",
+                "List datastores: type, capacity, free and provisioned space, accessibility, maintenance mode, \
+                 host and VM counts (100 a page by default).",
             )
             .read_only(),
             |args: list::ListArgs| list::list_datastores(&args),
@@ -45,7 +45,7 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "getDatastoreInfo",
-                "Show one datastore: its summary, URL, the hosts that mount it and its VMs.",
+                "Show one datastore: its summary, URL, hosts and VMs.",
             )
             .read_only(),
             |args: DatastoreArgs| info::datastore_info(&args.datastore_name),

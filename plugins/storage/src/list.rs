@@ -22,16 +22,16 @@ pub const PAGING: Paging = Paging {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ListArgs {
-    /// Only datastores of this datacenter: name, path or id.
+    /// Datacenter: name, path or id.
     #[schemars(length(min = 1))]
     pub datacenter: Option<String>,
-    /// Only datastores this cluster's hosts mount: name, path or id.
+    /// Mounted by this cluster: name, path or id.
     #[schemars(length(min = 1))]
     pub cluster: Option<String>,
-    /// Name glob, case-insensitive (e.g. ds-*).
+    /// Name glob, e.g. ds-*.
     #[schemars(length(min = 1))]
     pub name: Option<String>,
-    /// Only this type, e.g. VMFS, NFS, vsan.
+    /// Type, e.g. VMFS, NFS, vsan.
     #[serde(rename = "type")]
     #[schemars(length(min = 1))]
     pub ds_type: Option<String>,

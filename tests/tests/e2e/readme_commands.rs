@@ -84,7 +84,7 @@ fn the_test_script_builds_the_workspace_and_runs_every_test() {
     let script = read("tools/test.sh");
     let commands = commands(&script);
     for needed in [
-        "cargo build --workspace",
+        "cargo build --workspace --features vmware-mcp/harness",
         "tests/vcsim/build.sh",
         // Every failure is reported, not only the first failing test binary's.
         "cargo test --workspace --no-fail-fast",
