@@ -70,7 +70,7 @@ async fn snapshot_names_of(client: &Client, vm: &str) -> Vec<String> {
 /// Every tool the server lists: the suite calls each of them below, except
 /// the requests tools (served by the host; `durable_requests` covers them).
 /// A new tool must be added here, and so to the suite.
-pub const TOOLS: [&str; 19] = [
+pub const TOOLS: [&str; 20] = [
     "infra.vmware.vms.listVMs",
     "infra.vmware.vms.getVMInfo",
     "infra.vmware.vms.powerOnVm",
@@ -86,6 +86,7 @@ pub const TOOLS: [&str; 19] = [
     "infra.vmware.hosts.exitMaintenanceMode",
     "infra.vmware.storage.listDatastores",
     "infra.vmware.storage.getDatastoreInfo",
+    "infra.vmware.storage.browseDatastore",
     "infra.vmware.getMetrics",
     "infra.vmware.requests.get",
     "infra.vmware.requests.list",
@@ -504,6 +505,24 @@ async fn storage(client: &Client, f: &str, host_info: &Value) {
             info["vms"].as_array().unwrap().len() as u64,
             info["vmCount"].as_u64().unwrap(),
             "{f}: {id} names its VMs"
+        );
+        // Browsing is a read: it answers at once, with no approval.
+        let top = ok(
+            client,
+            "infra.vmware.storage.browseDatastore",
+            json!({"datastoreName": id}),
+        )
+        .await
+        .json;
+        assert_eq!(
+            top["folder"],
+            format!("[{}]", info["name"].as_str().unwrap()),
+            "{f}: {top}"
+        );
+        assert_eq!(
+            top["returned"].as_u64(),
+            top["files"].as_array().map(|a| a.len() as u64),
+            "{f}: {top}"
         );
     }
 }

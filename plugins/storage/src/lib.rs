@@ -1,10 +1,11 @@
-//! The `storage` tool group: list and inspect datastores (MCP tools
+//! The `storage` tool group: list, inspect and browse datastores (MCP tools
 //! `infra.vmware.storage.*`).
 //!
 //! This file declares the tools and their argument types; the work lives in
 //! one module per tool. Datastore arguments accept a name, an inventory path
 //! (`DC0/datastore/ds1`) or an id (`datastore-12`).
 
+mod browse;
 mod info;
 mod list;
 mod summary;
@@ -25,7 +26,7 @@ struct DatastoreArgs {
 fn toolbox() -> Toolbox {
     Toolbox::new("storage", env!("CARGO_PKG_VERSION"))
         // Exactly the types the tools read (hosts and VMs for their names);
-        // they invoke no method.
+        // browseDatastore invokes its one search, a read.
         .reads(&[
             "Datastore",
             "ClusterComputeResource",
@@ -36,8 +37,7 @@ fn toolbox() -> Toolbox {
         .tool(
             ToolSpec::new(
                 "listDatastores",
-                "List datastores: type, capacity, free and provisioned space, accessibility, maintenance mode, \
-                 host and VM counts (100 a page by default).",
+                "List datastores: type, capacity, free and provisioned space, accessibility, maintenance, host and VM counts.",
             )
             .read_only(),
             |args: list::ListArgs| list::list_datastores(&args),
@@ -49,6 +49,15 @@ fn toolbox() -> Toolbox {
             )
             .read_only(),
             |args: DatastoreArgs| info::datastore_info(&args.datastore_name),
+        )
+        .tool(
+            ToolSpec::new(
+                "browseDatastore",
+                "List the files in a datastore folder: name, type, size, modified.",
+            )
+            .invokes(&[browse::SEARCH_DATASTORE])
+            .read_only(),
+            |args: browse::BrowseArgs| browse::browse(&args),
         )
 }
 
@@ -63,7 +72,10 @@ mod tests {
         let manifest = toolbox().manifest();
         assert_eq!(manifest.group, "storage");
         let names: Vec<&str> = manifest.tools.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["listDatastores", "getDatastoreInfo"]);
+        assert_eq!(
+            names,
+            ["listDatastores", "getDatastoreInfo", "browseDatastore"]
+        );
         assert!(manifest.tools.iter().all(|t| t.annotations.read_only));
     }
 

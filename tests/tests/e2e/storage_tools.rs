@@ -14,6 +14,7 @@ type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
 const LIST: &str = "infra.vmware.storage.listDatastores";
 const INFO: &str = "infra.vmware.storage.getDatastoreInfo";
+const BROWSE: &str = "infra.vmware.storage.browseDatastore";
 
 async fn ok(client: &Client, tool: &str, args: Value) -> Value {
     let r = call(client, tool, args.clone()).await.unwrap();
@@ -28,6 +29,11 @@ async fn ok(client: &Client, tool: &str, args: Value) -> Value {
 
 /// Every row of every page of listDatastores with `args`, checking the paging fields.
 async fn all_rows(client: &Client, args: Value) -> Vec<Value> {
+    all_pages(client, LIST, "datastores", args).await
+}
+
+/// Every row of every page of `tool` (rows under `key`) with `args`.
+async fn all_pages(client: &Client, tool: &str, key: &str, args: Value) -> Vec<Value> {
     let mut rows = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..100 {
@@ -35,8 +41,8 @@ async fn all_rows(client: &Client, args: Value) -> Vec<Value> {
         if let Some(c) = &cursor {
             page_args["cursor"] = json!(c);
         }
-        let page = ok(client, LIST, page_args).await;
-        let these = page["datastores"].as_array().unwrap().clone();
+        let page = ok(client, tool, page_args).await;
+        let these = page[key].as_array().unwrap().clone();
         assert_eq!(page["returned"].as_u64(), Some(these.len() as u64));
         if let Some(limit) = args["limit"].as_u64() {
             assert!(these.len() as u64 <= limit);
@@ -182,8 +188,152 @@ async fn lists_filters_pages_and_shows_datastores_on_the_demo() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn browses_a_datastore_without_approval_on_the_demo() {
+    // The demo's default policy asks for every change: a browse that needed
+    // approval would not answer at once.
+    let server = Server::start("storage-browse-demo", ServerOptions::demo());
+    let client = server.client().await;
+    // A tool that invokes only reads is no request: its result is never "still pending".
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let browse = tools
+        .iter()
+        .find(|t| t.name == BROWSE)
+        .expect("browseDatastore listed");
+    let output = serde_json::to_value(&browse.output_schema).unwrap();
+    assert!(output.get("anyOf").is_none(), "{output}");
+    assert_eq!(
+        browse.annotations.as_ref().and_then(|a| a.read_only_hint),
+        Some(true)
+    );
+    let info = ok(&client, INFO, json!({"datastoreName": "ds-prod-01"})).await;
+    let vms: BTreeSet<String> = info["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect();
+    let top = ok(&client, BROWSE, json!({"datastoreName": "ds-prod-01"})).await;
+    assert_eq!(top["folder"], "[ds-prod-01]");
+    let folders = top["files"].as_array().unwrap();
+    assert!(folders.iter().all(|f| f["type"] == "folder"), "{top}");
+    assert_eq!(names(folders), vms, "a folder per VM");
+    let paged = all_pages(
+        &client,
+        BROWSE,
+        "files",
+        json!({"datastoreName": "ds-prod-01", "limit": 1}),
+    )
+    .await;
+    assert_eq!(&paged, folders, "pages of one are the whole listing");
+
+    let vm = vms.iter().next().unwrap().clone();
+    let folder = ok(
+        &client,
+        BROWSE,
+        json!({"datastoreName": "ds-prod-01", "path": vm}),
+    )
+    .await;
+    assert_eq!(folder["folder"], format!("[ds-prod-01] {vm}"));
+    let types: BTreeMap<String, String> = folder["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(types[&format!("{vm}.vmx")], "vmConfig", "{folder}");
+    assert_eq!(types[&format!("{vm}.vmdk")], "vmDisk", "{folder}");
+    assert_eq!(types["vmware.log"], "vmLog", "{folder}");
+    assert!(
+        folder["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["size"].as_i64().unwrap() > 0 && f["modified"].is_string())
+    );
+    let disks = ok(
+        &client,
+        BROWSE,
+        json!({"datastoreName": "ds-prod-01", "path": vm, "pattern": "*.vmdk"}),
+    )
+    .await;
+    assert!(!disks["files"].as_array().unwrap().is_empty());
+    assert!(
+        disks["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["type"] == "vmDisk"),
+        "{disks}"
+    );
+
+    let missing = call(
+        &client,
+        BROWSE,
+        json!({"datastoreName": "ds-prod-01", "path": "no-such-vm"}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        missing.is_error && missing.error_kind() == "not_found",
+        "{}",
+        missing.text
+    );
+    assert!(
+        missing.error_message().contains("[ds-prod-01] no-such-vm"),
+        "{}",
+        missing.text
+    );
+    let unknown = call(&client, BROWSE, json!({"datastoreName": "ds-prod-1"}))
+        .await
+        .unwrap();
+    assert!(
+        unknown.is_error && unknown.error_kind() == "not_found",
+        "{}",
+        unknown.text
+    );
+    assert!(
+        unknown.error_message().contains("ds-prod-01"),
+        "{}",
+        unknown.text
+    );
+    let first = ok(
+        &client,
+        BROWSE,
+        json!({"datastoreName": "ds-prod-01", "limit": 1}),
+    )
+    .await;
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let foreign = call(
+        &client,
+        BROWSE,
+        json!({"datastoreName": "ds-prod-02", "cursor": cursor}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        foreign.is_error && foreign.error_kind() == "invalid_argument",
+        "{}",
+        foreign.text
+    );
+}
+
 /// What pyVmomi reads of every datastore and cluster.
 fn pyvmomi(sim: &Vcsim) -> Value {
+    pyvmomi_with(sim, &[])
+}
+
+/// What pyVmomi's SearchDatastore_Task finds in `folder` of datastore `id`.
+fn pyvmomi_browse(sim: &Vcsim, id: &str, folder: &str) -> Value {
+    pyvmomi_with(sim, &["browse", id, folder])
+}
+
+fn pyvmomi_with(sim: &Vcsim, extra: &[&str]) -> Value {
     let out = std::process::Command::new("python3")
         .arg(workspace_root().join("tests/python/datastores.py"))
         .args([
@@ -191,6 +341,7 @@ fn pyvmomi(sim: &Vcsim) -> Value {
             sim.endpoint.username.as_str(),
             sim.endpoint.password.as_str(),
         ])
+        .args(extra)
         .output()
         .expect("python3 runs (pip install pyvmomi)");
     assert!(
@@ -316,6 +467,60 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
         "{}",
         unknown.text
     );
+
+    // Browsing: the top of each datastore and its first folder, as pyVmomi's search finds them.
+    let mut files_in_folders = 0;
+    let mut tops = Vec::new();
+    for ds in stores {
+        let id = ds["id"].as_str().unwrap();
+        let top = browse_matches(&sim, &client, id, "").await;
+        tops.push(top.clone());
+        if let Some(folder) = top.iter().find(|f| f["type"] == "folder") {
+            let name = folder["name"].as_str().unwrap();
+            files_in_folders += browse_matches(&sim, &client, id, name).await.len();
+        }
+    }
+    assert!(files_in_folders > 0, "some VM folder was browsed: {tops:?}");
+}
+
+/// Browse `folder` of datastore `id` through the tool, page by page, and
+/// compare each file with pyVmomi's; returns the rows.
+async fn browse_matches(sim: &Vcsim, client: &Client, id: &str, folder: &str) -> Vec<Value> {
+    let rows = all_pages(
+        client,
+        BROWSE,
+        "files",
+        json!({"datastoreName": id, "path": folder, "limit": 2}),
+    )
+    .await;
+    let mut want: Vec<Value> = pyvmomi_browse(sim, id, folder).as_array().unwrap().clone();
+    want.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    assert_eq!(
+        rows.len(),
+        want.len(),
+        "{id} {folder:?}: {rows:?} vs {want:?}"
+    );
+    for (row, file) in rows.iter().zip(&want) {
+        let type_name = file["type"].as_str().unwrap();
+        let stem = type_name.strip_suffix("FileInfo").unwrap_or(type_name);
+        let expected_type = match stem {
+            "" => "file".to_string(),
+            s => s[..1].to_ascii_lowercase() + &s[1..],
+        };
+        assert_eq!(row["name"], file["name"], "{id} {folder:?}");
+        assert_eq!(
+            row["type"],
+            expected_type.as_str(),
+            "{id} {folder:?}: {row}"
+        );
+        assert_eq!(row["size"], file["size"], "{id} {folder:?}: {row}");
+        assert_eq!(
+            row["modified"].is_string(),
+            file["modified"] == true,
+            "{id} {folder:?}: {row}"
+        );
+    }
+    rows
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,5 +547,8 @@ async fn no_result_over_100_kb_at_2000_vms() {
         let info = ok(&client, INFO, json!({"datastoreName": row["id"]})).await;
         assert!(info["vms"].as_array().unwrap().len() <= 200);
         assert_eq!(info["vmCount"], row["vmCount"]);
+        let top = ok(&client, BROWSE, json!({"datastoreName": row["id"]})).await;
+        assert!(top["returned"].as_u64().unwrap() <= 100, "one default page");
+        assert!(top["total"].as_u64().unwrap() >= row["vmCount"].as_u64().unwrap().min(1000));
     }
 }
