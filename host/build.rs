@@ -16,6 +16,11 @@ use std::process::Command;
 const EMBEDDED: &[(&str, &str, &str)] = &[
     ("vmware-plugin-vms", "VMS", "vmware_plugin_vms.wasm"),
     ("vmware-plugin-hosts", "HOSTS", "vmware_plugin_hosts.wasm"),
+    (
+        "vmware-plugin-storage",
+        "STORAGE",
+        "vmware_plugin_storage.wasm",
+    ),
 ];
 
 /// What the embedded groups are built from; a change to any of these rebuilds them.
@@ -23,6 +28,7 @@ const SOURCES: &[&str] = &[
     "plugins/sdk",
     "plugins/vms",
     "plugins/hosts",
+    "plugins/storage",
     "crates",
     "Cargo.lock",
 ];

@@ -149,10 +149,13 @@ impl ToolRegistry {
                         plugin.identity.source, t.name
                     )
                 })?;
-            // The declared methods say whether a tool changes state; a
+            // The declared methods say whether a tool changes state (a tool
+            // that invokes only reads, like a datastore search, does not); a
             // component from a contract that declares none, its hint.
             let makes_requests = match plugin.identity.capabilities.tool_invokes(&t.name) {
-                Some(methods) => !methods.is_empty(),
+                Some(methods) => methods
+                    .iter()
+                    .any(|m| !crate::vsphere::classify::is_read_only(&m.managed_type, &m.method)),
                 None => !t.annotations.read_only,
             };
             let output_schema = match output_schema {

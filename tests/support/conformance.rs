@@ -67,16 +67,46 @@ async fn snapshot_names_of(client: &Client, vm: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every tool the server lists: the suite calls each of them below, except
+/// the requests tools (served by the host; `durable_requests` covers them).
+/// A new tool must be added here, and so to the suite.
+pub const TOOLS: [&str; 24] = [
+    "infra.vmware.vms.listVMs",
+    "infra.vmware.vms.getVMInfo",
+    "infra.vmware.vms.powerOnVm",
+    "infra.vmware.vms.powerOffVm",
+    "infra.vmware.vms.rebootVm",
+    "infra.vmware.vms.createSnapshot",
+    "infra.vmware.vms.revertToSnapshot",
+    "infra.vmware.vms.deleteSnapshot",
+    "infra.vmware.vms.cloneVm",
+    "infra.vmware.vms.renameVm",
+    "infra.vmware.vms.deleteVm",
+    "infra.vmware.vms.reconfigureVm",
+    "infra.vmware.vms.migrateVm",
+    "infra.vmware.hosts.listHosts",
+    "infra.vmware.hosts.getHostInfo",
+    "infra.vmware.hosts.enterMaintenanceMode",
+    "infra.vmware.hosts.exitMaintenanceMode",
+    "infra.vmware.storage.listDatastores",
+    "infra.vmware.storage.getDatastoreInfo",
+    "infra.vmware.storage.browseDatastore",
+    "infra.vmware.getMetrics",
+    "infra.vmware.requests.get",
+    "infra.vmware.requests.list",
+    "infra.vmware.requests.cancel",
+];
+
 /// Run every tool against whatever inventory the server has.
 pub async fn run_all(client: &Client, flavor: Flavor) {
     let f = flavor.name;
-    // Tools.
+    // Tools: exactly the ones this suite knows.
     let tools = client.list_all_tools().await.expect("tools/list");
-    assert_eq!(
-        tools.len(),
-        21,
-        "{f}: 17 vms and hosts tools plus getMetrics and requests.get, list and cancel"
-    );
+    let mut listed: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    listed.sort();
+    let mut known = TOOLS.to_vec();
+    known.sort();
+    assert_eq!(listed, known, "{f}: the suite covers every listed tool");
 
     // listVMs and the row shape.
     let all = ok(client, "infra.vmware.vms.listVMs", json!({})).await.json;
@@ -373,6 +403,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
         host_info["cpu"]["cores"].as_u64().unwrap_or(0) >= 1,
         "{f}: {host_info}"
     );
+    storage(client, f, &host_info).await;
 
     // Maintenance mode: power off the host's VMs first, as an operator would
     // without DRS, so the same step is valid on every backend.
@@ -524,4 +555,65 @@ async fn vm_changes(client: &Client, flavor: Flavor, vm: &str) {
         .await
         .unwrap();
     assert_eq!(gone.error_kind(), "not_found", "{f}: {}", gone.text);
+}
+
+/// Datastores: the list pages, and each datastore of `host_info` shows the
+/// list's row as its summary, with its hosts and VMs named.
+async fn storage(client: &Client, f: &str, host_info: &Value) {
+    const LIST: &str = "infra.vmware.storage.listDatastores";
+    let all = ok(client, LIST, json!({})).await.json;
+    let rows = all["datastores"].as_array().expect("datastores").clone();
+    assert!(!rows.is_empty(), "{f}: the inventory has datastores");
+    assert_eq!(all["total"].as_u64(), Some(rows.len() as u64));
+    let first = ok(client, LIST, json!({"limit": 1})).await.json;
+    assert_eq!(first["returned"], 1);
+    assert_eq!(
+        first["datastores"][0], rows[0],
+        "{f}: the first page of one"
+    );
+    assert_eq!(first.get("nextCursor").is_some(), rows.len() > 1);
+    let mounted = host_info["datastores"].as_array().expect("host datastores");
+    assert!(!mounted.is_empty(), "{f}: the host mounts datastores");
+    for ds in mounted {
+        let id = ds["id"].as_str().unwrap();
+        let info = ok(
+            client,
+            "infra.vmware.storage.getDatastoreInfo",
+            json!({"datastoreName": id}),
+        )
+        .await
+        .json;
+        // (vcsim lists one mount for a datastore every host has, so the
+        // host's own list is not checked against the datastore's.)
+        let hosts = info["hosts"].as_array().unwrap();
+        assert_eq!(hosts.len() as u64, info["hostCount"].as_u64().unwrap());
+        assert!(hosts.iter().all(|h| h["name"].is_string()), "{f}: {info}");
+        let row = rows.iter().find(|r| r["id"] == id).expect("listed");
+        for (key, value) in row.as_object().unwrap() {
+            assert_eq!(&info[key], value, "{f}: {id}'s {key}");
+        }
+        assert_eq!(
+            info["vms"].as_array().unwrap().len() as u64,
+            info["vmCount"].as_u64().unwrap(),
+            "{f}: {id} names its VMs"
+        );
+        // Browsing is a read: it answers at once, with no approval.
+        let top = ok(
+            client,
+            "infra.vmware.storage.browseDatastore",
+            json!({"datastoreName": id}),
+        )
+        .await
+        .json;
+        assert_eq!(
+            top["folder"],
+            format!("[{}]", info["name"].as_str().unwrap()),
+            "{f}: {top}"
+        );
+        assert_eq!(
+            top["returned"].as_u64(),
+            top["files"].as_array().map(|a| a.len() as u64),
+            "{f}: {top}"
+        );
+    }
 }

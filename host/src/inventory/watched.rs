@@ -37,11 +37,15 @@ const VM_PROPERTIES: [&str; 8] = [
 /// The filterable properties of hosts.
 const HOST_PROPERTIES: [&str; 2] = ["runtime.connectionState", "runtime.inMaintenanceMode"];
 
+/// The filterable properties of datastores.
+const DATASTORE_PROPERTIES: [&str; 1] = ["summary.type"];
+
 /// The properties of one type the index reads, beyond `name` and `parent`.
 fn extra_properties(object_type: &str) -> &'static [&'static str] {
     match object_type {
         "VirtualMachine" => &VM_PROPERTIES,
         "HostSystem" => &HOST_PROPERTIES,
+        "Datastore" => &DATASTORE_PROPERTIES,
         _ => &[],
     }
 }
@@ -51,6 +55,7 @@ pub fn indexed_properties(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::VirtualMachine => &VM_PROPERTIES,
         Kind::HostSystem => &HOST_PROPERTIES,
+        Kind::Datastore => &DATASTORE_PROPERTIES,
         _ => &[],
     }
 }

@@ -117,8 +117,14 @@ impl Requirements {
     }
 }
 
-/// The privileges `method` needs: the schema's, or [`DYNAMIC`]'s.
+/// The privileges `method` needs: the schema's, or [`DYNAMIC`]'s, or the
+/// one a read behind a privilege needs.
 pub fn method_privileges(method: &MethodRef) -> Vec<String> {
+    if let Some(privilege) =
+        crate::vsphere::classify::read_behind_privilege(&method.managed_type, &method.method)
+    {
+        return vec![privilege.to_string()];
+    }
     if let Some((_, _, privs)) = DYNAMIC.iter().find(|(t, m, _)| {
         *m == method.method && schema().is_ok_and(|s| s.is_subtype(&method.managed_type, t))
     }) {
@@ -231,6 +237,11 @@ mod tests {
                 "{method}: {privilege}"
             );
         }
+        // A read behind a privilege: searching a datastore.
+        assert_eq!(
+            method_privileges(&m("HostDatastoreBrowser", "SearchDatastore_Task")),
+            ["Datastore.Browse"]
+        );
         // Parameter privileges count too.
         assert!(
             method_privileges(&m("VirtualMachine", "MarkAsVirtualMachine"))

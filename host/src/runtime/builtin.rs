@@ -5,8 +5,14 @@
 pub const VMS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_VMS"));
 /// The hosts tool group component.
 pub const HOSTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_HOSTS"));
+/// The storage tool group component.
+pub const STORAGE: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_STORAGE"));
 
 /// The groups loaded with no flags: `(source name, component bytes)`.
-pub fn components() -> [(&'static str, &'static [u8]); 2] {
-    [("builtin:vms", VMS), ("builtin:hosts", HOSTS)]
+pub fn components() -> [(&'static str, &'static [u8]); 3] {
+    [
+        ("builtin:vms", VMS),
+        ("builtin:hosts", HOSTS),
+        ("builtin:storage", STORAGE),
+    ]
 }

@@ -8,13 +8,31 @@
 
 use super::schema::{Method, schema};
 
+/// Methods that only read although the privilege they need is not a read
+/// one, with that privilege: searching a datastore's files needs
+/// `Datastore.Browse` (on the datastore; the schema names none).
+pub const READS_BEHIND_PRIVILEGE: &[(&str, &str, &str)] = &[(
+    "HostDatastoreBrowser",
+    "SearchDatastore_Task",
+    "Datastore.Browse",
+)];
+
+/// The privilege of a method in [`READS_BEHIND_PRIVILEGE`], if it is one.
+pub fn read_behind_privilege(managed_type: &str, method: &str) -> Option<&'static str> {
+    READS_BEHIND_PRIVILEGE
+        .iter()
+        .find(|(t, m, _)| *t == managed_type && *m == method)
+        .map(|(_, _, privilege)| *privilege)
+}
+
 /// Whether calling `method` on a `managed_type` object only reads, so
 /// `invoke` may run it without a grant.
 pub fn is_read_only(managed_type: &str, method: &str) -> bool {
-    schema()
-        .ok()
-        .and_then(|s| s.method(managed_type, method))
-        .is_some_and(method_reads_only)
+    read_behind_privilege(managed_type, method).is_some()
+        || schema()
+            .ok()
+            .and_then(|s| s.method(managed_type, method))
+            .is_some_and(method_reads_only)
 }
 
 /// Whether a schema method only reads, so it may run without an approval
@@ -157,6 +175,7 @@ mod tests {
             ("SearchIndex", "FindByInventoryPath"),
             ("PerformanceManager", "QueryPerf"),
             ("ServiceInstance", "CurrentTime"),
+            ("HostDatastoreBrowser", "SearchDatastore_Task"),
         ] {
             assert!(is_read_only(t, m), "{t}.{m}");
         }
@@ -172,6 +191,8 @@ mod tests {
             ("Datacenter", "PowerOnMultiVM_Task"),
             ("VcenterVStorageObjectManager", "DeleteVStorageObject_Task"),
             ("ManagedEntity", "Reload"),
+            ("HostDatastoreBrowser", "DeleteFile"),
+            ("HostDatastoreBrowser", "SearchDatastoreSubFolders_Task"),
             // No single privilege at all.
             ("VirtualMachine", "CloneVM_Task"),
         ] {

@@ -83,7 +83,8 @@ pub fn names(refs: &[MoRef]) -> HashMap<MoRef, String> {
 /// Which objects to list: a kind, an optional scope, and filters on indexed
 /// properties (`name` for every kind; `runtime.powerState`, `runtime.host`,
 /// `config.guestFullName`, `config.guestId`, `config.template` for VMs;
-/// `runtime.connectionState`, `runtime.inMaintenanceMode` for hosts).
+/// `runtime.connectionState`, `runtime.inMaintenanceMode` for hosts;
+/// `summary.type` for datastores).
 #[derive(Debug, Clone)]
 pub struct Query {
     kind: Kind,

@@ -23,6 +23,9 @@ const SEED_TOOLS: &[&str] = &[
     "infra.vmware.hosts.getHostInfo",
     "infra.vmware.hosts.enterMaintenanceMode",
     "infra.vmware.hosts.exitMaintenanceMode",
+    "infra.vmware.storage.listDatastores",
+    "infra.vmware.storage.getDatastoreInfo",
+    "infra.vmware.storage.browseDatastore",
     "infra.vmware.getMetrics",
     "infra.vmware.requests.get",
     "infra.vmware.requests.list",
@@ -43,7 +46,7 @@ fn vm_names(list: &Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lists_the_twenty_one_tools_with_schemas_and_annotations() {
+async fn lists_the_twenty_four_tools_with_schemas_and_annotations() {
     let server = Server::start("demo-list-tools", ServerOptions::demo());
     let client = server.client().await;
     let tools = client.list_all_tools().await.expect("tools/list");

@@ -266,7 +266,10 @@ async fn broken_and_clashing_components_are_reported_at_start_and_skipped() {
     );
     // The built-in groups still serve.
     let client = server.client().await;
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 21);
+    assert_eq!(
+        client.list_all_tools().await.unwrap().len(),
+        vmware_mcp_e2e::conformance::TOOLS.len()
+    );
     assert!(
         !call(&client, "infra.vmware.vms.listVMs", json!({}))
             .await

@@ -41,5 +41,6 @@ mod secret_scan;
 mod snapshot_names;
 mod soap_vcsim;
 mod stalled_vcenter;
+mod storage_tools;
 mod tools_command;
 mod vm_changes;

@@ -63,6 +63,7 @@ fn each_invoked_method_is_named_once_as_a_method_constant() {
     let groups = [
         vec![root.join("plugins/vms/src")],
         vec![root.join("plugins/hosts/src")],
+        vec![root.join("plugins/storage/src")],
         vec![root.join("host/templates/plugin/lib.rs.tmpl")],
     ];
     let mut checked = 0;
@@ -118,7 +119,7 @@ mod tests { const X: &str = "TestOnly_Task"; }
 #[test]
 fn list_arguments_pass_through_without_a_copy() {
     let root = workspace_root();
-    for group in ["vms", "hosts"] {
+    for group in ["vms", "hosts", "storage"] {
         let lib =
             std::fs::read_to_string(root.join(format!("plugins/{group}/src/lib.rs"))).unwrap();
         let list =

@@ -39,6 +39,7 @@ const BUILT_IN_NEEDS: &[&str] = &[
     "Resource.ColdMigrate",
     "Resource.HotMigrate",
     "Host.Config.Maintenance",
+    "Datastore.Browse",
     "System.Read",
     "System.View",
 ];
@@ -84,6 +85,11 @@ fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
     ] {
         assert!(text.contains(line), "{line} in {text}");
     }
+    // A read behind a privilege: browsing a datastore.
+    assert!(
+        text.contains("storage.browseDatastore: HostDatastoreBrowser.SearchDatastore_Task"),
+        "{text}"
+    );
     // Nothing an administrator-only role would add.
     assert!(!govc.contains("Authorization."), "{govc}");
 
@@ -130,7 +136,7 @@ fn a_narrowing_plugins_file_narrows_the_role() {
     let file = scratch_file(
         "privileges-narrowed",
         "plugins.toml",
-        "[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n\n[[plugin]]\nbuiltin = \"hosts\"\ninvokes = []\n",
+        "[[plugin]]\nbuiltin = \"vms\"\ninvokes = [\"VirtualMachine.PowerOnVM_Task\"]\n\n[[plugin]]\nbuiltin = \"hosts\"\ninvokes = []\n\n[[plugin]]\nbuiltin = \"storage\"\ninvokes = []\n",
     );
     let out = privileges(&["--json", "--plugins-file", &file]);
     assert!(

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::datastore_browser;
 use super::derive::{Changes, Links, refs};
 use super::entity;
 use super::model::{DatastoreMeta, Meta, Model, Object, fmt_time, fnv, reference};
@@ -83,6 +84,11 @@ pub(super) fn build(
             "rawDiskMappingsSupported": ds_type == "VMFS",
             "perFileThinProvisioningSupported": true,
         }),
+    );
+    let browser = datastore_browser::build(m, &id);
+    p.insert(
+        "browser".into(),
+        reference("HostDatastoreBrowser", &browser),
     );
     m.insert(
         "Datastore",

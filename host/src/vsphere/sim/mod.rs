@@ -37,6 +37,7 @@ mod compute_resource;
 mod container;
 mod datacenter;
 mod datastore;
+mod datastore_browser;
 mod derive;
 mod entity;
 mod faults;
@@ -194,6 +195,7 @@ fn dispatch(
         "Folder" => folder::invoke(m, &call),
         "ResourcePool" => resource_pool::invoke(m, &call),
         "SearchIndex" => search::invoke(m, &call),
+        "HostDatastoreBrowser" => datastore_browser::invoke(m, &call),
         "ServiceInstance" => service::invoke(m, &call),
         k if schema::is_entity(k) => entity::invoke(m, &call, entity::Rules::NONE),
         _ => Err(call.not_found(&[])),

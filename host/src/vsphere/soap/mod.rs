@@ -351,9 +351,11 @@ impl Inner {
 
     /// Whether the schema says `method` only reads, so resending it is safe.
     fn is_read_only(&self, this: &MoRef, method: &str) -> bool {
-        self.schema
-            .method(&this.kind, method)
-            .is_some_and(crate::vsphere::classify::method_reads_only)
+        crate::vsphere::classify::read_behind_privilege(&this.kind, method).is_some()
+            || self
+                .schema
+                .method(&this.kind, method)
+                .is_some_and(crate::vsphere::classify::method_reads_only)
     }
 
     /// `invoke` without the plugin-facing checks: call, then await a Task.
