@@ -5,33 +5,6 @@
 use serde_json::{Value, json};
 use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_file};
 
-const SEED_TOOLS: &[&str] = &[
-    "infra.vmware.vms.listVMs",
-    "infra.vmware.vms.getVMInfo",
-    "infra.vmware.vms.powerOnVm",
-    "infra.vmware.vms.powerOffVm",
-    "infra.vmware.vms.rebootVm",
-    "infra.vmware.vms.createSnapshot",
-    "infra.vmware.vms.revertToSnapshot",
-    "infra.vmware.vms.deleteSnapshot",
-    "infra.vmware.vms.cloneVm",
-    "infra.vmware.vms.renameVm",
-    "infra.vmware.vms.deleteVm",
-    "infra.vmware.vms.reconfigureVm",
-    "infra.vmware.vms.migrateVm",
-    "infra.vmware.hosts.listHosts",
-    "infra.vmware.hosts.getHostInfo",
-    "infra.vmware.hosts.enterMaintenanceMode",
-    "infra.vmware.hosts.exitMaintenanceMode",
-    "infra.vmware.storage.listDatastores",
-    "infra.vmware.storage.getDatastoreInfo",
-    "infra.vmware.storage.browseDatastore",
-    "infra.vmware.getMetrics",
-    "infra.vmware.requests.get",
-    "infra.vmware.requests.list",
-    "infra.vmware.requests.cancel",
-];
-
 fn allow_all_policy(name: &str) -> String {
     scratch_file(name, "policy.toml", "default = \"allow\"\n")
 }
@@ -52,7 +25,8 @@ async fn lists_the_twenty_four_tools_with_schemas_and_annotations() {
     let tools = client.list_all_tools().await.expect("tools/list");
     let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     names.sort();
-    let mut expected = SEED_TOOLS.to_vec();
+    // The one list of every tool, which the conformance suite runs too.
+    let mut expected = vmware_mcp_e2e::conformance::TOOLS.to_vec();
     expected.sort();
     assert_eq!(names, expected);
     let by_name = |n: &str| tools.iter().find(|t| t.name == n).expect("tool present");
@@ -448,7 +422,7 @@ async fn stdio_serves_the_same_tools() {
         .list_all_tools()
         .await
         .expect("tools/list over stdio");
-    assert_eq!(tools.len(), SEED_TOOLS.len());
+    assert_eq!(tools.len(), vmware_mcp_e2e::conformance::TOOLS.len());
     let result = client
         .call_tool({
             let mut p = rmcp::model::CallToolRequestParams::new("infra.vmware.vms.listVMs");
