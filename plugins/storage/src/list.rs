@@ -5,7 +5,7 @@
 //! datastores. A cluster filter keeps the datastores its hosts see (the
 //! cluster's `datastore` list), named in its datacenter.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use vmware_plugin_sdk::inventory::{MatchOp, Page, Query, select};
 use vmware_plugin_sdk::paging::{Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
@@ -41,14 +41,6 @@ pub struct ListArgs {
     /// The nextCursor of the previous page, with the same filters.
     #[schemars(length(min = 1))]
     pub cursor: Option<String>,
-}
-
-/// `listDatastores`'s result: a page of datastore summaries.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct DatastorePage {
-    /// The rows and paging fields.
-    #[serde(flatten)]
-    pub page: Paged<DatastoreSummary>,
 }
 
 /// The datacenter part of an inventory path (`F/DC0/host/C0` → `F/DC0`).
@@ -90,7 +82,7 @@ fn query(filters: &ListArgs) -> Result<Option<Query>> {
 }
 
 /// One page of datastores matching `filters`.
-pub fn list_datastores(filters: &ListArgs) -> Result<DatastorePage> {
+pub fn list_datastores(filters: &ListArgs) -> Result<Paged<DatastoreSummary>> {
     let limit = PAGING.limit(filters.limit)?;
     let page = match query(filters)? {
         Some(query) => select(&query, limit, filters.cursor.as_deref())?,
@@ -116,9 +108,7 @@ pub fn list_datastores(filters: &ListArgs) -> Result<DatastorePage> {
                 .map(|o| summarize(o, &entry.name))
         })
         .collect();
-    Ok(DatastorePage {
-        page: Paged::of(&page, rows),
-    })
+    Ok(Paged::of(&page, rows))
 }
 
 #[cfg(test)]
