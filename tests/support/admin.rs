@@ -140,3 +140,31 @@ pub fn audit_records(path: &std::path::Path) -> Vec<Value> {
         })
         .collect()
 }
+
+/// Poll `requests.get` until the request is final; its record.
+pub async fn final_request(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    id: &str,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let got = crate::call(
+            client,
+            "infra.vmware.requests.get",
+            serde_json::json!({"requestId": id}),
+        )
+        .await
+        .unwrap();
+        assert!(!got.is_error, "requests.get {id}: {}", got.text);
+        let status = got.json["status"].as_str().unwrap_or_default().to_string();
+        if !["running", "pending_approval", "approved"].contains(&status.as_str()) {
+            return got.json;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "request {id} still {status} after 60 s: {}",
+            got.text
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

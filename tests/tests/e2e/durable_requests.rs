@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::admin::{self, Operator, audit_records};
+use vmware_mcp_e2e::admin::{self, Operator, audit_records, final_request};
 use vmware_mcp_e2e::{
     Server, Vcsim, call, first_vm, inspector_cli, node_modules, scratch_dir, scratch_file,
     workspace_root,
@@ -60,31 +60,6 @@ async fn power_state(client: &Client, vm: &str) -> String {
         .or_else(|| info.json["runtime"]["powerState"].as_str())
         .unwrap_or_else(|| panic!("no power state in {}", info.text))
         .to_string()
-}
-
-/// Poll `requests.get` until the request is final; its record.
-async fn final_request(client: &Client, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = call(
-            client,
-            "infra.vmware.requests.get",
-            json!({"requestId": id}),
-        )
-        .await
-        .unwrap();
-        assert!(!got.is_error, "requests.get {id}: {}", got.text);
-        let status = got.json["status"].as_str().unwrap_or_default().to_string();
-        if !["running", "pending_approval", "approved"].contains(&status.as_str()) {
-            return got.json;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "request {id} still {status} after 60 s: {}",
-            got.text
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// How many PowerOffVM_Task calls the audit trail records as sent.

@@ -10,7 +10,7 @@
 //! And the same changes on the built-in simulator (`--demo`).
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::admin::audit_records;
+use vmware_mcp_e2e::admin::{self, audit_records};
 use vmware_mcp_e2e::vsphere_driver::Driver;
 use vmware_mcp_e2e::{CallOutcome, Server, ServerOptions, Vcsim, call, scratch_dir, scratch_file};
 
@@ -402,5 +402,171 @@ async fn the_changes_work_on_the_demo_simulator() {
     assert_eq!(deleted["gone"], true, "{deleted}");
     let r = tool(&client, "getVMInfo", json!({"vmName": "web-01"})).await;
     assert_eq!(r.error_kind(), "not_found", "{}", r.text);
+    client.cancel().await.ok();
+}
+
+/// Ask approval for `tool` on `--demo` (the call answers "pending" within
+/// CALL_WAIT_SECS), approve it through the CLI, and wait until it is final.
+async fn approved(client: &Client, operator: &admin::Operator, tool_name: &str, args: Value) {
+    let answer = tool(client, tool_name, args.clone()).await;
+    assert_eq!(
+        answer.json["status"], "pending_approval",
+        "{tool_name} {args}: {}",
+        answer.text
+    );
+    let id = answer.json["requestId"].as_str().unwrap().to_string();
+    let (code, _, stderr) = operator.cli(&["approve", &id]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let done = admin::final_request(client, &id).await;
+    assert_eq!(done["status"], "succeeded", "{tool_name} {args}: {done}");
+}
+
+/// A VM change pending approval survives a SIGKILL. While it waits, its VM
+/// is renamed away and another VM takes the name: approved after the
+/// restart, the host refuses it as a mismatch and neither VM changes. Asked
+/// by id, a change survives a SIGKILL and runs once when approved, its
+/// intent on the audit trail before the call.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_change_survives_a_restart_and_never_follows_its_name_to_another_vm() {
+    let name = "vm-change-restart";
+    let state = scratch_dir(name).join("state");
+    let audit = scratch_dir(name).join("audit.jsonl");
+    let _ = std::fs::remove_dir_all(&state);
+    let _ = std::fs::remove_file(&audit);
+    let options = || {
+        admin::options(name, 600)
+            .env("STATE_DIR", state.display().to_string())
+            .env("AUDIT_LOG_PATH", audit.display().to_string())
+            .env("CALL_WAIT_SECS", "2")
+    };
+    let mut server = Server::start(name, options());
+    let client = server.client().await;
+    let all = ok(&client, "listVMs", json!({"limit": 500})).await;
+    let rows = all["vms"].as_array().unwrap();
+    let unique = |row: &&Value| rows.iter().filter(|r| r["name"] == row["name"]).count() == 1;
+    let mut off = rows
+        .iter()
+        .filter(|r| r["powerState"] == "poweredOff" && r["template"] == false)
+        .filter(unique);
+    let (ours, other) = (off.next().unwrap(), off.next().unwrap());
+    let (vm_name, vm_id) = (ours["name"].as_str().unwrap(), ours["id"].as_str().unwrap());
+    let other_id = other["id"].as_str().unwrap();
+    let cpus = |info: &Value| info["hardware"]["numCPU"].as_i64().unwrap();
+    let before = cpus(&ok(&client, "getVMInfo", json!({"vmName": vm_id})).await);
+    let other_before = cpus(&ok(&client, "getVMInfo", json!({"vmName": other_id})).await);
+
+    let asked = tool(
+        &client,
+        "reconfigureVm",
+        json!({"vmName": vm_name, "numCPUs": before + 1}),
+    )
+    .await;
+    assert_eq!(asked.json["status"], "pending_approval", "{}", asked.text);
+    let request = asked.json["requestId"].as_str().unwrap().to_string();
+    client.cancel().await.ok();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    server.terminate();
+
+    let server = Server::start(name, options());
+    let operator = admin::Operator::of(&server, name);
+    let client = server.client().await;
+    let pending = operator
+        .wait_for_pending("infra.vmware.vms.reconfigureVm")
+        .await;
+    assert_eq!(
+        pending["id"],
+        request.as_str(),
+        "still pending under its id"
+    );
+    // The name moves to another VM while the change waits.
+    let moved = format!("{vm_name}-old");
+    approved(
+        &client,
+        &operator,
+        "renameVm",
+        json!({"vmName": vm_id, "newName": moved}),
+    )
+    .await;
+    approved(
+        &client,
+        &operator,
+        "renameVm",
+        json!({"vmName": other_id, "newName": vm_name}),
+    )
+    .await;
+
+    // Approved now, the name means another VM than the one it was asked
+    // for: the host refuses the mismatch and neither VM changes.
+    let (code, _, stderr) = operator.cli(&["approve", &request]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let done = admin::final_request(&client, &request).await;
+    assert_eq!(done["status"], "denied", "{done}");
+    assert_eq!(done["decision"]["by"], "host:approval-mismatch", "{done}");
+    let cpus_of = async |id: &str| cpus(&ok(&client, "getVMInfo", json!({"vmName": id})).await);
+    assert_eq!(cpus_of(vm_id).await, before);
+    assert_eq!(
+        cpus_of(other_id).await,
+        other_before,
+        "the VM that took the name is untouched"
+    );
+    let reconfigures = |audit: &std::path::Path| -> Vec<Value> {
+        admin::audit_records(audit)
+            .into_iter()
+            .filter(|r| r["method"] == "ReconfigVM_Task")
+            .collect()
+    };
+    assert!(reconfigures(&audit).is_empty(), "nothing was sent");
+
+    // Asked by id, the change survives a second SIGKILL and runs once when
+    // approved, its intent on the trail before the call.
+    let asked = tool(
+        &client,
+        "reconfigureVm",
+        json!({"vmName": vm_id, "numCPUs": before + 1}),
+    )
+    .await;
+    assert_eq!(asked.json["status"], "pending_approval", "{}", asked.text);
+    let request = asked.json["requestId"].as_str().unwrap().to_string();
+    client.cancel().await.ok();
+    let mut server = server;
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    server.terminate();
+    let server = Server::start(name, options());
+    let operator = admin::Operator::of(&server, name);
+    let client = server.client().await;
+    operator
+        .wait_for_pending("infra.vmware.vms.reconfigureVm")
+        .await;
+    let (code, _, stderr) = operator.cli(&["approve", &request]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let done = admin::final_request(&client, &request).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(
+        cpus(&ok(&client, "getVMInfo", json!({"vmName": vm_id})).await),
+        before + 1
+    );
+    let records = reconfigures(&audit);
+    let events: Vec<&str> = records
+        .iter()
+        .map(|r| r["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["vsphere_intent", "vsphere_call"],
+        "sent once, intent first: {records:?}"
+    );
+    assert!(
+        records[1]["target"].as_str().unwrap().ends_with(vm_id),
+        "{records:?}"
+    );
+    assert_eq!(records[1]["outcome"], "ok", "{records:?}");
     client.cancel().await.ok();
 }
