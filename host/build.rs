@@ -21,6 +21,11 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         "STORAGE",
         "vmware_plugin_storage.wasm",
     ),
+    (
+        "vmware-plugin-events",
+        "EVENTS",
+        "vmware_plugin_events.wasm",
+    ),
 ];
 
 /// What the embedded groups are built from; a change to any of these rebuilds them.
@@ -29,6 +34,7 @@ const SOURCES: &[&str] = &[
     "plugins/vms",
     "plugins/hosts",
     "plugins/storage",
+    "plugins/events",
     "crates",
     "Cargo.lock",
 ];

@@ -46,6 +46,9 @@ pub fn is_read_only(managed_type: &str, method: &str) -> bool {
 /// `HostLocalAccountManager.ChangePassword`, `SessionManager.Logout`...);
 /// when in doubt the method needs a grant.
 pub fn method_reads_only(method: &Method) -> bool {
+    if COLLECTOR_UPKEEP.contains(&method.name.as_str()) {
+        return true;
+    }
     method
         .privilege
         .as_deref()
@@ -56,6 +59,21 @@ pub fn method_reads_only(method: &Method) -> bool {
             .all(|p| is_read_only_privilege(p))
         && reads_by_name(&method.name)
 }
+
+/// A history collector's own methods (`EventHistoryCollector`,
+/// `TaskHistoryCollector`): the schema names no privilege for these, because
+/// they only read, page or drop the collector the caller's session created
+/// to read events or tasks.
+const COLLECTOR_UPKEEP: &[&str] = &[
+    "ReadNextEvents",
+    "ReadPreviousEvents",
+    "ReadNextTasks",
+    "ReadPreviousTasks",
+    "SetCollectorPageSize",
+    "ResetCollector",
+    "RewindCollector",
+    "DestroyCollector",
+];
 
 /// Only these privileges can mark a method as read-only; everything else,
 /// including methods with no single privilege, changes state.
@@ -193,6 +211,8 @@ mod tests {
             ("ManagedEntity", "Reload"),
             ("HostDatastoreBrowser", "DeleteFile"),
             ("HostDatastoreBrowser", "SearchDatastoreSubFolders_Task"),
+            ("EventManager", "PostEvent"),
+            ("AlarmManager", "AcknowledgeAlarm"),
             // No single privilege at all.
             ("VirtualMachine", "CloneVM_Task"),
         ] {
@@ -212,6 +232,13 @@ mod tests {
             ("ServiceInstance", "RetrieveServiceContent"),
             ("FailoverClusterManager", "getClusterMode"),
             ("HostGraphicsManager", "IsSharedGraphicsActive"),
+            // Reading events and tasks through a collector of one's own.
+            ("EventManager", "CreateCollectorForEvents"),
+            ("TaskManager", "CreateCollectorForTasks"),
+            ("EventHistoryCollector", "SetCollectorPageSize"),
+            ("EventHistoryCollector", "ReadNextEvents"),
+            ("TaskHistoryCollector", "ReadNextTasks"),
+            ("TaskHistoryCollector", "DestroyCollector"),
         ] {
             assert!(is_read_only(t, m), "{t}.{m} should be read-only");
         }

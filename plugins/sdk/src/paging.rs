@@ -46,6 +46,10 @@ impl Paging {
 pub trait PageRow: Serialize + JsonSchema {
     /// The result key holding the rows, e.g. `vms`.
     const ROWS: &'static str;
+    /// Whether pages state `total`. A history (events, tasks) is paged
+    /// newest first without counting it all, which would read all of it:
+    /// its pages leave `total` out, and their schema does not promise it.
+    const COUNTED: bool = true;
 }
 
 /// One page of rows, serialized as `{<ROWS>: […], total, returned,
@@ -56,8 +60,9 @@ pub trait PageRow: Serialize + JsonSchema {
 pub struct Paged<R> {
     /// This page's rows.
     pub rows: Vec<R>,
-    /// How many rows match in all.
-    pub total: u32,
+    /// How many rows match in all; `None` where counting would cost more
+    /// than the page (see [`PageRow::COUNTED`]).
+    pub total: Option<u32>,
     /// The cursor of the next page; `None` on the last.
     pub next_cursor: Option<String>,
 }
@@ -67,7 +72,7 @@ impl<R> Paged<R> {
     pub fn of(page: &Page, rows: Vec<R>) -> Self {
         Paged {
             rows,
-            total: page.total,
+            total: Some(page.total),
             next_cursor: page.next_cursor.clone(),
         }
     }
@@ -75,10 +80,13 @@ impl<R> Paged<R> {
 
 impl<R: PageRow> Serialize for Paged<R> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let fields = if self.next_cursor.is_some() { 4 } else { 3 };
+        let fields =
+            2 + usize::from(self.next_cursor.is_some()) + usize::from(self.total.is_some());
         let mut map = serializer.serialize_map(Some(fields))?;
         map.serialize_entry(R::ROWS, &self.rows)?;
-        map.serialize_entry("total", &self.total)?;
+        if let Some(total) = self.total {
+            map.serialize_entry("total", &total)?;
+        }
         map.serialize_entry("returned", &self.rows.len())?;
         if let Some(cursor) = &self.next_cursor {
             map.serialize_entry("nextCursor", cursor)?;
@@ -94,7 +102,7 @@ impl<R: PageRow> JsonSchema for Paged<R> {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         let row = schema::output_for::<R>().unwrap_or_else(|| json!({"type": "object"}));
-        let page = json!({
+        let mut page = json!({
             "type": "object",
             "properties": {
                 R::ROWS: { "type": "array", "items": schema::page_row(&row) },
@@ -104,6 +112,12 @@ impl<R: PageRow> JsonSchema for Paged<R> {
             },
             "required": [R::ROWS, "total", "returned"],
         });
+        if !R::COUNTED {
+            page["properties"]
+                .as_object_mut()
+                .map(|properties| properties.remove("total"));
+            page["required"] = json!([R::ROWS, "returned"]);
+        }
         match page {
             Value::Object(object) => Schema::from(object),
             _ => Schema::default(),
@@ -170,5 +184,32 @@ mod tests {
             schema["properties"]["nextCursor"],
             json!({"type": "string"})
         );
+    }
+
+    /// A row of a history, whose pages are not counted.
+    #[derive(serde::Serialize, JsonSchema)]
+    struct Event {
+        key: i64,
+    }
+
+    impl PageRow for Event {
+        const ROWS: &'static str = "events";
+        const COUNTED: bool = false;
+    }
+
+    #[test]
+    fn uncounted_pages_neither_state_nor_promise_a_total() {
+        let page = Paged {
+            rows: vec![Event { key: 3 }],
+            total: None,
+            next_cursor: Some("c".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&page).unwrap(),
+            json!({"events": [{"key": 3}], "returned": 1, "nextCursor": "c"})
+        );
+        let schema = schema::output_for::<Paged<Event>>().unwrap();
+        assert_eq!(schema["required"], json!(["events", "returned"]));
+        assert!(schema["properties"].get("total").is_none());
     }
 }

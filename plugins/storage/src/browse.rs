@@ -129,7 +129,7 @@ pub fn page(
     let next_cursor = (end < total).then(|| format!("{end}.{key:x}"));
     Ok(Paged {
         rows: rows.drain(start..end).collect(),
-        total: total as u32,
+        total: Some(total as u32),
         next_cursor,
     })
 }
@@ -213,7 +213,7 @@ mod tests {
         let rows = || ["c", "a", "b"].map(named).to_vec();
         let first = page(rows(), 2, None, 7).unwrap();
         assert_eq!(first.rows, [named("a"), named("b")]);
-        assert_eq!(first.total, 3);
+        assert_eq!(first.total, Some(3));
         let cursor = first.next_cursor.unwrap();
         let last = page(rows(), 2, Some(&cursor), 7).unwrap();
         assert_eq!(last.rows, [named("c")]);

@@ -19,6 +19,7 @@ mod contract_versions;
 mod demo_approvals;
 mod demo_tools;
 mod durable_requests;
+mod events_tools;
 mod exact_names;
 mod extension_group;
 mod fuzz_tool_args;

@@ -43,6 +43,7 @@ mod entity;
 mod faults;
 pub mod fixture;
 mod folder;
+mod history;
 mod host;
 mod model;
 mod network;
@@ -173,13 +174,16 @@ impl SimBackend {
     }
 }
 
-/// Run one method against the model: dispatch by the target's type, then
-/// recompute derived properties after a success.
+/// Run one method against the model: dispatch by the target's type, record
+/// it in the history (a task's `TaskInfo`, the event vCenter logs), then
+/// recompute derived properties. `task` is the id of the task the method
+/// runs as, when it returns one.
 fn dispatch(
     m: &mut Model,
     target: &MoRef,
     method: &str,
     args: &Map<String, Value>,
+    task: Option<&str>,
 ) -> Result<Value, VsError> {
     let kind = m.resolve(target)?.kind.clone();
     let call = Call {
@@ -188,6 +192,7 @@ fn dispatch(
         args,
         now: OffsetDateTime::now_utc(),
     };
+    let subject = history::Subject::of(m, &target.value);
     let result = match kind.as_str() {
         "VirtualMachine" => vm::invoke(m, &call),
         "VirtualMachineSnapshot" => vm::snapshot::invoke(m, &call),
@@ -197,11 +202,28 @@ fn dispatch(
         "SearchIndex" => search::invoke(m, &call),
         "HostDatastoreBrowser" => datastore_browser::invoke(m, &call),
         "ServiceInstance" => service::invoke(m, &call),
+        "EventManager" => history::invoke_event_manager(m, &call),
+        "TaskManager" => history::invoke_task_manager(m, &call),
+        "EventHistoryCollector" | "TaskHistoryCollector" => history::invoke_collector(m, &call),
         k if schema::is_entity(k) => entity::invoke(m, &call, entity::Rules::NONE),
         _ => Err(call.not_found(&[])),
-    }?;
-    resync::resync(m, call.now);
-    Ok(result)
+    };
+    if let Some(subject) = &subject {
+        history::record_task(
+            m,
+            history::Finished {
+                task,
+                method,
+                subject,
+                started: call.now,
+                outcome: &result,
+            },
+        );
+    }
+    if result.is_ok() || task.is_some() {
+        resync::resync(m, call.now);
+    }
+    result
 }
 
 #[async_trait]
@@ -272,13 +294,15 @@ impl Backend for SimBackend {
         method: &str,
         args: &Map<String, Value>,
     ) -> Result<Value, VsError> {
-        let task = schema::returns_task(&target.kind, method);
-        if task {
+        let task = schema::returns_task(&target.kind, method).then(|| {
             let n = self
                 .tasks_started
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 + 1;
-            ctx.report_task(&MoRef::new("Task", format!("task-{n}")));
+            format!("task-{n}")
+        });
+        if let Some(task) = &task {
+            ctx.report_task(&MoRef::new("Task", task.clone()));
             ctx.report_progress(0, format!("{method} on {target} started"));
             if !self.task_delay.is_zero() {
                 tokio::time::sleep(self.task_delay).await;
@@ -286,12 +310,12 @@ impl Backend for SimBackend {
         }
         let result = {
             let mut m = self.lock();
-            dispatch(&mut m, target, method, args)
+            dispatch(&mut m, target, method, args, task.as_deref())
         };
         if result.is_ok() {
             self.changes.send_modify(|version| *version += 1);
         }
-        if task && result.is_ok() {
+        if task.is_some() && result.is_ok() {
             ctx.report_progress(100, format!("{method} on {target} completed"));
         }
         match &result {

@@ -117,6 +117,37 @@ pub(super) enum Meta {
     Datastore(DatastoreMeta),
     /// A cluster or standalone compute resource.
     Compute(ComputeMeta),
+    /// An event or task history collector.
+    Collector(CollectorMeta),
+}
+
+/// Sim-only facts about a history collector: its page size and where its
+/// scrollable view stands, as the client set them.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct CollectorMeta {
+    /// How many items `latestPage` holds (vCenter's default is 10).
+    pub page_size: usize,
+    /// The scrollable view's position: how many of the matching items,
+    /// oldest first, lie before it (0 on creation, as vCenter rewinds).
+    pub position: usize,
+}
+
+/// What vCenter remembers of what happened, beside the inventory: events and
+/// tasks oldest first, each with a key that grows with time, and the alarm
+/// states triggered on entities (the entities' `triggeredAlarmState` is
+/// derived from these).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct History {
+    /// `Event` data objects, oldest first.
+    pub events: Vec<Value>,
+    /// `TaskInfo` data objects, oldest first.
+    pub tasks: Vec<Value>,
+    /// `AlarmState` data objects, each naming the entity that triggered it.
+    pub alarm_states: Vec<Value>,
+    /// The key of the next event (vCenter's event ids grow from 1).
+    pub next_event_key: i64,
+    /// Collectors created so far, numbering the next one.
+    pub collectors_created: u64,
 }
 
 /// One managed object.
@@ -340,6 +371,8 @@ pub(super) fn uuid_from(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Model {
     objects: BTreeMap<String, Object>,
+    /// Events, tasks and triggered alarms.
+    pub history: History,
     next_seq: u64,
     next_entity: u64,
     next_snapshot: u64,
@@ -351,6 +384,10 @@ impl Model {
     pub(super) fn new() -> Self {
         Model {
             objects: BTreeMap::new(),
+            history: History {
+                next_event_key: 1,
+                ..History::default()
+            },
             next_seq: 0,
             next_entity: 2,
             next_snapshot: 101,

@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 
 use super::derive::{Changes, Links};
 use super::model::Model;
-use super::{compute_resource, datacenter, datastore, folder, host, network, resource_pool, vm};
+use super::{
+    compute_resource, datacenter, datastore, folder, history, host, network, resource_pool, vm,
+};
 
 /// Recompute every derived property from the primary ones.
 pub(super) fn resync(m: &mut Model, now: OffsetDateTime) {
@@ -26,8 +28,12 @@ pub(super) fn resync(m: &mut Model, now: OffsetDateTime) {
             "VirtualMachineSnapshot" => vm::snapshot::derive(m, o, &mut changes),
             "Datastore" => datastore::derive(m, &links, o, now, &mut changes),
             "Network" => network::derive(m, &links, o, &mut changes),
+            "EventHistoryCollector" | "TaskHistoryCollector" => {
+                history::derive_latest_page(m, o, &mut changes)
+            }
             _ => {}
         }
     }
+    history::derive_triggered(m, &mut changes);
     changes.apply(m);
 }

@@ -28,6 +28,7 @@ const SINGLETONS: &[(&str, &str, &str)] = &[
     ("perfManager", "PerformanceManager", "PerfMgr"),
     ("eventManager", "EventManager", "EventManager"),
     ("taskManager", "TaskManager", "TaskManager"),
+    ("alarmManager", "AlarmManager", "AlarmManager"),
     (
         "customFieldsManager",
         "CustomFieldsManager",

@@ -1,0 +1,199 @@
+//! `listTasks`: vCenter's tasks, recent and past, newest first, a page at a
+//! time through a task history collector (see `history`).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use vmware_plugin_sdk::json::{as_i64, as_str};
+use vmware_plugin_sdk::paging::{PageRow, Paged, Paging};
+use vmware_plugin_sdk::prelude::*;
+
+use crate::entity::{self, EntityRef};
+use crate::history::{self, History, Position};
+use crate::since;
+
+/// Rows per page: 50 by default, at most 500.
+pub const PAGING: Paging = Paging {
+    default: 50,
+    max: 500,
+};
+
+/// A task's state, as vSphere's `TaskInfoState`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TaskState {
+    /// Waiting to run.
+    Queued,
+    /// Running.
+    Running,
+    /// Finished.
+    Success,
+    /// Failed.
+    Error,
+}
+
+impl TaskState {
+    fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Running => "running",
+            TaskState::Success => "success",
+            TaskState::Error => "error",
+        }
+    }
+}
+
+/// `listTasks` arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListArgs {
+    /// VM, host, cluster or datastore (name, path or id), and what is in it.
+    #[schemars(length(min = 1))]
+    pub entity: Option<String>,
+    /// Only tasks in this state.
+    pub state: Option<TaskState>,
+    /// Queued since: RFC 3339 time or duration (30m, 2h, 7d).
+    #[schemars(length(min = 1))]
+    pub since: Option<String>,
+    /// Rows per page, 1 to 500 (default 50).
+    #[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]
+    pub limit: Option<u32>,
+    /// nextCursor of the previous page.
+    #[schemars(length(min = 1))]
+    pub cursor: Option<String>,
+}
+
+/// One task.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskRow {
+    /// Method, e.g. PowerOnVM_Task.
+    pub name: String,
+    /// What it acted on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<EntityRef>,
+    /// State.
+    pub state: String,
+    /// Percent done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<i64>,
+    /// Who started it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Queued at.
+    pub queued: String,
+    /// Started at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// Completed at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Task id.
+    pub id: String,
+}
+
+impl PageRow for TaskRow {
+    const ROWS: &'static str = "tasks";
+    const COUNTED: bool = false;
+}
+
+/// A task key's number (`task-123` → 123), which grows with each task.
+fn sequence(task: &Value) -> Option<i64> {
+    let key = as_str(&task["key"])?;
+    key.rsplit('-').next()?.parse().ok()
+}
+
+/// Where a task stands: its queue time, then its number.
+fn position(task: &Value) -> Option<Position> {
+    Some((
+        since::parse(as_str(&task["queueTime"])?)?,
+        sequence(task).unwrap_or(0),
+    ))
+}
+
+/// Who started a task: the user of a user's task, else the reason's type.
+fn user(task: &Value) -> Option<String> {
+    let reason = &task["reason"];
+    as_str(&reason["userName"])
+        .map(String::from)
+        .or_else(|| as_str(&reason["_typeName"]).map(String::from))
+}
+
+/// One page of tasks matching `args`.
+pub fn list_tasks(args: &ListArgs) -> Result<Paged<TaskRow>> {
+    let limit = PAGING.limit(args.limit)?;
+    if let Some(since) = &args.since {
+        since::check(since)?;
+    }
+    let mut filter = json!({"_typeName": "TaskFilterSpec"});
+    if let Some(entity) = &args.entity {
+        let entity = entity::resolve(entity)?;
+        filter["entity"] = json!({
+            "_typeName": "TaskFilterSpecByEntity",
+            "entity": entity.reference.to_json(),
+            "recursion": "all",
+        });
+    }
+    if let Some(state) = args.state {
+        filter["state"] = json!([state.as_str()]);
+    }
+    let query = history::fingerprint(&[
+        args.entity.as_deref().unwrap_or(""),
+        args.since.as_deref().unwrap_or(""),
+        args.state.map(TaskState::as_str).unwrap_or(""),
+    ]);
+    let begin = args.since.as_deref().map(since::start).transpose()?;
+    let page = history::page(
+        History::Tasks,
+        filter,
+        begin,
+        limit,
+        args.cursor.as_deref(),
+        query,
+        position,
+    )?;
+    let entities: Vec<Option<(MoRef, String)>> = page
+        .items
+        .iter()
+        .map(|t| {
+            let reference = MoRef::from_json(&t["entity"])?;
+            Some((
+                reference,
+                as_str(&t["entityName"]).unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    let known: Vec<(MoRef, String)> = entities.iter().flatten().cloned().collect();
+    let mut described = entity::describe(&known).into_iter();
+    let rows = page
+        .items
+        .iter()
+        .zip(entities)
+        .map(|(task, entity)| {
+            let state = as_str(&task["state"]).unwrap_or_default().to_string();
+            TaskRow {
+                name: as_str(&task["name"])
+                    .or_else(|| as_str(&task["descriptionId"]))
+                    .unwrap_or_default()
+                    .to_string(),
+                entity: entity.and_then(|_| described.next()),
+                progress: as_i64(&task["progress"]),
+                state,
+                user: user(task),
+                queued: as_str(&task["queueTime"]).unwrap_or_default().to_string(),
+                started: as_str(&task["startTime"]).map(String::from),
+                completed: as_str(&task["completeTime"]).map(String::from),
+                error: as_str(&task["error"]["localizedMessage"])
+                    .or_else(|| as_str(&task["error"]["fault"]["msg"]))
+                    .map(String::from),
+                id: as_str(&task["key"]).unwrap_or_default().to_string(),
+            }
+        })
+        .collect();
+    Ok(Paged {
+        total: None,
+        rows,
+        next_cursor: page.next_cursor,
+    })
+}

