@@ -13,7 +13,9 @@ out_dir="${CARGO_TARGET_DIR:-$root/target}/vcsim"
 out="$out_dir/vcsim-harness"
 gopath="${VCSIM_GOPATH:-/usr/share/gocode}"
 
-if [ -x "$out" ] && [ "$out" -nt "$here/main.go" ] && [ "$out" -nt "$here/build.sh" ]; then
+# Up to date when newer than every Go source and this script.
+if [ -x "$out" ] && [ "$out" -nt "$here/build.sh" ] \
+    && [ -z "$(find "$here" -name '*.go' -newer "$out" -print -quit)" ]; then
     echo "$out"
     exit 0
 fi

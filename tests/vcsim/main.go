@@ -27,6 +27,7 @@
 //	-task-delay D      make every task take D (e.g. 2s) instead of finishing
 //	                   before its method returns: running at 0%, 50% at D/2,
 //	                   then its real outcome (vcsim runs tasks synchronously)
+//	-alarms            define two alarms and trigger them (see history.go)
 //	-trace             log every SOAP request and response to stderr
 //	-exit-on-eof=true|false  exit when stdin is closed (default true: give it
 //	                   a pipe, or pass false when running it by hand or with
@@ -139,6 +140,7 @@ func main() {
 	rolePrivileges := flag.String("role-privileges", "", "comma-separated privileges of the session user's role (default: all, as Admin)")
 	trace := flag.Bool("trace", false, "log SOAP traffic to stderr")
 	exitOnEOF := flag.Bool("exit-on-eof", true, "exit when stdin is closed")
+	alarms := flag.Bool("alarms", false, "define and trigger two alarms (see history.go)")
 	flag.Parse()
 
 	log.SetOutput(os.Stderr)
@@ -176,6 +178,15 @@ func main() {
 			log.Fatalf("no PropertyCollector in the %s model", *model)
 		}
 		simulator.Map.Put(&pagingCollector{PropertyCollector: simulator.PropertyCollector{PropertyCollector: pc.(*simulator.PropertyCollector).PropertyCollector}})
+	}
+
+	if tm, ok := simulator.Map.Get(*m.ServiceContent.TaskManager).(*simulator.TaskManager); ok {
+		simulator.Map.Put(&taskHistory{TaskManager: tm})
+	} else {
+		log.Fatalf("no TaskManager in the %s model", *model)
+	}
+	if *alarms {
+		triggerAlarms(m.ServiceContent.RootFolder)
 	}
 
 	if *rolePrivileges != "" {

@@ -71,6 +71,9 @@ impl History {
     }
 }
 
+/// The largest latest page vCenter serves.
+const MAX_PAGE: u32 = 1000;
+
 /// Where an item stands in time: newest first is descending (time, sequence).
 pub type Position = (OffsetDateTime, i64);
 
@@ -143,13 +146,11 @@ pub fn page(
         filter["time"] = window;
     }
     // Items at the cursor's own time that the last page showed come back
-    // too (the window's end is inclusive): room for them, within vCenter's
-    // largest page.
+    // too (the window's end is inclusive): room for them.
     let slack = if after.is_some() { 32 } else { 0 };
-    let size = (limit + 1 + slack).min(1000);
-    let mut items = latest_page(history, filter, size)?;
-    let mut positioned: Vec<(Position, Value)> = items
-        .drain(..)
+    let size = (limit + 1 + slack).min(MAX_PAGE);
+    let mut positioned: Vec<(Position, Value)> = latest_page(history, filter, size)?
+        .into_iter()
         .filter_map(|item| position(&item).map(|p| (p, item)))
         .filter(|(p, _)| after.is_none_or(|a| *p < a))
         .collect();
@@ -169,8 +170,13 @@ pub fn page(
 
 /// The newest `size` items of a fresh collector for `filter`; the collector
 /// is destroyed whatever happens.
-fn latest_page(history: History, filter: Value, size: u32) -> Result<Vec<Value>> {
+fn latest_page(history: History, mut filter: Value, size: u32) -> Result<Vec<Value>> {
     let (manager_field, create, page_size, destroy) = history.methods();
+    if history == History::Events {
+        // The page size from the start too, so the collector never holds
+        // more than the page.
+        filter["maxCount"] = json!(size);
+    }
     let content = vsphere::service_content()?;
     let manager = MoRef::from_json(&content[manager_field]).ok_or_else(|| {
         Error::internal(format!(
