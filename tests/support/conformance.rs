@@ -70,7 +70,7 @@ async fn snapshot_names_of(client: &Client, vm: &str) -> Vec<String> {
 /// Every tool the server lists: the suite calls each of them below, except
 /// the requests tools (served by the host; `durable_requests` covers them).
 /// A new tool must be added here, and so to the suite.
-pub const TOOLS: [&str; 24] = [
+pub const TOOLS: [&str; 27] = [
     "infra.vmware.vms.listVMs",
     "infra.vmware.vms.getVMInfo",
     "infra.vmware.vms.powerOnVm",
@@ -91,6 +91,9 @@ pub const TOOLS: [&str; 24] = [
     "infra.vmware.storage.listDatastores",
     "infra.vmware.storage.getDatastoreInfo",
     "infra.vmware.storage.browseDatastore",
+    "infra.vmware.events.listEvents",
+    "infra.vmware.events.listTasks",
+    "infra.vmware.events.listAlarms",
     "infra.vmware.getMetrics",
     "infra.vmware.requests.get",
     "infra.vmware.requests.list",
@@ -210,6 +213,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
     );
     ok(client, "infra.vmware.vms.powerOnVm", json!({"vmName": vm})).await;
     assert_eq!(vm_info(client, &vm).await["powerState"], "poweredOn");
+    history(client, f, &vm_id).await;
     let reboot = ok(client, "infra.vmware.vms.rebootVm", json!({"vmName": vm})).await;
     let expected_method = if flavor.guest_reboot {
         "RebootGuest"
@@ -555,6 +559,51 @@ async fn vm_changes(client: &Client, flavor: Flavor, vm: &str) {
         .await
         .unwrap();
     assert_eq!(gone.error_kind(), "not_found", "{f}: {}", gone.text);
+}
+
+/// Events, tasks and alarms: the power changes above on `vm` (an id) are in both
+/// histories, newest first, and the alarm list answers in full.
+async fn history(client: &Client, f: &str, vm: &str) {
+    let events = ok(
+        client,
+        "infra.vmware.events.listEvents",
+        json!({"entity": vm, "limit": 20}),
+    )
+    .await
+    .json;
+    let rows = events["events"].as_array().expect("events");
+    assert!(
+        rows.iter().any(|e| e["type"] == "VmPoweredOffEvent"),
+        "{f}: the power-off is an event of {vm}: {events}"
+    );
+    let times: Vec<&str> = rows.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "{f}: newest first: {times:?}"
+    );
+    let tasks = ok(
+        client,
+        "infra.vmware.events.listTasks",
+        json!({"entity": vm, "state": "success"}),
+    )
+    .await
+    .json;
+    assert!(
+        tasks["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .any(|t| t["entity"]["id"] == vm),
+        "{f}: the power changes are tasks of {vm}: {tasks}"
+    );
+    let alarms = ok(client, "infra.vmware.events.listAlarms", json!({}))
+        .await
+        .json;
+    assert_eq!(
+        alarms["total"].as_u64(),
+        alarms["alarms"].as_array().map(|a| a.len() as u64),
+        "{f}: {alarms}"
+    );
 }
 
 /// Datastores: the list pages, and each datastore of `host_info` shows the

@@ -20,13 +20,14 @@ pub const PAGING: Paging = Paging {
     max: 500,
 };
 
-/// A triggered alarm's status.
+/// A triggered alarm's status: red (alert) or yellow (warning). (The
+/// variants carry no doc comments of their own, so the schema states a
+/// plain enum.)
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
 pub enum AlarmStatus {
-    /// Alert.
     Red,
-    /// Warning.
     Yellow,
 }
 
@@ -43,7 +44,7 @@ impl AlarmStatus {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ListArgs {
-    /// VM, host, cluster or datastore (name, path or id), and what is in it.
+    /// VM, host, cluster or datastore.
     #[schemars(length(min = 1))]
     pub entity: Option<String>,
     /// Only this status.
@@ -71,7 +72,6 @@ pub struct AlarmRow {
     /// Acknowledged.
     pub acknowledged: bool,
     /// By whom.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledged_by: Option<String>,
 }
 

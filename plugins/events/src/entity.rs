@@ -51,7 +51,6 @@ pub struct EntityRef {
     /// Id, e.g. vm-42.
     pub id: String,
     /// Inventory path, when it still exists.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
 

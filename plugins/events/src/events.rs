@@ -22,10 +22,10 @@ pub const PAGING: Paging = Paging {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ListArgs {
-    /// VM, host, cluster or datastore (name, path or id), and what is in it.
+    /// VM, host, cluster or datastore.
     #[schemars(length(min = 1))]
     pub entity: Option<String>,
-    /// RFC 3339 time or duration (30m, 2h, 7d).
+    /// RFC 3339 time or duration (2h).
     #[schemars(length(min = 1))]
     pub since: Option<String>,
     /// Event types, e.g. VmPoweredOnEvent.
@@ -50,10 +50,8 @@ pub struct EventRow {
     /// What happened.
     pub message: String,
     /// Who.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// What it is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity: Option<EntityRef>,
     /// Event id.
     pub key: i64,

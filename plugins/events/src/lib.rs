@@ -27,29 +27,19 @@ fn toolbox() -> Toolbox {
             "ManagedEntity",
         ])
         .tool(
-            ToolSpec::new(
-                "listEvents",
-                "vCenter events, newest first: time, type, message, user, entity.",
-            )
-            .invokes(history::EVENT_METHODS)
-            .read_only(),
+            ToolSpec::new("listEvents", "vCenter events, newest first.")
+                .invokes(history::EVENT_METHODS)
+                .read_only(),
             |args: events::ListArgs| events::list_events(&args),
         )
         .tool(
-            ToolSpec::new(
-                "listTasks",
-                "Recent and past vCenter tasks, newest first: state, progress, times, error.",
-            )
-            .invokes(history::TASK_METHODS)
-            .read_only(),
+            ToolSpec::new("listTasks", "vCenter tasks, newest first.")
+                .invokes(history::TASK_METHODS)
+                .read_only(),
             |args: tasks::ListArgs| tasks::list_tasks(&args),
         )
         .tool(
-            ToolSpec::new(
-                "listAlarms",
-                "Triggered alarms, newest first: alarm, entity, status, time, acknowledgement.",
-            )
-            .read_only(),
+            ToolSpec::new("listAlarms", "Triggered alarms, newest first.").read_only(),
             |args: alarms::ListArgs| alarms::list_alarms(&args),
         )
 }

@@ -17,17 +17,16 @@ pub const PAGING: Paging = Paging {
     max: 500,
 };
 
-/// A task's state, as vSphere's `TaskInfoState`.
+/// A task's state, as vSphere's `TaskInfoState` names them: waiting to
+/// run, running, finished, failed. (The variants carry no doc comments of
+/// their own, so the schema states a plain enum.)
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
 pub enum TaskState {
-    /// Waiting to run.
     Queued,
-    /// Running.
     Running,
-    /// Finished.
     Success,
-    /// Failed.
     Error,
 }
 
@@ -46,12 +45,12 @@ impl TaskState {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ListArgs {
-    /// VM, host, cluster or datastore (name, path or id), and what is in it.
+    /// VM, host, cluster or datastore.
     #[schemars(length(min = 1))]
     pub entity: Option<String>,
     /// Only tasks in this state.
     pub state: Option<TaskState>,
-    /// Queued since: RFC 3339 time or duration (30m, 2h, 7d).
+    /// RFC 3339 time or duration (2h).
     #[schemars(length(min = 1))]
     pub since: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
@@ -68,26 +67,20 @@ pub struct TaskRow {
     /// Method, e.g. PowerOnVM_Task.
     pub name: String,
     /// What it acted on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity: Option<EntityRef>,
     /// State.
     pub state: String,
     /// Percent done.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<i64>,
     /// Who started it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Queued at.
     pub queued: String,
     /// Started at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
     /// Completed at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<String>,
     /// Why it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Task id.
     pub id: String,
