@@ -21,6 +21,7 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         "STORAGE",
         "vmware_plugin_storage.wasm",
     ),
+    ("vmware-plugin-perf", "PERF", "vmware_plugin_perf.wasm"),
 ];
 
 /// What the embedded groups are built from; a change to any of these rebuilds them.
@@ -29,6 +30,7 @@ const SOURCES: &[&str] = &[
     "plugins/vms",
     "plugins/hosts",
     "plugins/storage",
+    "plugins/perf",
     "crates",
     "Cargo.lock",
 ];

@@ -7,12 +7,15 @@ pub const VMS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_VMS"));
 pub const HOSTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_HOSTS"));
 /// The storage tool group component.
 pub const STORAGE: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_STORAGE"));
+/// The performance statistics tool group component.
+pub const PERF: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_PERF"));
 
 /// The groups loaded with no flags: `(source name, component bytes)`.
-pub fn components() -> [(&'static str, &'static [u8]); 3] {
+pub fn components() -> [(&'static str, &'static [u8]); 4] {
     [
         ("builtin:vms", VMS),
         ("builtin:hosts", HOSTS),
         ("builtin:storage", STORAGE),
+        ("builtin:perf", PERF),
     ]
 }
