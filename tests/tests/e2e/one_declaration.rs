@@ -64,7 +64,6 @@ fn each_invoked_method_is_named_once_as_a_method_constant() {
         vec![root.join("plugins/vms/src")],
         vec![root.join("plugins/hosts/src")],
         vec![root.join("plugins/storage/src")],
-        vec![root.join("plugins/perf/src")],
         vec![root.join("host/templates/plugin/lib.rs.tmpl")],
     ];
     let mut checked = 0;
