@@ -71,16 +71,25 @@ mod tests {
         let manager = MoRef::new("PerformanceManager", "PerfMgr");
         let counters = vec!["perfCounter".to_string()];
         assert!(covers(std::slice::from_ref(&manager), &counters));
-        assert!(!covers(&[manager.clone()], &["historicalInterval".into()]));
+        assert!(!covers(
+            std::slice::from_ref(&manager),
+            &["historicalInterval".into()]
+        ));
         assert!(!covers(&[MoRef::new("VirtualMachine", "vm-1")], &counters));
         assert!(!covers(&[], &counters));
         let fixed = FixedProperties::default();
-        assert!(fixed.get(&[manager.clone()], &counters).is_none());
+        assert!(
+            fixed
+                .get(std::slice::from_ref(&manager), &counters)
+                .is_none()
+        );
         fixed.keep(&[ObjectContent {
             reference: manager.clone(),
             properties: vec![("perfCounter".into(), serde_json::json!([{"key": 2}]))],
         }]);
-        let hit = fixed.get(&[manager.clone()], &counters).unwrap();
+        let hit = fixed
+            .get(std::slice::from_ref(&manager), &counters)
+            .unwrap();
         assert_eq!(hit[0].properties[0].1[0]["key"], 2);
     }
 }

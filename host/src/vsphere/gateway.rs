@@ -469,11 +469,11 @@ mod tests {
         let ctx = CallContext::default();
         let counters = ["perfCounter".to_string()];
         let first = gateway
-            .read(&ctx, &[manager.clone()], &counters)
+            .read(&ctx, std::slice::from_ref(&manager), &counters)
             .await
             .unwrap();
         let second = gateway
-            .read(&ctx, &[manager.clone()], &counters)
+            .read(&ctx, std::slice::from_ref(&manager), &counters)
             .await
             .unwrap();
         assert_eq!(first, second);
@@ -487,7 +487,7 @@ mod tests {
         // Other properties are read each time.
         let intervals = ["historicalInterval".to_string()];
         gateway
-            .read(&ctx, &[manager.clone()], &intervals)
+            .read(&ctx, std::slice::from_ref(&manager), &intervals)
             .await
             .unwrap();
         gateway.read(&ctx, &[manager], &intervals).await.unwrap();
