@@ -126,6 +126,9 @@ pub fn query_spec(
 /// Reduce QueryPerf's answer to the latest `samples` of each counter.
 /// Samples are ordered by time, not by position (vcsim lists the newest
 /// first, vCenter the oldest), and vSphere's `-1` (no value) is skipped.
+/// vcsim 0.24 drops every 0 from a series as it encodes it (a simulator
+/// bug), so there a series can be shorter than its sample times: values are
+/// taken by position, and a counter whose series came empty has none.
 pub fn summarize(
     entity: &Resolved,
     interval: u32,
