@@ -26,6 +26,7 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         "EVENTS",
         "vmware_plugin_events.wasm",
     ),
+    ("vmware-plugin-perf", "PERF", "vmware_plugin_perf.wasm"),
 ];
 
 /// What the embedded groups are built from; a change to any of these rebuilds them.
@@ -35,6 +36,7 @@ const SOURCES: &[&str] = &[
     "plugins/hosts",
     "plugins/storage",
     "plugins/events",
+    "plugins/perf",
     "crates",
     "Cargo.lock",
 ];

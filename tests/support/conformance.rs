@@ -70,7 +70,7 @@ async fn snapshot_names_of(client: &Client, vm: &str) -> Vec<String> {
 /// Every tool the server lists: the suite calls each of them below, except
 /// the requests tools (served by the host; `durable_requests` covers them).
 /// A new tool must be added here, and so to the suite.
-pub const TOOLS: [&str; 27] = [
+pub const TOOLS: [&str; 29] = [
     "infra.vmware.vms.listVMs",
     "infra.vmware.vms.getVMInfo",
     "infra.vmware.vms.powerOnVm",
@@ -94,6 +94,8 @@ pub const TOOLS: [&str; 27] = [
     "infra.vmware.events.listEvents",
     "infra.vmware.events.listTasks",
     "infra.vmware.events.listAlarms",
+    "infra.vmware.perf.getVMStats",
+    "infra.vmware.perf.getHostStats",
     "infra.vmware.getMetrics",
     "infra.vmware.requests.get",
     "infra.vmware.requests.list",
@@ -408,6 +410,7 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
         "{f}: {host_info}"
     );
     storage(client, f, &host_info).await;
+    perf(client, f, &host, &host_info).await;
 
     // Maintenance mode: power off the host's VMs first, as an operator would
     // without DRS, so the same step is valid on every backend.
@@ -665,4 +668,85 @@ async fn storage(client: &Client, f: &str, host_info: &Value) {
             "{f}: {top}"
         );
     }
+}
+
+/// The counters both stats tools give, by vSphere name.
+const PERF_COUNTERS: [&str; 10] = [
+    "cpu.usage.average",
+    "cpu.ready.summation",
+    "mem.active.average",
+    "mem.vmmemctl.average",
+    "mem.swapped.average",
+    "disk.read.average",
+    "disk.write.average",
+    "disk.maxTotalLatency.latest",
+    "net.received.average",
+    "net.transmitted.average",
+];
+
+/// One stats result's window and counters are consistent: `names` in
+/// order, each with a unit and key, its latest and average at most its
+/// maximum, at most `samples` samples of `interval` seconds.
+fn check_stats(f: &str, stats: &Value, names: &[&str], interval: u64, samples: u64) {
+    assert_eq!(stats["interval"], interval, "{f}: {stats}");
+    let n = stats["samples"].as_u64().unwrap();
+    assert!((1..=samples).contains(&n), "{f}: {n} samples: {stats}");
+    assert!(
+        stats["from"].as_str() <= stats["to"].as_str(),
+        "{f}: {stats}"
+    );
+    let counters = stats["counters"].as_array().expect("counters");
+    let listed: Vec<&str> = counters
+        .iter()
+        .map(|c| c["counter"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, names, "{f}: {stats}");
+    for c in counters {
+        assert!(
+            c["key"].is_i64() && !c["unit"].as_str().unwrap().is_empty(),
+            "{f}: {c}"
+        );
+        if let Some(max) = c["maximum"].as_f64() {
+            assert!(c["latest"].as_f64().unwrap() <= max, "{f}: {c}");
+            assert!(c["average"].as_f64().unwrap() <= max + 0.01, "{f}: {c}");
+            assert!(c["average"].as_f64().unwrap() >= 0.0, "{f}: {c}");
+        }
+    }
+}
+
+/// Performance: a host's counters at the realtime rate, one of its VMs'
+/// CPU over 5-minute samples, and a bad metric refused with the valid ones.
+/// Both are reads: they answer at once, with no approval.
+async fn perf(client: &Client, f: &str, host: &str, host_info: &Value) {
+    let stats = ok(
+        client,
+        "infra.vmware.perf.getHostStats",
+        json!({"hostName": host}),
+    )
+    .await
+    .json;
+    assert_eq!(stats["name"], host, "{f}: {stats}");
+    check_stats(f, &stats, &PERF_COUNTERS, 20, 15);
+    let cpu = stats["counters"][0]["maximum"].as_f64();
+    assert!(
+        cpu.is_some_and(|c| c > 0.0),
+        "{f}: a running host uses CPU: {stats}"
+    );
+    let vm = &host_info["vms"][0];
+    let args = json!({"vmName": vm["id"], "metrics": ["cpu"], "interval": "5m", "samples": 4});
+    let stats = ok(client, "infra.vmware.perf.getVMStats", args).await.json;
+    assert_eq!(stats["name"], vm["name"], "{f}: {stats}");
+    check_stats(f, &stats, &PERF_COUNTERS[..2], 300, 4);
+    let bad = call(
+        client,
+        "infra.vmware.perf.getVMStats",
+        json!({"vmName": vm["id"], "metrics": ["gpu"]}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        bad.is_error && bad.text.contains("cpu, mem, disk, net"),
+        "{f}: {}",
+        bad.text
+    );
 }

@@ -237,6 +237,12 @@ mod tests {
                 "{method}: {privilege}"
             );
         }
+        // Performance samples are a read: no privilege beyond reading.
+        let perf = method_privileges(&m("PerformanceManager", "QueryPerf"));
+        assert!(
+            !perf.is_empty() && perf.iter().all(|p| READ_PRIVILEGES.contains(&p.as_str())),
+            "{perf:?}"
+        );
         // A read behind a privilege: searching a datastore.
         assert_eq!(
             method_privileges(&m("HostDatastoreBrowser", "SearchDatastore_Task")),

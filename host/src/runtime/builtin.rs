@@ -9,13 +9,16 @@ pub const HOSTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_HOSTS"));
 pub const STORAGE: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_STORAGE"));
 /// The events tool group component.
 pub const EVENTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_EVENTS"));
+/// The performance statistics tool group component.
+pub const PERF: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_PERF"));
 
 /// The groups loaded with no flags: `(source name, component bytes)`.
-pub fn components() -> [(&'static str, &'static [u8]); 4] {
+pub fn components() -> [(&'static str, &'static [u8]); 5] {
     [
         ("builtin:vms", VMS),
         ("builtin:hosts", HOSTS),
         ("builtin:storage", STORAGE),
         ("builtin:events", EVENTS),
+        ("builtin:perf", PERF),
     ]
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::claim_check;
 use super::claims;
 use super::classify;
+use super::fixed::{self, FixedProperties};
 use super::hooks::{
     StateChangeCall, StateChangeGate, StateChangeIntent, StateChangeRecord, StateChangeRecorder,
 };
@@ -26,6 +27,8 @@ pub struct Gateway {
     metrics: Arc<Metrics>,
     recorder: Option<Arc<dyn StateChangeRecorder>>,
     observer: Option<Arc<dyn ChangeObserver>>,
+    /// Properties read once and then served from memory (see [`fixed`]).
+    fixed: FixedProperties,
 }
 
 impl Gateway {
@@ -36,6 +39,7 @@ impl Gateway {
             metrics,
             recorder: None,
             observer: None,
+            fixed: FixedProperties::default(),
         }
     }
 
@@ -108,15 +112,24 @@ impl Gateway {
         result
     }
 
-    /// Read properties of exactly these objects; always allowed.
+    /// Read properties of exactly these objects; always allowed. Fixed
+    /// properties (the counter catalog) are read from vCenter once.
     pub async fn read(
         &self,
         ctx: &CallContext,
         refs: &[MoRef],
         properties: &[String],
     ) -> Result<Vec<ObjectContent>, VsError> {
+        let cacheable = fixed::covers(refs, properties);
+        if cacheable && let Some(kept) = self.fixed.get(refs, properties) {
+            tracing::debug!(correlation_id = %ctx.correlation_id, ?properties, "fixed properties served from memory");
+            return Ok(kept);
+        }
         let started = Instant::now();
         let result = self.backend.read(ctx, refs, properties).await;
+        if cacheable && let Ok(objects) = &result {
+            self.fixed.keep(objects);
+        }
         let shown: Vec<String> = refs.iter().take(3).map(MoRef::to_string).collect();
         let args = format!(
             "objects={} [{}{}] properties={properties:?}",
@@ -436,6 +449,49 @@ mod tests {
         fn authorize(&self, _method: &str, _target: &MoRef) -> Result<String, VsError> {
             Ok("grant-test".into())
         }
+    }
+
+    #[tokio::test]
+    async fn the_counter_catalog_is_read_from_vcenter_once() {
+        let sim = Arc::new(crate::vsphere::sim::SimBackend::demo());
+        let metrics = Arc::new(Metrics::new());
+        let gateway = Gateway::new(sim, metrics.clone());
+        let manager = MoRef::new("PerformanceManager", "PerfMgr");
+        let reads = || {
+            metrics.to_json()["counters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["labels"]["method"] == "RetrievePropertiesEx")
+                .map(|c| c["value"].as_f64().unwrap())
+                .sum::<f64>()
+        };
+        let ctx = CallContext::default();
+        let counters = ["perfCounter".to_string()];
+        let first = gateway
+            .read(&ctx, std::slice::from_ref(&manager), &counters)
+            .await
+            .unwrap();
+        let second = gateway
+            .read(&ctx, std::slice::from_ref(&manager), &counters)
+            .await
+            .unwrap();
+        assert_eq!(first, second);
+        assert!(
+            first[0].properties[0]
+                .1
+                .as_array()
+                .is_some_and(|c| c.len() >= 10)
+        );
+        assert_eq!(reads(), 1.0, "the second read is served from memory");
+        // Other properties are read each time.
+        let intervals = ["historicalInterval".to_string()];
+        gateway
+            .read(&ctx, std::slice::from_ref(&manager), &intervals)
+            .await
+            .unwrap();
+        gateway.read(&ctx, &[manager], &intervals).await.unwrap();
+        assert_eq!(reads(), 3.0);
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 pub mod claim_check;
 pub mod claims;
 pub mod classify;
+pub mod fixed;
 pub mod gateway;
 pub mod hooks;
 pub mod schema;

@@ -63,7 +63,10 @@ pub fn invoke(target: &MoRef, method: Method, arguments: Value) -> Result<Value>
 }
 
 /// Read `properties` of exactly these objects, in one request whatever the
-/// inventory's size. Objects that no longer exist are left out.
+/// inventory's size. Objects that no longer exist are left out. A property
+/// that does not change while the server runs (the performance counter
+/// catalog, `PerformanceManager.perfCounter`) is read from vCenter once and
+/// then served from the host's memory, so read it on every call.
 pub fn read(refs: &[MoRef], properties: &[&str]) -> Result<Vec<Obj>> {
     let refs: Vec<_> = refs.iter().map(ObjectRef::from).collect();
     let properties: Vec<String> = properties.iter().map(|p| p.to_string()).collect();

@@ -32,6 +32,7 @@ mod name_claims;
 mod one_declaration;
 mod operations;
 mod paging;
+mod perf_tools;
 mod plugin_authoring;
 mod portable_schemas;
 mod privileges;

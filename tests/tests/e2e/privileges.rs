@@ -90,6 +90,32 @@ fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
         text.contains("storage.browseDatastore: HostDatastoreBrowser.SearchDatastore_Task"),
         "{text}"
     );
+    // Performance samples are a read: QueryPerf needs System.View, which
+    // every role holds, and nothing more (its lines follow that privilege's).
+    let lines: Vec<&str> = text.lines().collect();
+    let view = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("System.View "))
+        .unwrap_or_else(|| panic!("System.View in {text}"));
+    let section: Vec<&str> = std::iter::once(lines[view])
+        .chain(
+            lines[view + 1..]
+                .iter()
+                .copied()
+                .take_while(|l| l.starts_with("     ")),
+        )
+        .collect();
+    assert!(
+        section
+            .iter()
+            .any(|l| l.contains("perf.getVMStats, perf.getHostStats: PerformanceManager.QueryPerf")),
+        "QueryPerf under System.View: {section:#?}"
+    );
+    assert_eq!(
+        text.matches("PerformanceManager.QueryPerf").count(),
+        1,
+        "{text}"
+    );
     // Nothing an administrator-only role would add.
     assert!(!govc.contains("Authorization."), "{govc}");
 

@@ -14,7 +14,8 @@
 //!   standalone hosts' compute resources), `resource_pool`, `host`,
 //!   `datastore`, `network`, `vm` (with its `vm::snapshot`s, which change the
 //!   VM's state and which its methods take and drop), and `service` (the
-//!   ServiceInstance). `entity` holds what every managed entity shares:
+//!   ServiceInstance), with `perf_manager` (its counters and `QueryPerf`)
+//!   among the singleton managers. `entity` holds what every managed entity shares:
 //!   initial properties, naming rules, `Rename_Task`.
 //! * The store: objects are VI/JSON property trees (`model`) with vCenter
 //!   ids (`group-d1`, `datacenter-2`, `domain-c7`, `host-12`, `vm-42`,
@@ -47,6 +48,7 @@ mod history;
 mod host;
 mod model;
 mod network;
+mod perf_manager;
 mod props;
 mod resource_pool;
 mod resync;
@@ -201,6 +203,7 @@ fn dispatch(
         "ResourcePool" => resource_pool::invoke(m, &call),
         "SearchIndex" => search::invoke(m, &call),
         "HostDatastoreBrowser" => datastore_browser::invoke(m, &call),
+        "PerformanceManager" => perf_manager::invoke(m, &call),
         "ServiceInstance" => service::invoke(m, &call),
         "EventManager" => history::invoke_event_manager(m, &call),
         "TaskManager" => history::invoke_task_manager(m, &call),

@@ -1,7 +1,8 @@
 //! The ServiceInstance: the service content every session starts from (the
 //! root folder, vCenter's `about`, the singleton managers, which the
-//! simulator creates as empty objects so that references to them resolve)
-//! and its own methods.
+//! simulator creates as empty objects so that references to them resolve,
+//! but for the PerformanceManager's counters, see `perf_manager`) and its
+//! own methods.
 
 use serde_json::{Map, Value, json};
 
@@ -54,6 +55,7 @@ pub(super) fn build(m: &mut Model, instance_uuid: &str) {
         content.insert(field.into(), reference(kind, id));
         m.insert(kind, id.to_string(), Map::new(), Meta::None);
     }
+    super::perf_manager::build(m);
     content.insert(
         "about".into(),
         json!({
