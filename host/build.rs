@@ -21,6 +21,16 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         "STORAGE",
         "vmware_plugin_storage.wasm",
     ),
+    (
+        "vmware-plugin-networks",
+        "NETWORKS",
+        "vmware_plugin_networks.wasm",
+    ),
+    (
+        "vmware-plugin-clusters",
+        "CLUSTERS",
+        "vmware_plugin_clusters.wasm",
+    ),
 ];
 
 /// What the embedded groups are built from; a change to any of these rebuilds them.
@@ -29,6 +39,8 @@ const SOURCES: &[&str] = &[
     "plugins/vms",
     "plugins/hosts",
     "plugins/storage",
+    "plugins/networks",
+    "plugins/clusters",
     "crates",
     "Cargo.lock",
 ];

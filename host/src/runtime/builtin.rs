@@ -7,12 +7,18 @@ pub const VMS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_VMS"));
 pub const HOSTS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_HOSTS"));
 /// The storage tool group component.
 pub const STORAGE: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_STORAGE"));
+/// The networks tool group component.
+pub const NETWORKS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_NETWORKS"));
+/// The clusters tool group component.
+pub const CLUSTERS: &[u8] = include_bytes!(env!("VMWARE_MCP_PLUGIN_CLUSTERS"));
 
 /// The groups loaded with no flags: `(source name, component bytes)`.
-pub fn components() -> [(&'static str, &'static [u8]); 3] {
+pub fn components() -> [(&'static str, &'static [u8]); 5] {
     [
         ("builtin:vms", VMS),
         ("builtin:hosts", HOSTS),
         ("builtin:storage", STORAGE),
+        ("builtin:networks", NETWORKS),
+        ("builtin:clusters", CLUSTERS),
     ]
 }
