@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::derive::{Changes, refs};
 use super::entity;
 use super::folder::{self, FolderKind};
-use super::network;
 use super::model::{Meta, Model, Object, reference};
+use super::network;
 
 /// A datacenter named `name` in the folder `parent`, with its four folders.
 pub(super) fn build(m: &mut Model, name: &str, parent: &str) -> String {

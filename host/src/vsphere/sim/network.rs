@@ -46,13 +46,23 @@ fn portgroup_config(name: &str, id: &str, switch: &str, vlan: Value, uplink: boo
 
 /// A distributed port group of `switch` in the folder `parent`. The uplink
 /// port group trunks every VLAN, as vCenter makes it.
-fn build_portgroup(m: &mut Model, name: &str, vlan: Option<u16>, switch: &str, parent: &str) -> String {
+fn build_portgroup(
+    m: &mut Model,
+    name: &str,
+    vlan: Option<u16>,
+    switch: &str,
+    parent: &str,
+) -> String {
     let id = m.alloc_id("dvportgroup");
     let uplink = vlan.is_none();
     let vlan = match vlan {
-        Some(v) => json!({ "_typeName": "VmwareDistributedVirtualSwitchVlanIdSpec", "inherited": false, "vlanId": v }),
-        None => json!({ "_typeName": "VmwareDistributedVirtualSwitchTrunkVlanSpec", "inherited": false,
-                        "vlanId": [{ "_typeName": "NumericRange", "start": 0, "end": 4094 }] }),
+        Some(v) => {
+            json!({ "_typeName": "VmwareDistributedVirtualSwitchVlanIdSpec", "inherited": false, "vlanId": v })
+        }
+        None => {
+            json!({ "_typeName": "VmwareDistributedVirtualSwitchTrunkVlanSpec", "inherited": false,
+                        "vlanId": [{ "_typeName": "NumericRange", "start": 0, "end": 4094 }] })
+        }
     };
     let mut p = entity::props(name, Some(&reference("Folder", parent)));
     p.insert("key".into(), json!(id));
@@ -60,7 +70,10 @@ fn build_portgroup(m: &mut Model, name: &str, vlan: Option<u16>, switch: &str, p
         "summary".into(),
         json!({ "_typeName": "NetworkSummary", "network": reference("DistributedVirtualPortgroup", &id), "name": name, "accessible": true }),
     );
-    p.insert("config".into(), portgroup_config(name, &id, switch, vlan, uplink));
+    p.insert(
+        "config".into(),
+        portgroup_config(name, &id, switch, vlan, uplink),
+    );
     m.insert("DistributedVirtualPortgroup", id.clone(), p, Meta::None);
     id
 }
@@ -85,7 +98,10 @@ pub(super) fn build_switch(
         ids.push(build_portgroup(m, pg, Some(*vlan), &id, parent));
     }
     let members: Vec<Value> = hosts.iter().map(|h| reference("HostSystem", h)).collect();
-    let groups: Vec<Value> = ids.iter().map(|g| reference("DistributedVirtualPortgroup", g)).collect();
+    let groups: Vec<Value> = ids
+        .iter()
+        .map(|g| reference("DistributedVirtualPortgroup", g))
+        .collect();
     let names: Vec<String> = ids.iter().map(|g| m.name(g).to_string()).collect();
     if let Some(o) = m.get_mut(&id) {
         o.set("portgroup", Value::Array(groups.clone()));
@@ -97,7 +113,11 @@ pub(super) fn build_switch(
     }
     for h in hosts {
         if let Some(o) = m.get_mut(h) {
-            let mut networks = o.get("network").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut networks = o
+                .get("network")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             networks.extend(groups.iter().cloned());
             o.set("network", Value::Array(networks));
         }
@@ -141,4 +161,55 @@ pub(super) fn derive(m: &Model, links: &Links, o: &Object, out: &mut Changes) {
     out.set(o, "host", refs(m, links.net_hosts.get(&o.id)));
     out.set(o, "vm", refs(m, links.net_vms.get(&o.id)));
     out.set(o, "summary.name", json!(o.name()));
+}
+
+/// Behaviour tests through the `Backend` trait, as a plugin sees it.
+#[cfg(test)]
+mod backend_tests {
+    use serde_json::json;
+
+    use crate::vsphere::sim::test_support::*;
+
+    #[tokio::test]
+    async fn hosts_state_their_port_groups_vswitch_and_vlan() {
+        let s = sim();
+        let esx = find(&s, "DC0/host/prod/esx-01.lab.local");
+        let groups = read(&s, &esx, "config.network.portgroup").await.unwrap();
+        let web = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["spec"]["name"] == "prod-web")
+            .expect("prod-web is on esx-01")
+            .clone();
+        assert_eq!(web["spec"]["vlanId"], 110);
+        assert_eq!(web["spec"]["vswitchName"], "vSwitch0");
+        let switches = read(&s, &esx, "config.network.vswitch").await.unwrap();
+        assert_eq!(switches[0]["portgroup"].as_array().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_distributed_switch_gives_its_members_its_port_groups() {
+        let s = sim();
+        let pg = find(&s, "DC0/network/prod-vmotion");
+        assert_eq!(pg.kind, "DistributedVirtualPortgroup");
+        assert_eq!(
+            read(&s, &pg, "config.defaultPortConfig.vlan.vlanId").await,
+            Some(json!(310))
+        );
+        assert_eq!(read(&s, &pg, "config.uplink").await, Some(json!(false)));
+        let hosts = ref_values(read(&s, &pg, "host").await);
+        assert_eq!(hosts.len(), 3, "the three prod hosts are members");
+        let switch = find(&s, "DC0/network/dvs-prod");
+        let uplinks = find(&s, "DC0/network/dvs-prod-DVUplinks");
+        assert_eq!(read(&s, &uplinks, "config.uplink").await, Some(json!(true)));
+        assert_eq!(
+            read(&s, &uplinks, "config.distributedVirtualSwitch").await,
+            Some(switch.to_json())
+        );
+        let dev = find(&s, "DC0/host/dev/esx-04.lab.local");
+        assert!(!ref_values(read(&s, &dev, "network").await).contains(&pg.value));
+        let dc = find(&s, "DC0");
+        assert!(ref_values(read(&s, &dc, "network").await).contains(&pg.value));
+    }
 }
