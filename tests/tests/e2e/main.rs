@@ -28,6 +28,7 @@ mod inventory_index;
 mod long_approval;
 mod module_cycles;
 mod name_claims;
+mod network_tools;
 mod one_declaration;
 mod operations;
 mod paging;
