@@ -2,12 +2,15 @@
 tools' e2e test compares them: prints
 {"clusters": [{id, name, datacenter, hosts: [host ids], vms (count over the
   hosts), drs, drsLevel, ha, totalCpu, totalMemory, cpuUsed, memoryUsedMB}],
- "pools": [{id, name, parent (a pool's id or null), owner (name),
+ "pools": [{id, name, path, parent (a pool's id or null), owner (name),
   cpuReservation, cpuLimit, cpuShares, memReservation, memLimit, memShares,
   expandable, vms (count)}]}
 each sorted by id. An unset DRS or HA flag reads as false.
 
-usage: clusters.py URL USER PASSWORD
+usage: clusters.py URL USER PASSWORD [pool CLUSTER_ID NAME]
+With `pool`, creates instead a child pool NAME of the cluster's root pool
+(CPU: 500 MHz reserved, 2000 limit, high shares; memory: 256 MB reserved,
+1024 limit, normal shares, neither expandable) and prints its id.
 """
 import json
 import ssl
@@ -22,6 +25,15 @@ def datacenter_of(entity):
     while entity is not None and not isinstance(entity, vim.Datacenter):
         entity = entity.parent
     return entity.name if entity is not None else None
+
+
+def path_of(entity):
+    """The inventory path: the datacenter's name, then each name below it."""
+    names = []
+    while entity is not None and not isinstance(entity, vim.Datacenter):
+        names.append(entity.name)
+        entity = entity.parent
+    return "/".join([entity.name] + names[::-1])
 
 
 def cluster_row(c):
@@ -49,6 +61,7 @@ def pool_row(p):
     return {
         "id": p._moId,
         "name": p.name,
+        "path": path_of(p),
         "parent": p.parent._moId if isinstance(p.parent, vim.ResourcePool) else None,
         "owner": p.owner.name,
         "cpuReservation": cpu.reservation,
@@ -62,12 +75,28 @@ def pool_row(p):
     }
 
 
-def main(url, user, password):
+def make_pool(si, cluster_id, name):
+    cluster = vim.ClusterComputeResource(cluster_id, si._stub)
+
+    def allocation(reservation, limit, level):
+        return vim.ResourceAllocationInfo(
+            reservation=reservation, limit=limit, expandableReservation=False,
+            shares=vim.SharesInfo(level=level, shares=0))
+
+    spec = vim.ResourceConfigSpec(cpuAllocation=allocation(500, 2000, "high"),
+                                  memoryAllocation=allocation(256, 1024, "normal"))
+    return cluster.resourcePool.CreateResourcePool(name=name, spec=spec)._moId
+
+
+def main(url, user, password, *rest):
     parsed = urlparse(url)
     context = ssl._create_unverified_context() if parsed.scheme == "https" else None
     si = SmartConnect(host=parsed.hostname, port=parsed.port, user=user, pwd=password,
                       protocol=parsed.scheme, sslContext=context)
     try:
+        if rest and rest[0] == "pool":
+            print(json.dumps(make_pool(si, rest[1], rest[2])))
+            return
         content = si.RetrieveContent()
         out = {}
         for key, kind, row in (("clusters", vim.ClusterComputeResource, cluster_row),

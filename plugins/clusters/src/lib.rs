@@ -25,11 +25,12 @@ struct ClusterArgs {
 /// The group's tools; built on every call (cheap) because handlers are not `Sync`.
 fn toolbox() -> Toolbox {
     Toolbox::new("clusters", env!("CARGO_PKG_VERSION"))
-        // Exactly the types the tools read: clusters, their pools, the
-        // hosts whose VMs and load a cluster sums, and the datacenter a
+        // Exactly the types the tools read: compute resources (clusters,
+        // and a standalone host's, which owns its root pool), their pools,
+        // the hosts whose VMs and load a cluster sums, and the datacenter a
         // listing is scoped to.
         .reads(&[
-            "ClusterComputeResource",
+            "ComputeResource",
             "ResourcePool",
             "HostSystem",
             "Datacenter",

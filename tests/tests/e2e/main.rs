@@ -11,6 +11,7 @@ mod approval_notify;
 mod audit_every_change;
 mod audit_write_ahead;
 mod capabilities;
+mod cluster_tools;
 mod code_shape;
 mod conformance;
 mod container_image;
