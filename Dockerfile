@@ -37,6 +37,7 @@ RUN --mount=type=cache,id=vmware-mcp-cargo-registry,target=/usr/local/cargo/regi
     --mount=type=cache,id=vmware-mcp-target,target=/src/target,sharing=locked \
     cargo build --locked --release --target wasm32-wasip2 \
         -p vmware-plugin-vms -p vmware-plugin-hosts -p vmware-plugin-storage -p vmware-plugin-events -p vmware-plugin-perf \
+        -p vmware-plugin-networks -p vmware-plugin-clusters \
  && VMWARE_MCP_PLUGIN_DIR=/src/target/wasm32-wasip2/release \
     cargo build --locked --release -p vmware-mcp \
  && install -D -m 0755 target/release/vmware-mcp /out/vmware-mcp

@@ -27,6 +27,16 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         "vmware_plugin_events.wasm",
     ),
     ("vmware-plugin-perf", "PERF", "vmware_plugin_perf.wasm"),
+    (
+        "vmware-plugin-networks",
+        "NETWORKS",
+        "vmware_plugin_networks.wasm",
+    ),
+    (
+        "vmware-plugin-clusters",
+        "CLUSTERS",
+        "vmware_plugin_clusters.wasm",
+    ),
 ];
 
 /// What the embedded groups are built from; a change to any of these rebuilds them.
@@ -37,6 +47,8 @@ const SOURCES: &[&str] = &[
     "plugins/storage",
     "plugins/events",
     "plugins/perf",
+    "plugins/networks",
+    "plugins/clusters",
     "crates",
     "Cargo.lock",
 ];

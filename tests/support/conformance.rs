@@ -70,7 +70,7 @@ async fn snapshot_names_of(client: &Client, vm: &str) -> Vec<String> {
 /// Every tool the server lists: the suite calls each of them below, except
 /// the requests tools (served by the host; `durable_requests` covers them).
 /// A new tool must be added here, and so to the suite.
-pub const TOOLS: [&str; 29] = [
+pub const TOOLS: [&str; 34] = [
     "infra.vmware.vms.listVMs",
     "infra.vmware.vms.getVMInfo",
     "infra.vmware.vms.powerOnVm",
@@ -96,6 +96,11 @@ pub const TOOLS: [&str; 29] = [
     "infra.vmware.events.listAlarms",
     "infra.vmware.perf.getVMStats",
     "infra.vmware.perf.getHostStats",
+    "infra.vmware.networks.listNetworks",
+    "infra.vmware.networks.getNetworkInfo",
+    "infra.vmware.clusters.listClusters",
+    "infra.vmware.clusters.getClusterInfo",
+    "infra.vmware.clusters.listResourcePools",
     "infra.vmware.getMetrics",
     "infra.vmware.requests.get",
     "infra.vmware.requests.list",
@@ -411,6 +416,8 @@ pub async fn run_all(client: &Client, flavor: Flavor) {
     );
     storage(client, f, &host_info).await;
     perf(client, f, &host, &host_info).await;
+    network_tools(client, f).await;
+    cluster_tools(client, f).await;
 
     // Maintenance mode: power off the host's VMs first, as an operator would
     // without DRS, so the same step is valid on every backend.
@@ -749,4 +756,132 @@ async fn perf(client: &Client, f: &str, host: &str, host_info: &Value) {
         "{f}: {}",
         bad.text
     );
+/// A listing's first page of one: it is the full list's first row, and it
+/// has a next page exactly when there are more rows. Returns every row.
+async fn paged_rows(client: &Client, f: &str, tool: &str, key: &str, args: Value) -> Vec<Value> {
+    let all = ok(client, tool, args.clone()).await.json;
+    let rows = all[key].as_array().expect(key).clone();
+    assert_eq!(
+        all["total"].as_u64(),
+        Some(rows.len() as u64),
+        "{f}: {tool}"
+    );
+    assert_eq!(
+        all["returned"].as_u64(),
+        Some(rows.len() as u64),
+        "{f}: {tool}"
+    );
+    let mut one = args;
+    one["limit"] = json!(1);
+    let first = ok(client, tool, one).await.json;
+    assert_eq!(first["returned"].as_u64(), Some(rows.len().min(1) as u64));
+    assert_eq!(
+        first[key].get(0),
+        rows.first(),
+        "{f}: {tool}'s first page of one"
+    );
+    assert_eq!(
+        first.get("nextCursor").is_some(),
+        rows.len() > 1,
+        "{f}: {tool}"
+    );
+    rows
+}
+
+/// Networks: the list pages, each network's detail repeats its row and
+/// names its hosts and VMs, every port group names its switch, and a
+/// standard network on a host names its vSwitch.
+async fn network_tools(client: &Client, f: &str) {
+    const LIST: &str = "infra.vmware.networks.listNetworks";
+    const INFO: &str = "infra.vmware.networks.getNetworkInfo";
+    let rows = paged_rows(client, f, LIST, "networks", json!({})).await;
+    assert!(!rows.is_empty(), "{f}: the inventory has networks");
+    for row in &rows {
+        let id = row["id"].as_str().unwrap();
+        let info = ok(client, INFO, json!({"networkName": id})).await.json;
+        for (key, value) in row.as_object().unwrap() {
+            assert_eq!(&info[key], value, "{f}: {id}'s {key}");
+        }
+        let hosts = info["hosts"].as_array().unwrap();
+        assert_eq!(
+            hosts.len() as u64,
+            row["hostCount"].as_u64().unwrap(),
+            "{f}: {info}"
+        );
+        assert!(hosts.iter().all(|h| h["name"].is_string()), "{f}: {info}");
+        assert_eq!(
+            info["vms"].as_array().unwrap().len() as u64,
+            row["vmCount"].as_u64().unwrap().min(200),
+            "{f}: {id} names its VMs"
+        );
+        let wired = row["type"] == "DistributedVirtualPortgroup"
+            || (row["type"] == "Network" && !hosts.is_empty());
+        if wired {
+            assert!(row["switch"].is_string(), "{f}: {row}");
+        }
+    }
+    let unknown = call(client, INFO, json!({"networkName": "no-such-net"}))
+        .await
+        .unwrap();
+    assert_eq!(unknown.error_kind(), "not_found", "{f}: {}", unknown.text);
+}
+
+/// Clusters and pools: each cluster's detail repeats its row (but the
+/// load, which moves), lists the hosts listHosts scopes to it and the pools
+/// listResourcePools does, root pool first. (A standalone ESXi has no
+/// clusters, only its root pool.)
+async fn cluster_tools(client: &Client, f: &str) {
+    const LIST: &str = "infra.vmware.clusters.listClusters";
+    const INFO: &str = "infra.vmware.clusters.getClusterInfo";
+    const POOLS: &str = "infra.vmware.clusters.listResourcePools";
+    let rows = paged_rows(client, f, LIST, "clusters", json!({})).await;
+    for row in &rows {
+        let id = row["id"].as_str().unwrap();
+        let info = ok(client, INFO, json!({"clusterName": id})).await.json;
+        for (key, value) in row.as_object().unwrap() {
+            if !key.ends_with("UsedMhz") && !key.ends_with("UsedGB") {
+                assert_eq!(&info[key], value, "{f}: {id}'s {key}");
+            }
+        }
+        let hosts = info["hosts"].as_array().unwrap();
+        assert_eq!(
+            hosts.len() as u64,
+            row["hostCount"].as_u64().unwrap(),
+            "{f}: {info}"
+        );
+        let scoped = ok(
+            client,
+            "infra.vmware.hosts.listHosts",
+            json!({"clusterName": id}),
+        )
+        .await
+        .json;
+        assert_eq!(scoped["total"], row["hostCount"], "{f}: {id}'s hosts");
+        let pools = info["resourcePools"].as_array().unwrap();
+        assert_eq!(
+            pools[0]["parent"],
+            Value::Null,
+            "{f}: the root pool first: {info}"
+        );
+        assert_eq!(pools[0]["cluster"], row["name"], "{f}: {info}");
+        let listed = paged_rows(
+            client,
+            f,
+            POOLS,
+            "resourcePools",
+            json!({"clusterName": id}),
+        )
+        .await;
+        assert_eq!(&listed, pools, "{f}: {id}'s pools");
+        assert_eq!(info["poolCount"].as_u64(), Some(listed.len() as u64));
+    }
+    let all = paged_rows(client, f, POOLS, "resourcePools", json!({})).await;
+    assert!(
+        all.iter().any(|p| p["parent"].is_null()),
+        "{f}: every compute resource has a root pool"
+    );
+    let unknown = call(client, INFO, json!({"clusterName": "no-such-cluster"}))
+        .await
+        .unwrap();
+    assert_eq!(unknown.error_kind(), "not_found", "{f}: {}", unknown.text);
 }

@@ -19,7 +19,7 @@ fn vm_names(list: &Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lists_the_twenty_four_tools_with_schemas_and_annotations() {
+async fn lists_every_tool_with_schemas_and_annotations() {
     let server = Server::start("demo-list-tools", ServerOptions::demo());
     let client = server.client().await;
     let tools = client.list_all_tools().await.expect("tools/list");

@@ -48,7 +48,7 @@ impl Rng {
 }
 
 /// (tool, its string arguments, its other arguments)
-const TOOLS: [(&str, &[&str]); 14] = [
+const TOOLS: [(&str, &[&str]); 19] = [
     (
         "infra.vmware.vms.listVMs",
         &[
@@ -88,6 +88,20 @@ const TOOLS: [(&str, &[&str]); 14] = [
     ("infra.vmware.hosts.getHostInfo", &["hostName"]),
     ("infra.vmware.hosts.enterMaintenanceMode", &["hostName"]),
     ("infra.vmware.hosts.exitMaintenanceMode", &["hostName"]),
+    (
+        "infra.vmware.networks.listNetworks",
+        &["datacenter", "name", "cursor"],
+    ),
+    ("infra.vmware.networks.getNetworkInfo", &["networkName"]),
+    (
+        "infra.vmware.clusters.listClusters",
+        &["datacenter", "cursor"],
+    ),
+    ("infra.vmware.clusters.getClusterInfo", &["clusterName"]),
+    (
+        "infra.vmware.clusters.listResourcePools",
+        &["clusterName", "cursor"],
+    ),
     ("infra.vmware.getMetrics", &[]),
 ];
 

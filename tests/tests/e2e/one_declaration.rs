@@ -119,7 +119,7 @@ mod tests { const X: &str = "TestOnly_Task"; }
 #[test]
 fn list_arguments_pass_through_without_a_copy() {
     let root = workspace_root();
-    for group in ["vms", "hosts", "storage"] {
+    for group in ["vms", "hosts", "storage", "networks", "clusters"] {
         let lib =
             std::fs::read_to_string(root.join(format!("plugins/{group}/src/lib.rs"))).unwrap();
         let list =

@@ -9,6 +9,7 @@ use super::derive::{Changes, refs};
 use super::entity;
 use super::folder::{self, FolderKind};
 use super::model::{Meta, Model, Object, reference};
+use super::network;
 
 /// A datacenter named `name` in the folder `parent`, with its four folders.
 pub(super) fn build(m: &mut Model, name: &str, parent: &str) -> String {
@@ -36,19 +37,24 @@ pub(super) fn build(m: &mut Model, name: &str, parent: &str) -> String {
 
 /// A datacenter's derived `datastore` and `network` lists.
 pub(super) fn derive(m: &Model, o: &Object, out: &mut Changes) {
-    let under = |folder: Option<String>, kind: &str| -> Value {
+    let under = |folder: Option<String>, kinds: &[&str]| -> Value {
         let Some(f) = folder else { return json!([]) };
-        let ids: Vec<String> = m
-            .ids_of_kind(kind)
-            .into_iter()
+        let mut ids: Vec<String> = kinds
+            .iter()
+            .flat_map(|kind| m.ids_of_kind(kind))
             .filter(|id| m.is_within(id, &f))
             .collect();
+        ids.sort_by_key(|id| m.get(id).map(|o| o.seq).unwrap_or(u64::MAX));
         refs(m, Some(&ids))
     };
     out.set(
         o,
         "datastore",
-        under(o.ref_id("datastoreFolder"), "Datastore"),
+        under(o.ref_id("datastoreFolder"), &["Datastore"]),
     );
-    out.set(o, "network", under(o.ref_id("networkFolder"), "Network"));
+    out.set(
+        o,
+        "network",
+        under(o.ref_id("networkFolder"), &network::KINDS),
+    );
 }

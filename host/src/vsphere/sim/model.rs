@@ -117,6 +117,12 @@ pub(super) enum Meta {
     Datastore(DatastoreMeta),
     /// A cluster or standalone compute resource.
     Compute(ComputeMeta),
+    /// A standard port group network: its VLAN, which each host's
+    /// `config.network.portgroup` states.
+    Network {
+        /// The VLAN id.
+        vlan: u16,
+    },
     /// An event or task history collector.
     Collector(CollectorMeta),
 }

@@ -27,7 +27,9 @@ pub(super) fn resync(m: &mut Model, now: OffsetDateTime) {
             "VirtualMachine" => vm::derive(m, o, now, &mut changes),
             "VirtualMachineSnapshot" => vm::snapshot::derive(m, o, &mut changes),
             "Datastore" => datastore::derive(m, &links, o, now, &mut changes),
-            "Network" => network::derive(m, &links, o, &mut changes),
+            "Network" | "DistributedVirtualPortgroup" => {
+                network::derive(m, &links, o, &mut changes)
+            }
             "EventHistoryCollector" | "TaskHistoryCollector" => {
                 history::derive_latest_page(m, o, &mut changes)
             }

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::vsphere::sim::derive::{Changes, Links, refs};
 use crate::vsphere::sim::model::{Model, Object, seconds_since};
-use crate::vsphere::sim::vm;
+use crate::vsphere::sim::{network, vm};
 
 /// `summary.hardware`, from the hardware and the sim-only CPU facts.
 fn hardware_summary(o: &Object) -> Value {
@@ -99,4 +99,5 @@ pub(in crate::vsphere::sim) fn derive(
     );
     summary.insert("rebootRequired".into(), json!(false));
     out.set(o, "summary", Value::Object(summary));
+    out.set(o, "config.network", network::host_network_config(m, o));
 }
