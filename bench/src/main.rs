@@ -6,6 +6,8 @@
 //!   of the same columns over a container view, done directly with the
 //!   project's own SOAP client;
 //! - the first listVMs page, and getVMInfo;
+//! - a page of 50 events and of 50 tasks (history collectors' latest
+//!   pages) beside a page of 50 VMs;
 //! - a powerOffVm/powerOnVm pair and createSnapshot (policy: allow), whose
 //!   time at 20,000 VMs is compared with the time at 2,000;
 //! - the server's resident memory;
@@ -52,6 +54,9 @@ struct Figures {
     power_pair: Duration,
     snapshot: Duration,
     rss_mb: f64,
+    vms_page_50: Duration,
+    events_page_50: Duration,
+    tasks_page_50: Duration,
     python: PythonPaging,
     pyvmomi_floor: Duration,
 }
@@ -187,6 +192,18 @@ fn pyvmomi_floor(sim: &Vcsim) -> (Duration, usize) {
     (millis(&v["ms"]), v["vms"].as_u64().unwrap_or(0) as usize)
 }
 
+/// The median time of `tool`'s first page of 50 rows, over 10 calls: a
+/// history page (events, tasks) beside a page of VMs of the same size.
+async fn page_time(client: &Client, tool: &str) -> Duration {
+    let mut samples = Vec::new();
+    for _ in 0..10 {
+        let started = Instant::now();
+        ok(client, tool, json!({"limit": 50})).await;
+        samples.push(started.elapsed());
+    }
+    median(samples)
+}
+
 async fn measure(total_vms: usize) -> Figures {
     let name = format!("bench-{total_vms}");
     let per_cluster = (total_vms / 2).to_string();
@@ -257,6 +274,8 @@ async fn measure(total_vms: usize) -> Figures {
             .collect();
     }
     figures.first_page = median(first);
+    figures.vms_page_50 = page_time(&client, "infra.vmware.vms.listVMs").await;
+    figures.events_page_50 = page_time(&client, "infra.vmware.events.listEvents").await;
 
     let mut info = Vec::new();
     for vm in names.iter().take(20) {
@@ -299,6 +318,7 @@ async fn measure(total_vms: usize) -> Figures {
         .await;
         snapshots.push(started.elapsed());
     }
+    figures.tasks_page_50 = page_time(&client, "infra.vmware.events.listTasks").await;
     figures.power_pair = median(pairs);
     figures.snapshot = median(snapshots);
     figures.rss_mb = rss_mb(server.pid());
@@ -362,6 +382,15 @@ async fn main() {
     row("first page size, text + structuredContent (KB)", &|f| {
         format!("{:.0}", f.first_page_kb)
     });
+    row("listVMs page of 50 (median ms)", &|f| {
+        format!("{:.1}", ms(f.vms_page_50))
+    });
+    row("listEvents page of 50 ÷ listVMs page of 50", &|f| {
+        format!("{:.2}×", ms(f.events_page_50) / ms(f.vms_page_50))
+    });
+    row("listTasks page of 50 ÷ listVMs page of 50", &|f| {
+        format!("{:.2}×", ms(f.tasks_page_50) / ms(f.vms_page_50))
+    });
     row("getVMInfo (median ms)", &|f| {
         format!("{:.1}", ms(f.vm_info))
     });
@@ -394,13 +423,14 @@ async fn main() {
         && results.len() > 1
     {
         println!(
-            "\nratios {} → {} VMs: getVMInfo {:.2}×, power pair {:.2}×, createSnapshot {:.2}×, first page {:.2}×, floor {:.2}×",
+            "\nratios {} → {} VMs: getVMInfo {:.2}×, power pair {:.2}×, createSnapshot {:.2}×, first page {:.2}×, events page {:.2}×, floor {:.2}×",
             small.vms,
             large.vms,
             ms(large.vm_info) / ms(small.vm_info),
             ms(large.power_pair) / ms(small.power_pair),
             ms(large.snapshot) / ms(small.snapshot),
             ms(large.first_page) / ms(small.first_page),
+            ms(large.events_page_50) / ms(small.events_page_50),
             ms(large.floor) / ms(small.floor),
         );
     }

@@ -12,10 +12,11 @@ use crate::entity::{self, EntityRef};
 use crate::history::{self, History, Position};
 use crate::since;
 
-/// Rows per page: 50 by default (about 20 KB of result), at most 500.
+/// Rows per page: 50 by default (about 20 KB of result), at most 200
+/// (an event row is up to about 400 B, so a page stays under 100 KB).
 pub const PAGING: Paging = Paging {
     default: 50,
-    max: 500,
+    max: 200,
 };
 
 /// `listEvents` arguments.
@@ -31,7 +32,7 @@ pub struct ListArgs {
     /// Event types, e.g. VmPoweredOnEvent.
     #[schemars(length(min = 1))]
     pub event_types: Option<Vec<String>>,
-    /// Rows per page, 1 to 500 (default 50).
+    /// Rows per page, 1 to 200 (default 50).
     #[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]
     pub limit: Option<u32>,
     /// nextCursor of the previous page.

@@ -11,10 +11,10 @@ use crate::entity::{self, EntityRef};
 use crate::history::{self, History, Position};
 use crate::since;
 
-/// Rows per page: 50 by default, at most 500.
+/// Rows per page: 50 by default, at most 200 (under 100 KB).
 pub const PAGING: Paging = Paging {
     default: 50,
-    max: 500,
+    max: 200,
 };
 
 /// A task's state, as vSphere's `TaskInfoState` names them: waiting to
@@ -53,7 +53,7 @@ pub struct ListArgs {
     /// RFC 3339 time or duration (2h).
     #[schemars(length(min = 1))]
     pub since: Option<String>,
-    /// Rows per page, 1 to 500 (default 50).
+    /// Rows per page, 1 to 200 (default 50).
     #[schemars(range(min = 1, max = PAGING.max), extend("default" = PAGING.default))]
     pub limit: Option<u32>,
     /// nextCursor of the previous page.

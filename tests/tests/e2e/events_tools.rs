@@ -244,7 +244,7 @@ async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim() {
     // oldest ones (its fillPage walks its ring the wrong way, a simulator
     // bug), so a page smaller than the history, and paging, are shown on
     // the built-in simulator instead.
-    let rows = all_pages(&client, EVENTS, "events", json!({"limit": 500})).await;
+    let rows = all_pages(&client, EVENTS, "events", json!({"limit": 200})).await;
     let ours: Vec<Value> = rows
         .iter()
         .filter(|e| e["key"].as_i64().unwrap() <= newest_py)
@@ -309,4 +309,53 @@ async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim() {
     theirs.sort_by_key(by_alarm);
     assert_eq!(ours, theirs);
     assert_eq!(theirs.len(), 2);
+}
+
+/// At 2,000 VMs (vcsim's history then holds its largest page of events,
+/// 1,000) the default pages and the largest pages stay under 100 KB.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_result_over_100_kb_at_2000_vms() {
+    let sim = Vcsim::start(
+        "events-2000",
+        &[
+            "-model",
+            "vpx",
+            "-vms",
+            "1000",
+            "-hosts",
+            "2",
+            "-standalone",
+            "1",
+            "-alarms",
+        ],
+    );
+    let policy = scratch_file("events-2000", "policy.toml", "default = \"allow\"\n");
+    let server = Server::start(
+        "events-2000",
+        sim.server_options().env("APPROVAL_POLICY_PATH", policy),
+    );
+    let client = server.client().await;
+    let on = ok(
+        &client,
+        "infra.vmware.vms.listVMs",
+        json!({"powerState": "poweredOn", "limit": 3}),
+    )
+    .await;
+    for vm in on["vms"].as_array().unwrap() {
+        ok(
+            &client,
+            "infra.vmware.vms.powerOffVm",
+            json!({"vmName": vm["id"]}),
+        )
+        .await;
+    }
+    for args in [json!({}), json!({"limit": 200})] {
+        let events = ok(&client, EVENTS, args.clone()).await;
+        let expected = args["limit"].as_u64().unwrap_or(50);
+        assert_eq!(events["returned"], expected, "{args}: a full page");
+        let tasks = ok(&client, TASKS, args).await;
+        assert!(tasks["returned"].as_u64().unwrap() >= 3, "{tasks}");
+    }
+    let alarms = ok(&client, ALARMS, json!({"limit": 500})).await;
+    assert_eq!(alarms["total"], 2);
 }
