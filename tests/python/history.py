@@ -1,8 +1,10 @@
 """Reads vCenter's history with pyVmomi, as the events tools' e2e test
 compares it: prints one JSON object with
-  events: [{key, type, time, message, user}]  (an EventHistoryCollector's
+  events: [{key, type, time, message, user, entity: {id, recorded}}]
+          (an EventHistoryCollector's
           latest page of 1,000, sorted newest first)
-  tasks:  [{id, name, state, entity, time}]     (a TaskHistoryCollector's)
+  tasks:  [{id, name, state, entity, time, started, completed, progress,
+           user, error}]                        (a TaskHistoryCollector's)
   alarms: [{alarm, entity, status, time, acknowledged, acknowledgedBy}]
           (the root folder's triggeredAlarmState)
 Times are UTC to the second: YYYY-MM-DDTHH:MM:SS.
@@ -23,6 +25,22 @@ def second(t):
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") if t else None
 
 
+# The event arguments that name an entity, most specific first, with the
+# attribute holding the reference: the order listEvents picks one by.
+ENTITY_ARGUMENTS = [("entity", "entity"), ("vm", "vm"), ("host", "host"), ("ds", "datastore"),
+                    ("net", "network"), ("computeResource", "computeResource"),
+                    ("datacenter", "datacenter")]
+
+
+def subject(event):
+    for field, link in ENTITY_ARGUMENTS:
+        argument = getattr(event, field, None)
+        reference = getattr(argument, link, None) if argument is not None else None
+        if reference is not None:
+            return {"id": reference._moId, "recorded": argument.name}
+    return None
+
+
 def events(content):
     collector = content.eventManager.CreateCollectorForEvents(filter=vim.event.EventFilterSpec())
     try:
@@ -31,7 +49,8 @@ def events(content):
     finally:
         collector.DestroyCollector()
     rows = [{"key": e.key, "type": e._wsdlName, "time": second(e.createdTime),
-             "message": e.fullFormattedMessage or "", "user": e.userName or None} for e in page]
+             "message": e.fullFormattedMessage or "", "user": e.userName or None,
+             "entity": subject(e)} for e in page]
     return sorted(rows, key=lambda r: (r["time"], r["key"]), reverse=True)
 
 
@@ -46,7 +65,11 @@ def tasks(content):
     # (vcsim names tasks like `PowerOff`) still carries its wire name.
     return [{"id": t.key, "name": t.name if isinstance(t.name, str) else t.name.name,
              "state": t.state,
-             "entity": t.entity._moId if t.entity else None, "time": second(t.queueTime)}
+             "entity": t.entity._moId if t.entity else None, "time": second(t.queueTime),
+             "started": second(t.startTime), "completed": second(t.completeTime),
+             "progress": t.progress,
+             "user": getattr(t.reason, "userName", None) or type(t.reason).__name__.split(".")[-1],
+             "error": t.error.localizedMessage if t.error else None}
             for t in page]
 
 

@@ -248,7 +248,15 @@ async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim() {
     let ours: Vec<Value> = rows
         .iter()
         .filter(|e| e["key"].as_i64().unwrap() <= newest_py)
-        .map(|e| json!({"key": e["key"], "type": e["type"], "time": second(&e["time"]), "message": e["message"], "user": e.get("user").cloned().unwrap_or(Value::Null)}))
+        .map(|e| {
+            // The entity as the event recorded it; the row names it as the
+            // inventory does now (the same here: nothing was renamed).
+            let entity = match &e["entity"] {
+                Value::Null => Value::Null,
+                entity => json!({"id": entity["id"], "recorded": entity["name"]}),
+            };
+            json!({"key": e["key"], "type": e["type"], "time": second(&e["time"]), "message": e["message"], "user": e["user"], "entity": entity})
+        })
         .collect();
     assert_eq!(ours, py_events);
     let off = rows
@@ -284,6 +292,11 @@ async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim() {
         assert_eq!(t["state"], p["state"]);
         assert_eq!(t["entity"]["id"], p["entity"]);
         assert_eq!(second(&t["queued"]), p["time"].as_str().unwrap());
+        assert_eq!(second(&t["started"]), p["started"].as_str().unwrap_or(""));
+        assert_eq!(second(&t["completed"]), p["completed"].as_str().unwrap_or(""));
+        assert_eq!(t["progress"], p["progress"], "{t}");
+        assert_eq!(t["user"], p["user"], "{t}");
+        assert_eq!(t["error"], p["error"], "{t}");
     }
     let mine = ok(&client, TASKS, json!({"entity": vm_id, "state": "success"})).await;
     assert!(
