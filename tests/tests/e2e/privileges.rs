@@ -116,6 +116,16 @@ fn the_built_in_groups_need_these_privileges_and_a_role_is_printed() {
         1,
         "{text}"
     );
+    // Events and tasks are read through collectors, which System.View allows.
+    for line in [
+        "events.listEvents: EventManager.CreateCollectorForEvents",
+        "events.listTasks: TaskManager.CreateCollectorForTasks",
+    ] {
+        assert!(
+            section.iter().any(|l| l.contains(line)),
+            "{line} under System.View: {section:#?}"
+        );
+    }
     // Nothing an administrator-only role would add.
     assert!(!govc.contains("Authorization."), "{govc}");
 
