@@ -293,7 +293,10 @@ async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim() {
         assert_eq!(t["entity"]["id"], p["entity"]);
         assert_eq!(second(&t["queued"]), p["time"].as_str().unwrap());
         assert_eq!(second(&t["started"]), p["started"].as_str().unwrap_or(""));
-        assert_eq!(second(&t["completed"]), p["completed"].as_str().unwrap_or(""));
+        assert_eq!(
+            second(&t["completed"]),
+            p["completed"].as_str().unwrap_or("")
+        );
         assert_eq!(t["progress"], p["progress"], "{t}");
         assert_eq!(t["user"], p["user"], "{t}");
         assert_eq!(t["error"], p["error"], "{t}");

@@ -223,8 +223,11 @@ fn dispatch(
             },
         );
     }
-    if result.is_ok() || task.is_some() {
+    if result.is_ok() {
         resync::resync(m, call.now);
+    } else if task.is_some() {
+        // A failed task changes nothing but the history.
+        resync::resync_history(m);
     }
     result
 }

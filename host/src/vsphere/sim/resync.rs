@@ -39,3 +39,18 @@ pub(super) fn resync(m: &mut Model, now: OffsetDateTime) {
     history::derive_triggered(m, &mut changes);
     changes.apply(m);
 }
+
+/// Recompute what the history alone decides (collectors' latest pages),
+/// after a call that failed: the inventory stays exactly as it was.
+pub(super) fn resync_history(m: &mut Model) {
+    let mut changes = Changes::default();
+    for o in m.objects() {
+        if matches!(
+            o.kind.as_str(),
+            "EventHistoryCollector" | "TaskHistoryCollector"
+        ) {
+            history::derive_latest_page(m, o, &mut changes);
+        }
+    }
+    changes.apply(m);
+}

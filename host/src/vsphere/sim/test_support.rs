@@ -118,9 +118,13 @@ pub(super) fn ref_values(v: Option<Value>) -> Vec<String> {
     super::model::ref_values(v.as_ref())
 }
 
-/// A copy of the whole inventory, to check that a failed call changed nothing.
+/// A copy of the whole inventory, to check that a failed call changed
+/// nothing. The history is left out: vCenter records a failed task (its
+/// `TaskInfo` and event) though the inventory stays as it was.
 pub(super) fn snapshot_of(s: &SimBackend) -> Model {
-    s.lock().clone()
+    let mut m = s.lock().clone();
+    m.history = Default::default();
+    m
 }
 
 /// Run a call that must fail with `fault` and leave the inventory untouched.
