@@ -144,6 +144,14 @@ async fn lists_and_shows_clusters_and_pools_on_the_demo() {
         assert_eq!(child["cpuLimit"], -1);
         assert_eq!(child["expandable"], true);
     }
+    // A pool's use includes its child pools' VMs.
+    let used = |p: &Value| p["cpuUsed"].as_i64().unwrap();
+    assert!(pools[1..].iter().any(|p| used(p) > 0), "{pools:?}");
+    assert!(
+        used(root) >= pools[1..].iter().map(used).sum::<i64>(),
+        "{pools:?}"
+    );
+    assert!(root["memUsed"].as_i64().unwrap() > 0, "{root}");
     // Every VM but a template (which vSphere puts in no pool) is in a pool.
     let in_pools: u64 = pools.iter().map(|p| p["vmCount"].as_u64().unwrap()).sum();
     let vms = ok(
@@ -255,6 +263,8 @@ fn expected_pool(p: &Value) -> Value {
         "memLimit": p["memLimit"],
         "memShares": p["memShares"],
         "expandable": p["expandable"],
+        "cpuUsed": p["cpuUsed"],
+        "memUsed": p["memUsedBytes"].as_i64().unwrap() >> 20,
         "vmCount": p["vms"],
     })
 }
