@@ -131,13 +131,6 @@ impl Capacity {
     }
 }
 
-/// What the hosts of the compute resource `id` that can run VMs offer: CPU
-/// in MHz and memory in bytes (a pool's most).
-pub(super) fn effective(m: &Model, links: &Links, id: &str) -> (i64, i64) {
-    let c = Capacity::of(m, &links.children_of_kind(m, id, "HostSystem"));
-    (c.eff_cpu, c.eff_mem * 1024 * 1024)
-}
-
 /// The `summary`: a `ComputeResourceSummary`, with a cluster's own fields on clusters.
 fn summary(o: &Object, host_count: usize, c: &Capacity) -> Value {
     let mut summary = json!({

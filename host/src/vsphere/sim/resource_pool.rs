@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::args::Call;
 use super::derive::{Changes, Links, refs};
 use super::model::{Meta, Model, Object, reference};
-use super::{compute_resource, entity, faults, vm};
+use super::{entity, faults, host, vm};
 use crate::vocabulary::VsError;
 
 fn allocation(shares: i64, expandable: bool) -> Value {
@@ -122,7 +122,7 @@ fn runtime(m: &Model, links: &Links, o: &Object) -> Value {
     let memory: i64 = vms.iter().map(|v| vm::host_memory_mb(v)).sum::<i64>() * 1024 * 1024;
     let (max_cpu, max_memory) = o
         .ref_id("owner")
-        .map(|owner| compute_resource::effective(m, links, &owner))
+        .map(|owner| host::effective_capacity(m, &links.children_of_kind(m, &owner, "HostSystem")))
         .unwrap_or((0, 0));
     json!({
         "_typeName": "ResourcePoolRuntimeInfo",
