@@ -347,3 +347,33 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
     let expected: Vec<Value> = pools.iter().map(expected_pool).collect();
     assert_eq!(every, expected);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_result_over_100_kb_at_2000_vms() {
+    let sim = Vcsim::start(
+        "clusters-2000",
+        &[
+            "-model",
+            "vpx",
+            "-vms",
+            "1000",
+            "-hosts",
+            "2",
+            "-clusters",
+            "2",
+        ],
+    );
+    let server = Server::start("clusters-2000", sim.server_options());
+    let client = server.client().await;
+    // `ok` checks each result is under 100 KB.
+    let rows = all_rows(&client, LIST, "clusters", json!({})).await;
+    let vms: u64 = rows.iter().map(|r| r["vmCount"].as_u64().unwrap()).sum();
+    assert!(vms >= 2000, "2,000 VMs in the clusters: {rows:?}");
+    for row in &rows {
+        let info = ok(&client, INFO, json!({"clusterName": row["id"]})).await;
+        assert_eq!(info["vmCount"], row["vmCount"]);
+    }
+    let pools = all_rows(&client, POOLS, "resourcePools", json!({})).await;
+    let in_pools: u64 = pools.iter().map(|p| p["vmCount"].as_u64().unwrap()).sum();
+    assert!(in_pools >= vms, "{pools:?}");
+}
