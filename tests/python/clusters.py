@@ -4,7 +4,7 @@ tools' e2e test compares them: prints
   hosts), drs, drsLevel, ha, totalCpu, totalMemory, cpuUsed, memoryUsedMB}],
  "pools": [{id, name, path, parent (a pool's id or null), owner (name),
   cpuReservation, cpuLimit, cpuShares, memReservation, memLimit, memShares,
-  expandable, vms (count)}]}
+  expandable, cpuUsed (MHz), memUsedBytes, vms (count)}]}
 each sorted by id. An unset DRS or HA flag reads as false.
 
 usage: clusters.py URL USER PASSWORD [pool CLUSTER_ID NAME]
@@ -71,6 +71,8 @@ def pool_row(p):
         "memLimit": mem.limit,
         "memShares": mem.shares.level,
         "expandable": cpu.expandableReservation,
+        "cpuUsed": p.runtime.cpu.overallUsage,
+        "memUsedBytes": p.runtime.memory.overallUsage,
         "vms": len(p.vm),
     }
 

@@ -807,7 +807,7 @@ async fn network_tools(client: &Client, f: &str) {
         let hosts = info["hosts"].as_array().unwrap();
         assert_eq!(
             hosts.len() as u64,
-            row["hostCount"].as_u64().unwrap(),
+            row["hostCount"].as_u64().unwrap().min(500),
             "{f}: {info}"
         );
         assert!(hosts.iter().all(|h| h["name"].is_string()), "{f}: {info}");

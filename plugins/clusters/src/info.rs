@@ -10,8 +10,8 @@ use vmware_plugin_sdk::prelude::*;
 use crate::pools::{self, PoolSummary};
 use crate::summary::{CLUSTER_PROPS, ClusterSummary, hosts_of, read_hosts, summarize};
 
-/// Pools shown at most; `poolCount` counts them all.
-pub const MAX_POOLS: u32 = 200;
+/// Pools shown at most (about 50 KB; listResourcePools pages on); `poolCount` counts them all.
+pub const MAX_POOLS: u32 = 100;
 
 /// `getClusterInfo`'s result: the summary's fields, then the detail ones.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -24,7 +24,7 @@ pub struct ClusterInfo {
     pub path: String,
     /// Its hosts.
     pub hosts: Vec<Host>,
-    /// Its pools, parents first (the first 200).
+    /// Its pools, parents first (the first 100).
     pub resource_pools: Vec<PoolSummary>,
     /// How many pools it has.
     pub pool_count: u32,

@@ -14,7 +14,10 @@ pub const PAGING: Paging = Paging {
 };
 
 /// The pool properties a row reads; every one may be unset.
-pub const POOL_PROPS: [&str; 5] = ["name", "parent", "owner", "config", "vm"];
+pub const POOL_PROPS: [&str; 6] = ["name", "parent", "owner", "config", "runtime", "vm"];
+
+/// Bytes in a MiB.
+const MIB: i64 = 1 << 20;
 
 /// `listResourcePools` arguments: the one declaration of them.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -31,8 +34,9 @@ pub struct PoolArgs {
     pub cursor: Option<String>,
 }
 
-/// One resource pool: where it sits and its CPU and memory allocation
-/// (`config.cpuAllocation`, `config.memoryAllocation`).
+/// One resource pool: where it sits, its CPU and memory allocation
+/// (`config.cpuAllocation`, `config.memoryAllocation`) and what the VMs in
+/// and below it use (`runtime`).
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolSummary {
@@ -60,6 +64,10 @@ pub struct PoolSummary {
     pub mem_shares: Option<String>,
     /// Whether reservations can grow into the parent's.
     pub expandable: Option<bool>,
+    /// CPU in use in MHz (`runtime.cpu.overallUsage`).
+    pub cpu_used: Option<i64>,
+    /// Memory in use in MB (`runtime.memory.overallUsage`, bytes).
+    pub mem_used: Option<i64>,
     /// VMs directly in it.
     pub vm_count: usize,
 }
@@ -89,6 +97,8 @@ pub fn summarize(pool: &Obj, entry: &Resolved, owner: Option<String>) -> PoolSum
         mem_limit: int("config.memoryAllocation.limit"),
         mem_shares: text("config.memoryAllocation.shares.level"),
         expandable: pool.get_bool("config.cpuAllocation.expandableReservation"),
+        cpu_used: int("runtime.cpu.overallUsage"),
+        mem_used: int("runtime.memory.overallUsage").map(|b| b / MIB),
         vm_count: pool.get_refs("vm").len(),
     }
 }
@@ -155,7 +165,11 @@ mod tests {
                 "config",
                 json!({"cpuAllocation": alloc(500, -1, "high"), "memoryAllocation": alloc(1024, 4096, "normal")}),
             )
-            .with("vm", json!([MoRef::new("VirtualMachine", "vm-1").to_json()]));
+            .with("vm", json!([MoRef::new("VirtualMachine", "vm-1").to_json()]))
+            .with(
+                "runtime",
+                json!({"cpu": {"overallUsage": 1200}, "memory": {"overallUsage": 3 * MIB * 1024}}),
+            );
         let entry = Resolved {
             reference: reference.clone(),
             name: "web".into(),
@@ -169,7 +183,7 @@ mod tests {
             json!({"name": "web", "id": "resgroup-9", "path": "DC0/host/prod/Resources/web",
                    "parent": "resgroup-8", "cluster": "prod", "cpuReservation": 500, "cpuLimit": -1,
                    "cpuShares": "high", "memReservation": 1024, "memLimit": 4096, "memShares": "normal",
-                   "expandable": true, "vmCount": 1})
+                   "expandable": true, "cpuUsed": 1200, "memUsed": 3072, "vmCount": 1})
         );
         let root = Obj::new(MoRef::new("ResourcePool", "resgroup-1")).with(
             "parent",

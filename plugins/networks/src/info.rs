@@ -14,6 +14,9 @@ use crate::summary::{NetworkSummary, summarize};
 /// VMs named at most; `vmCount` counts them all.
 pub const MAX_VMS: usize = 200;
 
+/// Hosts named at most (a port group can span a whole vCenter); `hostCount` counts them all.
+pub const MAX_HOSTS: usize = 500;
+
 /// `getNetworkInfo`'s result: the summary's fields, then the detail ones.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +26,7 @@ pub struct NetworkInfo {
     pub summary: NetworkSummary,
     /// Inventory path.
     pub path: String,
-    /// Hosts it is on.
+    /// Hosts it is on (the first 500).
     pub hosts: Vec<Named>,
     /// Its VMs (the first 200).
     pub vms: Vec<Named>,
@@ -48,7 +51,11 @@ pub fn network_info(argument: &str) -> Result<NetworkInfo> {
     let wiring = wirings(std::slice::from_ref(&object))?
         .remove(&object.reference)
         .unwrap_or_default();
-    let hosts = object.get_refs("host");
+    let hosts: Vec<MoRef> = object
+        .get_refs("host")
+        .into_iter()
+        .take(MAX_HOSTS)
+        .collect();
     let vms: Vec<MoRef> = object.get_refs("vm").into_iter().take(MAX_VMS).collect();
     let mut referenced = hosts.clone();
     referenced.extend(vms.iter().cloned());

@@ -144,6 +144,14 @@ async fn lists_and_shows_clusters_and_pools_on_the_demo() {
         assert_eq!(child["cpuLimit"], -1);
         assert_eq!(child["expandable"], true);
     }
+    // A pool's use includes its child pools' VMs.
+    let used = |p: &Value| p["cpuUsed"].as_i64().unwrap();
+    assert!(pools[1..].iter().any(|p| used(p) > 0), "{pools:?}");
+    assert!(
+        used(root) >= pools[1..].iter().map(used).sum::<i64>(),
+        "{pools:?}"
+    );
+    assert!(root["memUsed"].as_i64().unwrap() > 0, "{root}");
     // Every VM but a template (which vSphere puts in no pool) is in a pool.
     let in_pools: u64 = pools.iter().map(|p| p["vmCount"].as_u64().unwrap()).sum();
     let vms = ok(
@@ -255,6 +263,8 @@ fn expected_pool(p: &Value) -> Value {
         "memLimit": p["memLimit"],
         "memShares": p["memShares"],
         "expandable": p["expandable"],
+        "cpuUsed": p["cpuUsed"],
+        "memUsed": p["memUsedBytes"].as_i64().unwrap() >> 20,
         "vmCount": p["vms"],
     })
 }
@@ -336,4 +346,34 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
     every.sort_by_key(|p| p["id"].as_str().unwrap().to_string());
     let expected: Vec<Value> = pools.iter().map(expected_pool).collect();
     assert_eq!(every, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_result_over_100_kb_at_2000_vms() {
+    let sim = Vcsim::start(
+        "clusters-2000",
+        &[
+            "-model",
+            "vpx",
+            "-vms",
+            "1000",
+            "-hosts",
+            "2",
+            "-clusters",
+            "2",
+        ],
+    );
+    let server = Server::start("clusters-2000", sim.server_options());
+    let client = server.client().await;
+    // `ok` checks each result is under 100 KB.
+    let rows = all_rows(&client, LIST, "clusters", json!({})).await;
+    let vms: u64 = rows.iter().map(|r| r["vmCount"].as_u64().unwrap()).sum();
+    assert!(vms >= 2000, "2,000 VMs in the clusters: {rows:?}");
+    for row in &rows {
+        let info = ok(&client, INFO, json!({"clusterName": row["id"]})).await;
+        assert_eq!(info["vmCount"], row["vmCount"]);
+    }
+    let pools = all_rows(&client, POOLS, "resourcePools", json!({})).await;
+    let in_pools: u64 = pools.iter().map(|p| p["vmCount"].as_u64().unwrap()).sum();
+    assert!(in_pools >= vms, "{pools:?}");
 }

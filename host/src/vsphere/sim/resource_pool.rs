@@ -2,14 +2,14 @@
 //! `Resources` and pools below it), their methods (`Rename_Task` and
 //! `Destroy_Task`, which moves child pools and VMs up to the parent pool as
 //! vCenter does; the root pool allows neither) and their derived child pool
-//! and VM lists and summary.
+//! and VM lists, summary and runtime (what the VMs in and below use).
 
 use serde_json::{Value, json};
 
 use super::args::Call;
 use super::derive::{Changes, Links, refs};
 use super::model::{Meta, Model, Object, reference};
-use super::{entity, faults, vm};
+use super::{entity, faults, host, vm};
 use crate::vocabulary::VsError;
 
 fn allocation(shares: i64, expandable: bool) -> Value {
@@ -88,7 +88,51 @@ fn destroy(m: &mut Model, id: &str) -> Result<(), VsError> {
     Ok(())
 }
 
-/// A pool's derived child pool and VM lists and its summary.
+/// The VMs in the pool `id` and in every pool below it.
+fn vms_below(m: &Model, links: &Links, id: &str) -> Vec<String> {
+    let mut vms = links.pool_vms.get(id).cloned().unwrap_or_default();
+    for child in links.children_of_kind(m, id, "ResourcePool") {
+        vms.extend(vms_below(m, links, &child));
+    }
+    vms
+}
+
+/// One resource's `ResourcePoolResourceUsage`: `used` of at most `max`
+/// (no reservations are simulated).
+fn usage(used: i64, max: i64) -> Value {
+    json!({
+        "_typeName": "ResourcePoolResourceUsage",
+        "reservationUsed": 0,
+        "reservationUsedForVm": 0,
+        "unreservedForPool": max,
+        "unreservedForVm": max,
+        "overallUsage": used,
+        "maxUsage": max,
+    })
+}
+
+/// `runtime`: CPU (MHz) and memory (bytes) the running VMs in and below the
+/// pool use, of what its owner's hosts offer.
+fn runtime(m: &Model, links: &Links, o: &Object) -> Value {
+    let vms: Vec<&Object> = vms_below(m, links, &o.id)
+        .iter()
+        .filter_map(|id| m.get(id))
+        .collect();
+    let cpu: i64 = vms.iter().map(|v| vm::cpu_usage_mhz(m, v)).sum();
+    let memory: i64 = vms.iter().map(|v| vm::host_memory_mb(v)).sum::<i64>() * 1024 * 1024;
+    let (max_cpu, max_memory) = o
+        .ref_id("owner")
+        .map(|owner| host::effective_capacity(m, &links.children_of_kind(m, &owner, "HostSystem")))
+        .unwrap_or((0, 0));
+    json!({
+        "_typeName": "ResourcePoolRuntimeInfo",
+        "overallStatus": o.str("overallStatus").unwrap_or("green"),
+        "cpu": usage(cpu, max_cpu),
+        "memory": usage(memory, max_memory),
+    })
+}
+
+/// A pool's derived child pool and VM lists, summary and runtime.
 pub(super) fn derive(m: &Model, links: &Links, o: &Object, out: &mut Changes) {
     let pools = links.children_of_kind(m, &o.id, "ResourcePool");
     out.set(o, "resourcePool", refs(m, Some(&pools)));
@@ -105,6 +149,7 @@ pub(super) fn derive(m: &Model, links: &Links, o: &Object, out: &mut Changes) {
         s.insert("config".into(), c.clone());
     }
     out.set(o, "summary", summary);
+    out.set(o, "runtime", runtime(m, links, o));
 }
 
 /// Behaviour tests through the `Backend` trait, as a plugin sees it: every
@@ -124,5 +169,37 @@ mod backend_tests {
         let root = find(&s, "DC0/host/prod/Resources");
         let now = ref_values(read(&s, &root, "vm").await);
         assert!(vms.iter().all(|v| now.contains(v)));
+    }
+
+    #[tokio::test]
+    async fn a_pools_runtime_counts_the_running_vms_in_and_below_it() {
+        let s = sim();
+        let root = find(&s, "DC0/host/prod/Resources");
+        let tier = find(&s, "DC0/host/prod/Resources/web-tier");
+        let used = |pool| {
+            let s = &s;
+            async move {
+                read(s, pool, "runtime.cpu.overallUsage")
+                    .await
+                    .and_then(|v| v.as_i64())
+                    .unwrap()
+            }
+        };
+        let (root_cpu, tier_cpu) = (used(&root).await, used(&tier).await);
+        assert!(tier_cpu > 0, "web-tier runs VMs");
+        assert!(
+            root_cpu >= tier_cpu,
+            "the root pool counts web-tier's VMs too"
+        );
+        let max = read(&s, &root, "runtime.cpu.maxUsage").await.unwrap();
+        assert!(max.as_i64().unwrap() > root_cpu);
+        for vm in ref_values(read(&s, &tier, "vm").await) {
+            let vm = crate::vsphere::MoRef::new("VirtualMachine", vm);
+            if read(&s, &vm, "runtime.powerState").await == Some(json!("poweredOn")) {
+                ok(&s, &vm, "PowerOffVM_Task", json!({})).await;
+            }
+        }
+        assert_eq!(used(&tier).await, 0, "no VM of web-tier runs");
+        assert_eq!(used(&root).await, root_cpu - tier_cpu);
     }
 }

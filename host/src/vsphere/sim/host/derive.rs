@@ -59,6 +59,21 @@ fn quick_stats(m: &Model, o: &Object, vms: Option<&Vec<String>>, now: OffsetDate
     Value::Object(quick)
 }
 
+/// What those of `hosts` that can run VMs offer: CPU in MHz and memory in
+/// bytes (the most a compute resource's root pool can use).
+pub(in crate::vsphere::sim) fn effective_capacity(m: &Model, hosts: &[String]) -> (i64, i64) {
+    hosts
+        .iter()
+        .filter_map(|id| m.get(id))
+        .filter(|h| vm::host_can_run_vms(h))
+        .map(|h| {
+            let mhz = h.host_meta().map(|x| x.cpu_mhz).unwrap_or(0);
+            let cores = h.int("hardware.cpuInfo.numCpuCores").unwrap_or(0);
+            (mhz * cores, h.int("hardware.memorySize").unwrap_or(0))
+        })
+        .fold((0, 0), |(c, b), (mhz, bytes)| (c + mhz, b + bytes))
+}
+
 /// `summary.config`, with the ESXi product from `config.product`.
 fn config_summary(o: &Object) -> Value {
     let mut config = json!({

@@ -10,5 +10,5 @@ mod maintenance;
 mod methods;
 
 pub(super) use build::{HostHardware, HostParams, HostRuntime, build};
-pub(super) use derive::derive;
+pub(super) use derive::{derive, effective_capacity};
 pub(super) use methods::invoke;
