@@ -8,11 +8,10 @@ use std::cmp::Reverse;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use vmware_plugin_sdk::json::{as_bool, as_str};
-use vmware_plugin_sdk::paging::{PageRow, Paged, Paging};
+use vmware_plugin_sdk::paging::{PageRow, Paged, Paging, Window, fingerprint};
 use vmware_plugin_sdk::prelude::*;
 
 use crate::entity::{self, EntityRef};
-use crate::history;
 
 /// Rows per page: 100 by default, at most 500.
 pub const PAGING: Paging = Paging {
@@ -104,7 +103,7 @@ fn states(args: &ListArgs) -> Result<Vec<Value>> {
 
 /// One page of triggered alarms, newest first.
 pub fn list_alarms(args: &ListArgs) -> Result<Paged<AlarmRow>> {
-    let limit = PAGING.limit(args.limit)? as usize;
+    let limit = PAGING.limit(args.limit)?;
     let mut states = states(args)?;
     states.sort_by_key(|s| {
         (
@@ -112,24 +111,13 @@ pub fn list_alarms(args: &ListArgs) -> Result<Paged<AlarmRow>> {
             as_str(&s["key"]).map(String::from),
         )
     });
-    let query = history::fingerprint(&[
+    let query = fingerprint(&[
         args.entity.as_deref().unwrap_or(""),
         args.status.map(AlarmStatus::as_str).unwrap_or(""),
     ]);
     let total = states.len();
-    let start = match &args.cursor {
-        None => 0,
-        Some(c) => c
-            .split_once('.')
-            .filter(|(_, k)| *k == format!("{query:x}"))
-            .and_then(|(o, _)| o.parse::<usize>().ok())
-            .filter(|o| *o <= total)
-            .ok_or_else(|| {
-                Error::invalid_argument("cursor is not one of this query's; start again without it")
-            })?,
-    };
-    let end = (start + limit).min(total);
-    let page = &states[start..end];
+    let window = Window::at(total, limit, args.cursor.as_deref(), query)?;
+    let page = &states[window.rows];
     let alarms: Vec<MoRef> = page
         .iter()
         .filter_map(|s| MoRef::from_json(&s["alarm"]))
@@ -166,7 +154,7 @@ pub fn list_alarms(args: &ListArgs) -> Result<Paged<AlarmRow>> {
     Ok(Paged {
         rows,
         total: Some(total as u32),
-        next_cursor: (end < total).then(|| format!("{end}.{query:x}")),
+        next_cursor: window.next_cursor,
     })
 }
 

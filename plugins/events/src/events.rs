@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use vmware_plugin_sdk::json::{as_i64, as_str};
-use vmware_plugin_sdk::paging::{PageRow, Paged, Paging};
+use vmware_plugin_sdk::paging::{self, PageRow, Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
 
 use crate::entity::{self, EntityRef};
@@ -122,7 +122,7 @@ pub fn list_events(args: &ListArgs) -> Result<Paged<EventRow>> {
     if !types.is_empty() {
         filter["eventTypeId"] = json!(types);
     }
-    let query = history::fingerprint(&[
+    let query = paging::fingerprint(&[
         args.entity.as_deref().unwrap_or(""),
         args.since.as_deref().unwrap_or(""),
         &types.join(","),

@@ -15,6 +15,7 @@ use std::cmp::Reverse;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
+use vmware_plugin_sdk::paging;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::since;
@@ -92,8 +93,7 @@ fn cursor_text((at, seq): Position, query: u64) -> String {
 }
 
 fn parse_cursor(cursor: &str, query: u64) -> Result<Position> {
-    let refused =
-        || Error::invalid_argument("cursor is not one of this query's; start again without it");
+    let refused = paging::foreign_cursor;
     let mut parts = cursor.splitn(3, '@');
     let (Some(seq), Some(at), Some(fingerprint)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -106,15 +106,6 @@ fn parse_cursor(cursor: &str, query: u64) -> Result<Position> {
         since::parse(at).ok_or_else(refused)?,
         seq.parse().map_err(|_| refused())?,
     ))
-}
-
-/// A short fingerprint of a query's filters, so a cursor is only good for its own.
-pub fn fingerprint(parts: &[&str]) -> u64 {
-    parts.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, part| {
-        part.bytes()
-            .chain([0u8])
-            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-    })
 }
 
 /// One newest-first page of `history` matching `filter` (an

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use vmware_plugin_sdk::json::{as_i64, as_str};
-use vmware_plugin_sdk::paging::{PageRow, Paged, Paging};
+use vmware_plugin_sdk::paging::{self, PageRow, Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
 
 use crate::entity::{self, EntityRef};
@@ -131,7 +131,7 @@ pub fn list_tasks(args: &ListArgs) -> Result<Paged<TaskRow>> {
     if let Some(state) = args.state {
         filter["state"] = json!([state.as_str()]);
     }
-    let query = history::fingerprint(&[
+    let query = paging::fingerprint(&[
         args.entity.as_deref().unwrap_or(""),
         args.since.as_deref().unwrap_or(""),
         args.state.map(TaskState::as_str).unwrap_or(""),

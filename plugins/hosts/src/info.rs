@@ -4,6 +4,7 @@
 //! VMs and datastores (named from the host's inventory index).
 
 use serde::Serialize;
+use vmware_plugin_sdk::inventory::Named;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::summary::{HostSummary, SUMMARY_PROPS, summarize_with_names};
@@ -30,15 +31,6 @@ pub struct HostInfo {
     pub datastores: Vec<Named>,
 }
 
-/// A referenced object: its name (null when unknown) and id.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Named {
-    /// Its name, when the inventory index knows it.
-    pub name: Option<String>,
-    /// Its managed object id.
-    pub id: String,
-}
-
 /// Show the host named by `host_argument`.
 pub fn host_info(host_argument: &str) -> Result<HostInfo> {
     let host = inventory::resolve(Kind::HostSystem, host_argument)?;
@@ -51,10 +43,7 @@ pub fn host_info(host_argument: &str) -> Result<HostInfo> {
     let mut referenced = vm_refs.clone();
     referenced.extend(datastore_refs.iter().cloned());
     let names = inventory::names(&referenced);
-    let named = |r: &MoRef| Named {
-        name: names.get(r).cloned(),
-        id: r.value.clone(),
-    };
+    let named = |r: &MoRef| Named::of(r, &names);
     let text = |path: &str| object.get_str(path).map(String::from);
     Ok(HostInfo {
         summary: summarize_with_names(&object, &host),

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use vmware_plugin_sdk::inventory::Named;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::list::{read_networks, wirings};
@@ -30,15 +31,6 @@ pub struct NetworkInfo {
     pub hosts: Vec<Named>,
     /// Its VMs (the first 200).
     pub vms: Vec<Named>,
-}
-
-/// A referenced object: its name (null when unknown) and id.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Named {
-    /// Name, when known.
-    pub name: Option<String>,
-    /// Id.
-    pub id: String,
 }
 
 /// Show the network named by `argument`.
@@ -77,10 +69,7 @@ pub fn detail(
     vms: &[MoRef],
     names: &HashMap<MoRef, String>,
 ) -> NetworkInfo {
-    let named = |r: &MoRef| Named {
-        name: names.get(r).cloned(),
-        id: r.value.clone(),
-    };
+    let named = |r: &MoRef| Named::of(r, names);
     NetworkInfo {
         summary,
         path: path.to_string(),

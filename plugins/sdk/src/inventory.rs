@@ -80,6 +80,27 @@ pub fn names(refs: &[MoRef]) -> HashMap<MoRef, String> {
         .collect()
 }
 
+/// An object a result refers to (a VM's host, a datastore's VMs): its name,
+/// null when the index does not know it, and its id. Every group's results
+/// name related objects this one way.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct Named {
+    /// Its name, when the inventory index knows it.
+    pub name: Option<String>,
+    /// Its managed object id.
+    pub id: String,
+}
+
+impl Named {
+    /// `reference`, named from `names` (as [`names`] returns them).
+    pub fn of(reference: &MoRef, names: &HashMap<MoRef, String>) -> Named {
+        Named {
+            name: names.get(reference).cloned(),
+            id: reference.value.clone(),
+        }
+    }
+}
+
 /// Which objects to list: a kind, an optional scope, and filters on indexed
 /// properties (`name` for every kind; `runtime.powerState`, `runtime.host`,
 /// `config.guestFullName`, `config.guestId`, `config.template` for VMs;

@@ -40,6 +40,53 @@ impl Paging {
     }
 }
 
+/// A short fingerprint of a query's filters, so that a cursor is only good
+/// for the query that made it (a cursor replayed with other filters would
+/// silently skip or repeat rows).
+pub fn fingerprint(parts: &[&str]) -> u64 {
+    parts.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, part| {
+        part.bytes()
+            .chain([0u8])
+            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    })
+}
+
+/// The error for a cursor that another query made, or that is not a cursor.
+pub fn foreign_cursor() -> Error {
+    Error::invalid_argument("cursor is not one of this query's; start again without it")
+}
+
+/// Which rows a page shows of rows a tool sorted itself (files in a
+/// folder, triggered alarms): an offset cursor tied to the query's
+/// [`fingerprint`], for lists the host's index does not page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// The rows this page shows.
+    pub rows: std::ops::Range<usize>,
+    /// The next page's cursor; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl Window {
+    /// The window of `limit` rows of `total` at `cursor`, for the query `query`.
+    pub fn at(total: usize, limit: u32, cursor: Option<&str>, query: u64) -> Result<Window> {
+        let start = match cursor {
+            None => 0,
+            Some(c) => c
+                .split_once('.')
+                .filter(|(_, k)| *k == format!("{query:x}"))
+                .and_then(|(offset, _)| offset.parse::<usize>().ok())
+                .filter(|offset| *offset <= total)
+                .ok_or_else(foreign_cursor)?,
+        };
+        let end = (start + limit as usize).min(total);
+        Ok(Window {
+            rows: start..end,
+            next_cursor: (end < total).then(|| format!("{end}.{query:x}")),
+        })
+    }
+}
+
 /// A row of a paged list: its type is the row's one declaration (its
 /// `JsonSchema` becomes the [`schema::page_row`] in the list's output
 /// schema), and `ROWS` names the key the rows are listed under.
@@ -195,6 +242,23 @@ mod tests {
     impl PageRow for Event {
         const ROWS: &'static str = "events";
         const COUNTED: bool = false;
+    }
+
+    #[test]
+    fn windows_page_and_their_cursors_belong_to_their_query() {
+        let query = fingerprint(&["a", "b"]);
+        assert_ne!(query, fingerprint(&["ab", ""]), "parts are kept apart");
+        let first = Window::at(5, 2, None, query).unwrap();
+        assert_eq!(first.rows, 0..2);
+        let cursor = first.next_cursor.unwrap();
+        let second = Window::at(5, 2, Some(&cursor), query).unwrap();
+        assert_eq!(second.rows, 2..4);
+        let last = Window::at(5, 2, second.next_cursor.as_deref(), query).unwrap();
+        assert_eq!((last.rows, last.next_cursor), (4..5, None));
+        for bad in [cursor.as_str(), "x", "9.0"] {
+            let other = fingerprint(&["other"]);
+            assert!(Window::at(5, 2, Some(bad), other).is_err(), "{bad}");
+        }
     }
 
     #[test]

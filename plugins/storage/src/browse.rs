@@ -6,7 +6,7 @@
 //! sorted by name and paged here, with a cursor tied to the query.
 
 use serde::{Deserialize, Serialize};
-use vmware_plugin_sdk::paging::{PageRow, Paged, Paging};
+use vmware_plugin_sdk::paging::{PageRow, Paged, Paging, Window, fingerprint};
 use vmware_plugin_sdk::prelude::*;
 
 /// Search a datastore folder: the one method the group invokes.
@@ -96,15 +96,6 @@ pub fn row(file: &Value) -> FileRow {
     }
 }
 
-/// A short fingerprint of a query, so a cursor is only good for its own.
-fn fingerprint(parts: &[&str]) -> u64 {
-    parts.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, part| {
-        part.bytes()
-            .chain([0u8])
-            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-    })
-}
-
 /// The page of `rows` at `cursor` (an offset tied to the query's `key`).
 pub fn page(
     mut rows: Vec<FileRow>,
@@ -113,24 +104,11 @@ pub fn page(
     key: u64,
 ) -> Result<Paged<FileRow>> {
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    let start = match cursor {
-        None => 0,
-        Some(c) => c
-            .split_once('.')
-            .filter(|(_, k)| *k == format!("{key:x}"))
-            .and_then(|(o, _)| o.parse::<usize>().ok())
-            .filter(|o| *o <= rows.len())
-            .ok_or_else(|| {
-                Error::invalid_argument("cursor is not one of this query's; start again without it")
-            })?,
-    };
-    let total = rows.len();
-    let end = (start + limit as usize).min(total);
-    let next_cursor = (end < total).then(|| format!("{end}.{key:x}"));
+    let window = Window::at(rows.len(), limit, cursor, key)?;
     Ok(Paged {
-        rows: rows.drain(start..end).collect(),
-        total: Some(total as u32),
-        next_cursor,
+        total: Some(rows.len() as u32),
+        rows: rows.drain(window.rows).collect(),
+        next_cursor: window.next_cursor,
     })
 }
 

@@ -4,6 +4,7 @@
 //! of the hosts that mount it and of (the first few hundred of) its VMs.
 
 use serde::Serialize;
+use vmware_plugin_sdk::inventory::Named;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::summary::{DatastoreSummary, SUMMARY_PROPS, mount_hosts, summarize};
@@ -28,15 +29,6 @@ pub struct DatastoreInfo {
     pub vms: Vec<Named>,
 }
 
-/// A referenced object: its name (null when unknown) and id.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Named {
-    /// Its name, when the inventory index knows it.
-    pub name: Option<String>,
-    /// Its managed object id.
-    pub id: String,
-}
-
 /// Show the datastore named by `argument`.
 pub fn datastore_info(argument: &str) -> Result<DatastoreInfo> {
     let ds = inventory::resolve(Kind::Datastore, argument)?;
@@ -57,10 +49,7 @@ pub fn detail(
     vms: &[MoRef],
     names: &std::collections::HashMap<MoRef, String>,
 ) -> DatastoreInfo {
-    let named = |r: &MoRef| Named {
-        name: names.get(r).cloned(),
-        id: r.value.clone(),
-    };
+    let named = |r: &MoRef| Named::of(r, names);
     DatastoreInfo {
         summary: summarize(object, &ds.name),
         path: ds.path.clone(),

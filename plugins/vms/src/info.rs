@@ -5,6 +5,7 @@
 //! inventory index, which costs no vCenter round trip.
 
 use serde::Serialize;
+use vmware_plugin_sdk::inventory::Named;
 use vmware_plugin_sdk::prelude::*;
 
 use crate::hardware;
@@ -71,15 +72,6 @@ pub struct VmInfo {
     pub datastores: Vec<Named>,
     /// Its resource pool.
     pub resource_pool: Option<Named>,
-}
-
-/// A referenced object: its name (null when unknown) and id.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Named {
-    /// Its name, when the inventory index knows it.
-    pub name: Option<String>,
-    /// Its managed object id.
-    pub id: String,
 }
 
 /// A VM's virtual hardware.
