@@ -217,10 +217,21 @@ fn second(t: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim() {
-    let sim = Vcsim::start("events-vcsim", &["-model", "vpx", "-alarms"]);
-    let policy = scratch_file("events-vcsim", "policy.toml", "default = \"allow\"\n");
+    matches_pyvmomi("events-vcsim", "vpx").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim_esxi() {
+    matches_pyvmomi("events-vcsim-esx", "esx").await;
+}
+
+/// Against vcsim in `model` (vpx or esx): a change through the server shows
+/// in both histories, and every row matches what pyVmomi reads.
+async fn matches_pyvmomi(name: &str, model: &str) {
+    let sim = Vcsim::start(name, &["-model", model, "-alarms"]);
+    let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
     let server = Server::start(
-        "events-vcsim",
+        name,
         sim.server_options().env("APPROVAL_POLICY_PATH", policy),
     );
     let client = server.client().await;
