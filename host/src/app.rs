@@ -158,6 +158,9 @@ pub async fn build_with(
     let metrics = Arc::new(Metrics::new());
     // The policy first: an invalid policy stops the server before it connects anywhere.
     let policy = Policy::load(cli.approval_policy.as_deref())?;
+    if let Some(pending) = &pending {
+        pending.require_distinct_approver(policy.require_distinct_approver());
+    }
     let notify = NotifyConfig::load(cli, &policy)?;
     let audit = match cli.audit_log.as_deref() {
         Some(path) => Some(Arc::new(AuditLog::open(path)?)),

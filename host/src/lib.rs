@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod app;
 pub mod approval;
+pub mod auth;
 pub mod cli;
 pub mod component_file;
 pub mod config;

@@ -5,7 +5,6 @@ use std::time::Duration;
 use clap::Parser;
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
-use vmware_mcp::config::Secret;
 use vmware_mcp::config::{Cli, Command};
 use vmware_mcp::mcp::call_limit::CallLimit;
 use vmware_mcp::mcp::handler::McpHandler;
@@ -112,12 +111,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         service.waiting().await?;
         return Ok(());
     }
-    let token = cli
-        .auth_token_file
-        .as_deref()
-        .map(|p| Secret::from_file("MCP_AUTH_TOKEN_SECRET_PATH", p))
-        .transpose()?;
-    security::check_bind(&cli.bind, token.is_some(), cli.allow_unauthenticated)?;
+    let auth = std::sync::Arc::new(vmware_mcp::auth::build::mcp_authenticator(&cli)?);
+    security::check_bind(&cli.bind, auth.is_enabled(), cli.allow_unauthenticated)?;
     let allowed_hosts = if !cli.allowed_hosts.is_empty() {
         cli.allowed_hosts.clone()
     } else if security::is_loopback(&cli.bind) {
@@ -126,7 +121,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Vec::new() // reachable under any name; the token guards it
     };
     let access = AccessPolicy {
-        token,
+        auth,
         allowed_origins: cli.allowed_origins.clone(),
     };
     let shutdown = CancellationToken::new();

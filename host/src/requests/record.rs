@@ -88,14 +88,30 @@ pub struct Requester {
     /// The MCP session, when the transport has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    /// The identity the bearer token names, where known.
+    /// The identity the bearer token names, where known: an OAuth token's
+    /// subject or a named token's label (see [`Principal`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// The person's name or e-mail from the OAuth token, for people to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_name: Option<String>,
+    /// The OAuth client the token was issued to (`client_id` or `azp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_client: Option<String>,
     /// The call's correlation id.
     pub correlation_id: String,
 }
 
 impl Requester {
+    /// Who the request's token named, as recorded.
+    pub fn principal(&self) -> Option<Principal> {
+        self.identity.as_ref().map(|id| Principal {
+            id: id.clone(),
+            name: self.identity_name.clone(),
+            client_id: self.identity_client.clone(),
+        })
+    }
+
     /// The key requests are listed by: a requester sees only its own. The
     /// token's identity when there is one, else the MCP session.
     pub fn owner(&self) -> String {
@@ -104,6 +120,38 @@ impl Requester {
             (None, Some(session)) => format!("session:{session}"),
             (None, None) => "anonymous".to_string(),
         }
+    }
+}
+
+/// Who a bearer token names, carried from the MCP port's authentication to
+/// the request, the approval, the audit trail and the logs, so every one of
+/// them says the same person or agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// A stable id: the OAuth token's `sub`, or a named token's label.
+    pub id: String,
+    /// A name people read (`email`, `name` or `preferred_username`), when
+    /// the token has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The OAuth client the token was issued to (`client_id` or `azp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+impl Principal {
+    /// What people are shown: the name when there is one, else the id.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+
+    /// Whether `who` (an approver's name or token label) is this principal,
+    /// by id or name, ignoring case.
+    pub fn is(&self, who: &str) -> bool {
+        let who = who.trim();
+        !who.is_empty()
+            && (self.id.eq_ignore_ascii_case(who)
+                || self.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(who)))
     }
 }
 
