@@ -756,6 +756,8 @@ async fn perf(client: &Client, f: &str, host: &str, host_info: &Value) {
         "{f}: {}",
         bad.text
     );
+}
+
 /// A listing's first page of one: it is the full list's first row, and it
 /// has a next page exactly when there are more rows. Returns every row.
 async fn paged_rows(client: &Client, f: &str, tool: &str, key: &str, args: Value) -> Vec<Value> {
