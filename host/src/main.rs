@@ -111,8 +111,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         service.waiting().await?;
         return Ok(());
     }
-    let auth = std::sync::Arc::new(vmware_mcp::auth::build::mcp_authenticator(&cli)?);
-    security::check_bind(&cli.bind, auth.is_enabled(), cli.allow_unauthenticated)?;
+    let has_credentials = cli.auth_token_file.is_some()
+        || cli.auth.mcp_tokens.is_some()
+        || cli.auth.oauth_issuer.is_some();
+    security::check_bind(&cli.bind, has_credentials, cli.allow_unauthenticated)?;
+    let addr = format!("{}:{}", cli.bind, cli.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    // After binding: the default OAuth audience is the address bound.
+    let auth = std::sync::Arc::new(vmware_mcp::auth::build::mcp_authenticator(
+        &cli,
+        local.port(),
+    )?);
     let allowed_hosts = if !cli.allowed_hosts.is_empty() {
         cli.allowed_hosts.clone()
     } else if security::is_loopback(&cli.bind) {
@@ -163,11 +175,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             "the open-files limit is close to or below MCP_MAX_CONNECTIONS plus ADMIN_MAX_CONNECTIONS; lower them or raise the limit (ulimit -n)"
         );
     }
-    let addr = format!("{}:{}", cli.bind, cli.port);
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr()?;
     tracing::info!(
         header_timeout_secs = options.header_timeout.as_secs(),
         body_timeout_secs = limits.body.read_timeout.as_secs(),

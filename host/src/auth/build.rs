@@ -10,8 +10,9 @@ use crate::auth::oauth::{OAuthSettings, Validator};
 use crate::auth::scopes::ScopeNames;
 use crate::config::{Cli, Secret};
 
-/// The credentials `/mcp` accepts, as `cli` configures them.
-pub fn mcp_authenticator(cli: &Cli) -> anyhow::Result<Authenticator> {
+/// The credentials `/mcp` accepts, as `cli` configures them; `port` is the
+/// MCP port bound (for the default public URL when `MCP_PORT` is 0).
+pub fn mcp_authenticator(cli: &Cli, port: u16) -> anyhow::Result<Authenticator> {
     let shared = cli
         .auth_token_file
         .as_deref()
@@ -23,7 +24,7 @@ pub fn mcp_authenticator(cli: &Cli) -> anyhow::Result<Authenticator> {
     };
     let oauth = match cli.auth.oauth_issuer.as_deref() {
         Some(issuer) => {
-            let settings = oauth_settings(cli, issuer)?;
+            let settings = oauth_settings(cli, issuer, port)?;
             tracing::info!(issuer = %settings.issuer, audience = %settings.audience, read_scope = %settings.scopes.read, operate_scope = %settings.scopes.operate, "OAuth access tokens accepted on /mcp");
             Some(Validator::new(settings, Validator::http_client()?))
         }
@@ -48,12 +49,12 @@ pub fn admin_tokens(cli: &Cli) -> anyhow::Result<Option<NamedTokens>> {
         .transpose()
 }
 
-fn oauth_settings(cli: &Cli, issuer: &str) -> anyhow::Result<OAuthSettings> {
+fn oauth_settings(cli: &Cli, issuer: &str, port: u16) -> anyhow::Result<OAuthSettings> {
     let resource = cli
         .auth
         .mcp_public_url
         .clone()
-        .unwrap_or_else(|| default_public_url(&cli.bind, cli.port));
+        .unwrap_or_else(|| default_public_url(&cli.bind, port));
     let mut settings = OAuthSettings::new(
         issuer,
         cli.auth.oauth_audience.as_deref(),
