@@ -509,6 +509,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_distinct_approver_is_required_when_the_policy_says_so() {
+        let store = PendingApprovals::new();
+        store.require_distinct_approver(true);
+        let asked = ApprovalRequest {
+            requested_by: Some("alice@example.com".into()),
+            requester_identity: Some("u-alice".into()),
+            ..request()
+        };
+        let w = store.create(asked, Duration::from_secs(60), None).unwrap();
+        let approve = |who: &str| OperatorDecision::Approve {
+            approver: who.into(),
+            reason: None,
+        };
+        for own in ["alice@example.com", "U-ALICE"] {
+            assert!(
+                matches!(store.decide(&w.id, approve(own)), Err(DecideError::OwnRequest(..))),
+                "{own}"
+            );
+        }
+        assert_eq!(
+            store.decide(&w.id, approve(UNNAMED_APPROVER)),
+            Err(DecideError::Unnamed)
+        );
+        assert_eq!(store.get(&w.id).unwrap().status, Status::Pending);
+        // Another operator approves.
+        let view = store.decide(&w.id, approve("bob")).unwrap();
+        assert_eq!(view.decided_by.as_deref(), Some("operator:bob"));
+    }
+
+    #[tokio::test]
     async fn approve_reaches_the_waiter_once() {
         let store = PendingApprovals::new();
         let w = store
