@@ -196,15 +196,13 @@ pub async fn serve(
         max_connections = config.front.max_connections,
         "admin API limits"
     );
-    let router = config
-        .front
-        .wrap(api::router(
-            pending,
-            api::AdminTokens {
-                shared: config.token.clone(),
-                named: config.named.clone(),
-            },
-        ));
+    let router = config.front.wrap(api::router(
+        pending,
+        api::AdminTokens {
+            shared: config.token.clone(),
+            named: config.named.clone(),
+        },
+    ));
     let options = config.front.serve_options();
     let task = tokio::spawn(crate::serving::serve(
         listener,

@@ -167,10 +167,14 @@ pub const UNNAMED_APPROVER: &str = "unnamed";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DecideError {
     /// The policy requires a distinct approver and this one asked for it.
-    #[error("approval {0} was requested by {1}, who may not approve it: the policy sets require_distinct_approver, so another operator must decide")]
+    #[error(
+        "approval {0} was requested by {1}, who may not approve it: the policy sets require_distinct_approver, so another operator must decide"
+    )]
     OwnRequest(String, String),
     /// The policy requires a distinct approver and this one gave no name.
-    #[error("the policy sets require_distinct_approver, so an approver must be named: give your name (\"approver\"), or use a named admin token (ADMIN_TOKENS_PATH)")]
+    #[error(
+        "the policy sets require_distinct_approver, so an approver must be named: give your name (\"approver\"), or use a named admin token (ADMIN_TOKENS_PATH)"
+    )]
     Unnamed,
     /// No approval with that id is known (never was, or long forgotten).
     #[error("no approval with id {0:?} is known to this server")]
@@ -524,7 +528,10 @@ mod tests {
         };
         for own in ["alice@example.com", "U-ALICE"] {
             assert!(
-                matches!(store.decide(&w.id, approve(own)), Err(DecideError::OwnRequest(..))),
+                matches!(
+                    store.decide(&w.id, approve(own)),
+                    Err(DecideError::OwnRequest(..))
+                ),
                 "{own}"
             );
         }

@@ -31,7 +31,10 @@ pub fn mcp_authenticator(cli: &Cli, port: u16) -> anyhow::Result<Authenticator> 
         None => None,
     };
     if !named.is_empty() {
-        tracing::info!(tokens = named.len(), "named MCP tokens loaded from MCP_TOKENS_PATH");
+        tracing::info!(
+            tokens = named.len(),
+            "named MCP tokens loaded from MCP_TOKENS_PATH"
+        );
     }
     Ok(Authenticator {
         shared,
@@ -64,7 +67,9 @@ fn oauth_settings(cli: &Cli, issuer: &str, port: u16) -> anyhow::Result<OAuthSet
     let scope = |setting: &str, value: &str| -> anyhow::Result<String> {
         let value = value.trim();
         if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
-            anyhow::bail!("{setting}={value:?} is not a scope name; give one name without spaces or quotes, like vmware.read");
+            anyhow::bail!(
+                "{setting}={value:?} is not a scope name; give one name without spaces or quotes, like vmware.read"
+            );
         }
         Ok(value.to_string())
     };
@@ -93,7 +98,10 @@ mod tests {
 
     #[test]
     fn the_default_public_url_is_the_bound_address() {
-        assert_eq!(default_public_url("127.0.0.1", 5005), "http://127.0.0.1:5005/mcp");
+        assert_eq!(
+            default_public_url("127.0.0.1", 5005),
+            "http://127.0.0.1:5005/mcp"
+        );
         assert_eq!(default_public_url("::1", 5005), "http://[::1]:5005/mcp");
         assert_eq!(default_public_url("0.0.0.0", 80), "http://localhost:80/mcp");
     }

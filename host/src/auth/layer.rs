@@ -44,12 +44,20 @@ impl Authenticator {
     /// Check a request's credentials: `Ok(identity)` to let it through
     /// (`None` for the shared token or when nothing is required), or the
     /// refusal to send.
-    pub async fn check(&self, headers: &HeaderMap, path: &str) -> Result<Option<Identity>, Response> {
+    pub async fn check(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<Option<Identity>, Response> {
         if !self.is_enabled() {
             return Ok(None);
         }
         let Some(token) = bearer::presented(headers) else {
-            tracing::warn!(path, had_credentials = false, "request refused: no bearer token");
+            tracing::warn!(
+                path,
+                had_credentials = false,
+                "request refused: no bearer token"
+            );
             return Err(self.unauthorized(None));
         };
         if let Some(identity) = self.named.find(token) {
@@ -63,7 +71,9 @@ impl Authenticator {
                 Ok(identity) => return self.with_read_scope(identity, path),
                 Err(e) => e,
             },
-            Some(_) => TokenError::Invalid("the bearer token is neither a listed token nor a JWT access token".into()),
+            Some(_) => TokenError::Invalid(
+                "the bearer token is neither a listed token nor a JWT access token".into(),
+            ),
             None => TokenError::Invalid("the bearer token is not one this server accepts".into()),
         };
         match refusal {
@@ -84,7 +94,11 @@ impl Authenticator {
     }
 
     /// The identity, when its token grants the read scope; else the 403.
-    fn with_read_scope(&self, identity: Identity, path: &str) -> Result<Option<Identity>, Response> {
+    fn with_read_scope(
+        &self,
+        identity: Identity,
+        path: &str,
+    ) -> Result<Option<Identity>, Response> {
         let read = self.read_scope();
         if identity.may(read) {
             return Ok(Some(identity));
@@ -97,14 +111,18 @@ impl Authenticator {
     pub fn read_scope(&self) -> &str {
         self.oauth
             .as_ref()
-            .map_or(crate::auth::scopes::DEFAULT_READ, |o| &o.settings().scopes.read)
+            .map_or(crate::auth::scopes::DEFAULT_READ, |o| {
+                &o.settings().scopes.read
+            })
     }
 
     /// The name of the operate scope.
     pub fn operate_scope(&self) -> &str {
         self.oauth
             .as_ref()
-            .map_or(crate::auth::scopes::DEFAULT_OPERATE, |o| &o.settings().scopes.operate)
+            .map_or(crate::auth::scopes::DEFAULT_OPERATE, |o| {
+                &o.settings().scopes.operate
+            })
     }
 
     /// The 403 for a token without `needed`, with the challenge clients follow.

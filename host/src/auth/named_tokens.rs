@@ -53,8 +53,7 @@ impl NamedTokens {
     pub fn load(setting: &str, path: &Path) -> anyhow::Result<NamedTokens> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{setting}={}: cannot read it: {e}", path.display()))?;
-        NamedTokens::parse(&text)
-            .map_err(|e| anyhow::anyhow!("{setting}={}: {e}", path.display()))
+        NamedTokens::parse(&text).map_err(|e| anyhow::anyhow!("{setting}={}: {e}", path.display()))
     }
 
     /// Parse a tokens file's text.

@@ -59,5 +59,6 @@ pub async fn gate(State(gate): State<ScopeGate>, request: Request, next: Next) -
             .auth
             .insufficient_scope(&[read, operate], &format!("the state-changing tool {tool}"));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }

@@ -61,7 +61,10 @@ mod tests {
             granted(&json!({"scope": "openid vmware.read  vmware.operate"})),
             set(&["openid", "vmware.read", "vmware.operate"])
         );
-        assert_eq!(granted(&json!({"scp": "vmware.read"})), set(&["vmware.read"]));
+        assert_eq!(
+            granted(&json!({"scp": "vmware.read"})),
+            set(&["vmware.read"])
+        );
         assert_eq!(
             granted(&json!({"scp": ["vmware.read", 3]})),
             set(&["vmware.read"])

@@ -14,7 +14,11 @@ pub struct AuthArgs {
     pub mcp_tokens: Option<PathBuf>,
     /// A TOML file of named admin tokens, as for `MCP_TOKENS_PATH`: a
     /// decision made with one is recorded under its label.
-    #[arg(long = "admin-tokens-file", env = "ADMIN_TOKENS_PATH", value_name = "FILE")]
+    #[arg(
+        long = "admin-tokens-file",
+        env = "ADMIN_TOKENS_PATH",
+        value_name = "FILE"
+    )]
     pub admin_tokens: Option<PathBuf>,
     /// The OAuth 2.1 authorization server whose JWT access tokens `/mcp`
     /// accepts (its issuer identifier, https).

@@ -96,7 +96,11 @@ pub fn router(
         let paths: std::collections::BTreeSet<String> = [
             metadata::WELL_KNOWN.to_string(),
             format!("{}/mcp", metadata::WELL_KNOWN),
-            format!("{}{}", metadata::WELL_KNOWN, resource_path(&settings.resource)),
+            format!(
+                "{}{}",
+                metadata::WELL_KNOWN,
+                resource_path(&settings.resource)
+            ),
         ]
         .into();
         for path in &paths {

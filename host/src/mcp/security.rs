@@ -71,7 +71,11 @@ pub async fn enforce(
         }
     }
     let mut request = request;
-    match policy.auth.check(request.headers(), request.uri().path()).await {
+    match policy
+        .auth
+        .check(request.headers(), request.uri().path())
+        .await
+    {
         Ok(Some(identity)) => {
             request.extensions_mut().insert(identity);
         }

@@ -151,7 +151,10 @@ impl Principal {
         let who = who.trim();
         !who.is_empty()
             && (self.id.eq_ignore_ascii_case(who)
-                || self.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(who)))
+                || self
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(who)))
     }
 }
 

@@ -308,7 +308,10 @@ async fn bearer_token_origin_check_and_open_probes() {
     let body = ready.text().await.unwrap();
     let parsed: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(parsed["ready"], true);
-    assert_eq!(parsed["pluginsLoaded"], 7, "vms, hosts, storage, events, perf, networks and clusters");
+    assert_eq!(
+        parsed["pluginsLoaded"], 7,
+        "vms, hosts, storage, events, perf, networks and clusters"
+    );
     assert!(
         !body.contains(token) && !body.contains("/"),
         "nothing sensitive in /readyz: {body}"

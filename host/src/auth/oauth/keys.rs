@@ -91,7 +91,12 @@ impl KeyCache {
             }
         };
         let set: JwkSet = async {
-            let response = self.http.get(&jwks_uri).send().await.map_err(|e| e.to_string())?;
+            let response = self
+                .http
+                .get(&jwks_uri)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             if !response.status().is_success() {
                 return Err(format!("HTTP {}", response.status().as_u16()));
             }

@@ -102,8 +102,13 @@ mod tests {
     use super::*;
 
     fn settings() -> OAuthSettings {
-        OAuthSettings::new("https://id.example.com", None, "https://mcp.example.com/mcp", false)
-            .unwrap()
+        OAuthSettings::new(
+            "https://id.example.com",
+            None,
+            "https://mcp.example.com/mcp",
+            false,
+        )
+        .unwrap()
     }
 
     fn www(response: &Response) -> String {
@@ -124,7 +129,12 @@ mod tests {
         );
         let r = unauthorized(&s, Some("the \"token\" has expired"));
         let w = www(&r);
-        assert!(w.starts_with("Bearer error=\"invalid_token\", error_description=\"the 'token' has expired\""), "{w}");
+        assert!(
+            w.starts_with(
+                "Bearer error=\"invalid_token\", error_description=\"the 'token' has expired\""
+            ),
+            "{w}"
+        );
         let r = insufficient_scope(&s, &["vmware.read", "vmware.operate"], "x");
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert!(www(&r).starts_with("Bearer error=\"insufficient_scope\", scope=\"vmware.read vmware.operate\", resource_metadata="));

@@ -38,7 +38,9 @@ impl OAuthSettings {
             anyhow::anyhow!("MCP_PUBLIC_URL={resource:?} is not a URL ({e}); give the address clients reach /mcp at, like https://vmware-mcp.example.com/mcp")
         })?;
         if !matches!(resource_url.scheme(), "http" | "https") {
-            anyhow::bail!("MCP_PUBLIC_URL={resource:?} must be an http or https URL, like https://vmware-mcp.example.com/mcp");
+            anyhow::bail!(
+                "MCP_PUBLIC_URL={resource:?} must be an http or https URL, like https://vmware-mcp.example.com/mcp"
+            );
         }
         let audience = audience
             .map(str::trim)
@@ -85,9 +87,13 @@ fn check_issuer(issuer: &str, allow_http: bool) -> anyhow::Result<()> {
             if allow_http && loopback {
                 Ok(())
             } else if loopback {
-                anyhow::bail!("OAUTH_ISSUER={issuer:?} is plain http: set OAUTH_ALLOW_HTTP_ISSUER=true to accept it on a loopback address (tests, local providers), or use https")
+                anyhow::bail!(
+                    "OAUTH_ISSUER={issuer:?} is plain http: set OAUTH_ALLOW_HTTP_ISSUER=true to accept it on a loopback address (tests, local providers), or use https"
+                )
             } else {
-                anyhow::bail!("OAUTH_ISSUER={issuer:?} must be https (plain http is accepted only on a loopback address with OAUTH_ALLOW_HTTP_ISSUER=true)")
+                anyhow::bail!(
+                    "OAUTH_ISSUER={issuer:?} must be https (plain http is accepted only on a loopback address with OAUTH_ALLOW_HTTP_ISSUER=true)"
+                )
             }
         }
         other => anyhow::bail!("OAUTH_ISSUER={issuer:?} has scheme {other}; it must be https"),
@@ -116,15 +122,25 @@ mod tests {
 
     #[test]
     fn the_audience_defaults_to_the_resource_and_metadata_sits_beside_it() {
-        let s = OAuthSettings::new("https://id.example.com", None, "https://mcp.example.com/mcp", false)
-            .unwrap();
+        let s = OAuthSettings::new(
+            "https://id.example.com",
+            None,
+            "https://mcp.example.com/mcp",
+            false,
+        )
+        .unwrap();
         assert_eq!(s.audience, "https://mcp.example.com/mcp");
         assert_eq!(
             s.resource_metadata_url(),
             "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
         );
-        let s = OAuthSettings::new("https://id.example.com", Some("api://vmware"), "https://m/mcp", false)
-            .unwrap();
+        let s = OAuthSettings::new(
+            "https://id.example.com",
+            Some("api://vmware"),
+            "https://m/mcp",
+            false,
+        )
+        .unwrap();
         assert_eq!(s.audience, "api://vmware");
     }
 }

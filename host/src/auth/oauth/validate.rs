@@ -122,9 +122,8 @@ fn identity(claims: &Value) -> Result<Identity, TokenError> {
             .filter(|s| !s.is_empty())
             .map(clip)
     };
-    let id = text("sub").ok_or_else(|| {
-        TokenError::Invalid("the access token has no subject (sub)".to_string())
-    })?;
+    let id = text("sub")
+        .ok_or_else(|| TokenError::Invalid("the access token has no subject (sub)".to_string()))?;
     Ok(Identity {
         principal: Principal {
             id,
@@ -145,10 +144,9 @@ fn explain(kind: &ErrorKind, settings: &OAuthSettings) -> TokenError {
             "the access token is not for this server: its audience must be {}",
             settings.audience
         ),
-        ErrorKind::InvalidIssuer => format!(
-            "the access token was not issued by {}",
-            settings.issuer
-        ),
+        ErrorKind::InvalidIssuer => {
+            format!("the access token was not issued by {}", settings.issuer)
+        }
         ErrorKind::MissingRequiredClaim(c) => {
             format!("the access token has no {c} claim")
         }
@@ -160,10 +158,7 @@ fn explain(kind: &ErrorKind, settings: &OAuthSettings) -> TokenError {
 
 /// A claim or key id shortened to what logs and pages may hold.
 fn clip(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(128)
-        .collect()
+    text.chars().filter(|c| !c.is_control()).take(128).collect()
 }
 
 #[cfg(test)]
