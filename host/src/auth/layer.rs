@@ -48,7 +48,7 @@ impl Authenticator {
         &self,
         headers: &HeaderMap,
         path: &str,
-    ) -> Result<Option<Identity>, Response> {
+    ) -> Result<Option<Identity>, Box<Response>> {
         if !self.is_enabled() {
             return Ok(None);
         }
@@ -58,7 +58,7 @@ impl Authenticator {
                 had_credentials = false,
                 "request refused: no bearer token"
             );
-            return Err(self.unauthorized(None));
+            return Err(Box::new(self.unauthorized(None)));
         };
         if let Some(identity) = self.named.find(token) {
             return self.with_read_scope(identity.clone(), path);
@@ -79,16 +79,16 @@ impl Authenticator {
         match refusal {
             TokenError::Invalid(why) => {
                 tracing::warn!(path, had_credentials = true, reason = %why, "request refused: bad bearer token");
-                Err(self.unauthorized(Some(&why)))
+                Err(Box::new(self.unauthorized(Some(&why))))
             }
             TokenError::Unavailable(why) => {
                 tracing::error!(path, reason = %why, "request refused: the OAuth issuer's keys cannot be read");
-                Err((
+                Err(Box::new((
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(header::RETRY_AFTER, "5")],
                     "the server cannot check access tokens right now: its identity provider does not answer; retry shortly\n",
                 )
-                    .into_response())
+                    .into_response()))
             }
         }
     }
@@ -98,13 +98,13 @@ impl Authenticator {
         &self,
         identity: Identity,
         path: &str,
-    ) -> Result<Option<Identity>, Response> {
+    ) -> Result<Option<Identity>, Box<Response>> {
         let read = self.read_scope();
         if identity.may(read) {
             return Ok(Some(identity));
         }
         tracing::warn!(path, identity = %identity.principal.label(), scope = read, "request refused: the token lacks the read scope");
-        Err(self.insufficient_scope(&[read], "any call"))
+        Err(Box::new(self.insufficient_scope(&[read], "any call")))
     }
 
     /// The name of the read scope.

@@ -80,7 +80,7 @@ pub async fn enforce(
             request.extensions_mut().insert(identity);
         }
         Ok(None) => {}
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     }
     next.run(request).await
 }
