@@ -28,6 +28,3 @@ pub(super) use collector::{
 pub(super) use event::{EventSpec, post as post_event};
 pub(super) use subject::Subject;
 pub(super) use task::{Finished, record as record_task};
-
-/// The user the simulator's calls run as, as vCenter names a session's user.
-pub(super) const SIM_USER: &str = "VSPHERE.LOCAL\\vmware-mcp";

@@ -5,11 +5,13 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::SIM_USER;
 use super::event::{EventSpec, post};
 use super::subject::Subject;
 use crate::vocabulary::VsError;
 use crate::vsphere::sim::model::{Model, fmt_time};
+
+/// The user the simulator's calls run as, as vCenter names a session's user.
+const SIM_USER: &str = "VSPHERE.LOCAL\\vmware-mcp";
 
 /// The event a successful call posts, by method: (method, event type, what
 /// happened to the subject, in vCenter's words).
