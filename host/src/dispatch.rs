@@ -28,7 +28,7 @@ pub struct CallSetup {
     /// The MCP session, when known.
     pub session: Option<String>,
     /// Who the bearer token names, when it names someone.
-    pub principal: Option<crate::requests::Principal>,
+    pub principal: Option<crate::principal::Principal>,
     /// How to reach the client while it waits.
     pub client: ClientLink,
     /// The durable request behind the call, for tools that may change state.

@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod mcp;
 pub mod notify;
 pub mod plugins_file;
+pub mod principal;
 pub mod privileges;
 pub mod process;
 pub mod registry;

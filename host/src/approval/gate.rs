@@ -44,7 +44,7 @@ pub struct CallInfo {
     pub session: Option<String>,
     /// Who the caller's token names, so operators, the audit trail and the
     /// distinct-approver rule know the requester.
-    pub principal: Option<crate::requests::Principal>,
+    pub principal: Option<crate::principal::Principal>,
     /// How to reach the client while the call waits (progress,
     /// elicitation, cancellation); empty when not called over MCP.
     pub client: ClientLink,

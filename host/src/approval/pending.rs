@@ -347,7 +347,7 @@ impl PendingApprovals {
         if approver.is_empty() || approver == UNNAMED_APPROVER {
             return Err(DecideError::Unnamed);
         }
-        let requester = crate::requests::Principal {
+        let requester = crate::principal::Principal {
             id: request.requester_identity.clone().unwrap_or_default(),
             name: request.requested_by.clone(),
             client_id: None,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::requests::Principal;
+use crate::principal::Principal;
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

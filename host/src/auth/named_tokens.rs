@@ -21,7 +21,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::identity::Identity;
-use crate::requests::Principal;
+use crate::principal::Principal;
 
 /// The longest label accepted.
 pub const MAX_LABEL_CHARS: usize = 64;

@@ -27,6 +27,9 @@ pub struct ScopeGate {
     pub auth: Arc<Authenticator>,
     /// Whether a tool (by full name) may change state.
     pub changes_state: Arc<dyn Fn(&str) -> bool + Send + Sync>,
+    /// The JSON-RPC methods that call a tool (`tools/call`, and any alias
+    /// the MCP port accepts), whose `params.name` is the tool.
+    pub call_methods: &'static [&'static str],
 }
 
 /// Axum middleware refusing state-changing calls without the operate scope.
@@ -46,7 +49,8 @@ pub async fn gate(State(gate): State<ScopeGate>, request: Request, next: Next) -
     };
     let message: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let method = message.get("method").and_then(Value::as_str);
-    let tool = matches!(method, Some("tools/call" | crate::mcp::legacy_tasks::CALL))
+    let tool = method
+        .is_some_and(|m| gate.call_methods.contains(&m))
         .then(|| message.pointer("/params/name").and_then(Value::as_str))
         .flatten();
     if let Some(tool) = tool.filter(|t| (gate.changes_state)(t)) {

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 /// The scope the read tools need, by default.
-pub const DEFAULT_READ: &str = "vmware.read";
+pub const DEFAULT_READ: &str = crate::config::DEFAULT_READ_SCOPE;
 /// The scope a state-changing tool needs as well, by default.
-pub const DEFAULT_OPERATE: &str = "vmware.operate";
+pub const DEFAULT_OPERATE: &str = crate::config::DEFAULT_OPERATE_SCOPE;
 
 /// The names of the two scopes, as the identity provider issues them.
 #[derive(Debug, Clone, PartialEq, Eq)]

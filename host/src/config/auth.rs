@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// The scope every call needs, unless `OAUTH_READ_SCOPE` names another.
+pub const DEFAULT_READ_SCOPE: &str = "vmware.read";
+/// The scope a state change needs as well, unless `OAUTH_OPERATE_SCOPE` names another.
+pub const DEFAULT_OPERATE_SCOPE: &str = "vmware.operate";
+
 /// Authentication settings of the MCP and admin ports.
 #[derive(Debug, Args)]
 pub struct AuthArgs {
@@ -28,10 +33,10 @@ pub struct AuthArgs {
     #[arg(long, env = "OAUTH_AUDIENCE", value_name = "AUDIENCE")]
     pub oauth_audience: Option<String>,
     /// The scope every call needs.
-    #[arg(long, env = "OAUTH_READ_SCOPE", default_value = crate::auth::scopes::DEFAULT_READ)]
+    #[arg(long, env = "OAUTH_READ_SCOPE", default_value = DEFAULT_READ_SCOPE)]
     pub oauth_read_scope: String,
     /// The scope a state-changing tool call needs as well.
-    #[arg(long, env = "OAUTH_OPERATE_SCOPE", default_value = crate::auth::scopes::DEFAULT_OPERATE)]
+    #[arg(long, env = "OAUTH_OPERATE_SCOPE", default_value = DEFAULT_OPERATE_SCOPE)]
     pub oauth_operate_scope: String,
     /// Accept an `http://` issuer on a loopback address (tests, local providers).
     #[arg(long, env = "OAUTH_ALLOW_HTTP_ISSUER", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use approvals::{ApprovalsAction, ApprovalsArgs};
-pub use auth::AuthArgs;
+pub use auth::{AuthArgs, DEFAULT_OPERATE_SCOPE, DEFAULT_READ_SCOPE};
 pub use plugin::{PluginAction, PluginArgs};
 pub use privileges::PrivilegesArgs;
 pub use secret::{Secret, SecretFileError};

@@ -467,7 +467,7 @@ fn requester(setup: &CallSetup) -> Requester {
 }
 
 /// Who the request's bearer token names, as [`crate::auth`] found it.
-fn principal(context: &RequestContext<RoleServer>) -> Option<crate::requests::Principal> {
+fn principal(context: &RequestContext<RoleServer>) -> Option<crate::principal::Principal> {
     context
         .extensions
         .get::<http::request::Parts>()

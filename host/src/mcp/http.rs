@@ -69,6 +69,7 @@ pub fn router(
             let app = app.clone();
             Arc::new(move |tool: &str| app.registry.get(tool).is_some_and(|e| e.makes_requests))
         },
+        call_methods: &["tools/call", legacy_tasks::CALL],
     };
     let well_known = access
         .auth

@@ -27,7 +27,7 @@ pub struct CallOrigin {
     /// The client, when the call came over MCP (not in benchmarks).
     pub client: Option<McpClient>,
     /// Who the bearer token names, when it names someone.
-    pub principal: Option<crate::requests::Principal>,
+    pub principal: Option<crate::principal::Principal>,
 }
 
 /// How the client of this request can be asked to approve.

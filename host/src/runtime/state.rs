@@ -57,7 +57,7 @@ pub struct CallEnv {
     /// The MCP session that asked, if known.
     pub session: Option<String>,
     /// Who the caller's bearer token names, if anyone.
-    pub principal: Option<crate::requests::Principal>,
+    pub principal: Option<crate::principal::Principal>,
     /// How approvals can reach the client while the call waits (progress,
     /// elicitation, cancellation).
     pub client: ClientLink,

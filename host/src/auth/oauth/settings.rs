@@ -81,9 +81,15 @@ fn check_issuer(issuer: &str, allow_http: bool) -> anyhow::Result<()> {
     match url.scheme() {
         "https" => Ok(()),
         "http" => {
-            let loopback = url
+            let host = url
                 .host_str()
-                .is_some_and(crate::mcp::security::is_loopback);
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
             if allow_http && loopback {
                 Ok(())
             } else if loopback {

@@ -13,7 +13,7 @@ use crate::auth::identity::Identity;
 use crate::auth::oauth::keys::{KeyCache, KeyError};
 use crate::auth::oauth::settings::OAuthSettings;
 use crate::auth::scopes;
-use crate::requests::Principal;
+use crate::principal::Principal;
 
 /// Why a token is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
