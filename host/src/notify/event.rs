@@ -90,10 +90,17 @@ impl Event {
             .unwrap_or(&self.approval.created_at)
     }
 
-    /// Who asked, in words: the MCP session and the correlation id (what
-    /// this server knows of the requester).
+    /// Who asked, in words: the token's identity and the client when known
+    /// (`alice@example.com via Claude Code 1.2`), else the MCP session and
+    /// the correlation id (what this server knows of the requester).
     pub fn requester(&self) -> String {
         let r = &self.approval.request;
+        if let Some(who) = &r.requested_by {
+            return match &r.requester_client {
+                Some(via) => format!("{who} via {via}"),
+                None => who.clone(),
+            };
+        }
         match &r.session {
             Some(session) => format!(
                 "MCP session {session} (correlation id {})",
@@ -208,5 +215,9 @@ pub(crate) mod tests {
             event(Status::Pending).requester(),
             "MCP session sess-7 (correlation id corr-9)"
         );
+        let mut named = event(Status::Pending);
+        named.approval.request.requested_by = Some("alice@example.com".into());
+        named.approval.request.requester_client = Some("Claude Code 1.2".into());
+        assert_eq!(named.requester(), "alice@example.com via Claude Code 1.2");
     }
 }
