@@ -495,3 +495,23 @@ async fn named_mcp_tokens_are_each_agents_identity() {
     let log = server.log_text();
     assert!(!log.contains("ci-agent-token-77") && !log.contains("viewer-token-88"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issuer_that_does_not_answer_is_a_503_not_a_bad_token() {
+    let name = "oauth-down";
+    let provider = Provider::start();
+    let options = options(name, &provider).env("OAUTH_JWKS_MIN_REFRESH_SECS", "30");
+    let server = Server::start(name, options);
+    let token = provider
+        .client_credentials("agent", SCOPES, &server.mcp_url())
+        .await;
+    drop(provider);
+    // The first use fetches the keys and fails; the next, inside the
+    // refresh interval, is told the same rather than "unknown key".
+    for attempt in ["first", "second"] {
+        let (status, www, body) = post(&server, Some(&token), initialize()).await;
+        assert_eq!(status, 503, "{attempt}: {body}");
+        assert!(www.is_empty(), "{attempt}: not a token problem: {www}");
+        assert!(body.contains("identity provider"), "{attempt}: {body}");
+    }
+}

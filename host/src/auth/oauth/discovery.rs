@@ -45,7 +45,16 @@ pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<IssuerMeta
     let mut tried = Vec::new();
     for url in metadata_urls(issuer) {
         match fetch(http, &url).await {
-            Ok(meta) if meta.issuer == issuer => return Ok(meta),
+            Ok(meta) if meta.issuer == issuer => {
+                // Keys fetched over plain http could be swapped in transit.
+                if issuer.starts_with("https:") && !meta.jwks_uri.starts_with("https:") {
+                    return Err(format!(
+                        "the metadata of OAUTH_ISSUER={issuer:?} names a jwks_uri that is not https ({})",
+                        meta.jwks_uri
+                    ));
+                }
+                return Ok(meta);
+            }
             Ok(meta) => tried.push(format!(
                 "{url} names issuer {:?}, not {issuer:?}",
                 meta.issuer

@@ -37,6 +37,9 @@ struct State {
     /// Keys published without a `kid`, tried for tokens without one.
     unnamed: Vec<VerifyKey>,
     fetched: Option<Instant>,
+    /// Why the last fetch failed, until one succeeds: tokens are then
+    /// answered "cannot check now" (503), not "unknown key" (401).
+    failing: Option<String>,
 }
 
 /// The cache of one issuer's keys.
@@ -70,10 +73,16 @@ impl KeyCache {
             .fetched
             .is_none_or(|at| at.elapsed() >= self.min_refresh);
         if due {
-            self.refresh(&mut state).await?;
+            let fetched = self.refresh(&mut state).await;
+            state.failing = fetched.as_ref().err().map(|e| match e {
+                KeyError::Unavailable(m) | KeyError::UnknownKid(m) => m.clone(),
+            });
+            fetched?;
             if let Some(found) = lookup(&state, kid) {
                 return Ok(found);
             }
+        } else if let Some(why) = &state.failing {
+            return Err(KeyError::Unavailable(why.clone()));
         }
         Err(KeyError::UnknownKid(kid.unwrap_or("(none)").to_string()))
     }
