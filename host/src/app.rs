@@ -264,10 +264,16 @@ fn approval_gate(
             "APPROVAL_TIMEOUT_SECS is outside 1..=86400; using the nearest bound"
         );
     }
+    // The client's user is the requester: under require_distinct_approver
+    // they may not answer their own request by elicitation.
+    let elicitation = cli.approval_elicitation && !policy.require_distinct_approver();
+    if cli.approval_elicitation && !elicitation {
+        tracing::warn!(
+            "APPROVAL_ELICITATION is ignored: the policy sets require_distinct_approver, and the user answering an elicitation is the requester; operators decide"
+        );
+    }
     let channels = Channels {
-        elicitation: cli
-            .approval_elicitation
-            .then(|| ElicitationApprover::new(timeout)),
+        elicitation: elicitation.then(|| ElicitationApprover::new(timeout)),
         operator: pending.map(|p| OperatorApprover::new(p, timeout)),
     };
     tracing::info!(

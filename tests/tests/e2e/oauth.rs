@@ -515,3 +515,28 @@ async fn an_issuer_that_does_not_answer_is_a_503_not_a_bad_token() {
         assert!(body.contains("identity provider"), "{attempt}: {body}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn require_distinct_approver_turns_elicitation_off() {
+    let name = "oauth-distinct-elicit";
+    let policy = scratch_file(name, "policy.toml", "require_distinct_approver = true\n");
+    let server = Server::start(
+        name,
+        admin::options(name, 60)
+            .env("APPROVAL_POLICY_PATH", policy)
+            .env("APPROVAL_ELICITATION", "true"),
+    );
+    let lines = server.log_lines();
+    let channels = lines
+        .iter()
+        .find(|l| l["message"] == "approval policy and channels")
+        .expect("the channels are logged");
+    assert_eq!(channels["elicitation"], false, "{channels}");
+    assert_eq!(channels["operator_channel"], true, "{channels}");
+    assert!(
+        lines.iter().any(|l| l["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("APPROVAL_ELICITATION is ignored"))),
+        "a warning says why"
+    );
+}
