@@ -53,11 +53,16 @@ pub fn admin_tokens(cli: &Cli) -> anyhow::Result<Option<NamedTokens>> {
 }
 
 fn oauth_settings(cli: &Cli, issuer: &str, port: u16) -> anyhow::Result<OAuthSettings> {
-    let resource = cli
-        .auth
-        .mcp_public_url
-        .clone()
-        .unwrap_or_else(|| default_public_url(&cli.bind, port));
+    let resource = match cli.auth.mcp_public_url.clone() {
+        Some(url) => url,
+        None => {
+            let url = default_public_url(&cli.bind, port);
+            if !crate::auth::oauth::settings::is_loopback(&cli.bind) {
+                tracing::warn!(resource = %url, "MCP_PUBLIC_URL is not set: the OAuth resource and default audience is the bound address, which remote clients may not use; set MCP_PUBLIC_URL to /mcp as clients reach it");
+            }
+            url
+        }
+    };
     let mut settings = OAuthSettings::new(
         issuer,
         cli.auth.oauth_audience.as_deref(),

@@ -3,7 +3,6 @@
 //! an Origin allowlist, and the start-up rule that a non-loopback bind
 //! needs a token.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -23,14 +22,10 @@ pub struct AccessPolicy {
     pub allowed_origins: Vec<String>,
 }
 
-/// Whether `bind` is a loopback address or name.
+/// Whether `bind` is a loopback address or name (one rule for the MCP
+/// bind, the admin bind and the OAuth issuer).
 pub fn is_loopback(bind: &str) -> bool {
-    let host = bind.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
+    crate::auth::oauth::settings::is_loopback(bind)
 }
 
 /// Refuse to serve a non-loopback address without a token, unless explicitly allowed.

@@ -130,7 +130,10 @@ async fn clicking_approve_on_the_page_completes_the_waiting_call() {
     assert_eq!(seen["tokenKeptInSession"], true);
     // Signed in by the banner's link, the operator is asked for a name once.
     assert_eq!(seen["nameKept"], "banner-operator", "{seen}");
-    assert_eq!(seen["whoAfterName"], "signed in as banner-operator", "{seen}");
+    assert_eq!(
+        seen["whoAfterName"], "signed in as banner-operator",
+        "{seen}"
+    );
     assert_eq!(
         seen["external"],
         json!([]),

@@ -71,6 +71,16 @@ impl OAuthSettings {
     }
 }
 
+/// Whether `host` (a name, an IP address, or an IPv6 address in brackets)
+/// is this machine: `localhost` or a loopback address.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn check_issuer(issuer: &str, allow_http: bool) -> anyhow::Result<()> {
     let url = reqwest::Url::parse(issuer).map_err(|e| {
         anyhow::anyhow!("OAUTH_ISSUER={issuer:?} is not a URL ({e}); give the issuer identifier, like https://login.example.com/realms/vsphere")
@@ -81,15 +91,7 @@ fn check_issuer(issuer: &str, allow_http: bool) -> anyhow::Result<()> {
     match url.scheme() {
         "https" => Ok(()),
         "http" => {
-            let host = url
-                .host_str()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-                .trim_end_matches(']');
-            let loopback = host.eq_ignore_ascii_case("localhost")
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
+            let loopback = is_loopback(url.host_str().unwrap_or_default());
             if allow_http && loopback {
                 Ok(())
             } else if loopback {
