@@ -10,7 +10,8 @@
 #    - Python packages: mcp>=2, prometheus-client, pyvmomi (real Python clients);
 #    - into target/npm: playwright-core (drives Debian's Chromium; never
 #      `playwright install`), the TypeScript MCP SDK and the Inspector CLI
-#      (real clients of the durable-request tests);
+#      (real clients of the durable-request tests), and oidc-provider (the
+#      certified OpenID provider the OAuth tests start);
 # 2. builds the workspace (the server included) and the vcsim harness;
 # 3. runs every test.
 #
@@ -65,8 +66,9 @@ fi
 step "npm packages (target/npm)"
 # playwright-core drives Debian's Chromium; the TypeScript SDK and the
 # Inspector CLI are the real MCP clients of the durable-request tests.
-npm_packages=(playwright-core @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/inspector@2.12.0)
+npm_packages=(playwright-core @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/inspector@2.12.0 oidc-provider@9.13.3)
 if [ ! -f target/npm/node_modules/playwright-core/package.json ] \
+    || [ ! -f target/npm/node_modules/oidc-provider/package.json ] \
     || [ ! -f target/npm/node_modules/@modelcontextprotocol/sdk/package.json ] \
     || [ ! -x target/npm/node_modules/.bin/mcp-inspector ]; then
     npm install --no-fund --no-audit --prefix target/npm "${npm_packages[@]}" >/dev/null

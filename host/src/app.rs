@@ -158,6 +158,9 @@ pub async fn build_with(
     let metrics = Arc::new(Metrics::new());
     // The policy first: an invalid policy stops the server before it connects anywhere.
     let policy = Policy::load(cli.approval_policy.as_deref())?;
+    if let Some(pending) = &pending {
+        pending.require_distinct_approver(policy.require_distinct_approver());
+    }
     let notify = NotifyConfig::load(cli, &policy)?;
     let audit = match cli.audit_log.as_deref() {
         Some(path) => Some(Arc::new(AuditLog::open(path)?)),
@@ -261,10 +264,16 @@ fn approval_gate(
             "APPROVAL_TIMEOUT_SECS is outside 1..=86400; using the nearest bound"
         );
     }
+    // The client's user is the requester: under require_distinct_approver
+    // they may not answer their own request by elicitation.
+    let elicitation = cli.approval_elicitation && !policy.require_distinct_approver();
+    if cli.approval_elicitation && !elicitation {
+        tracing::warn!(
+            "APPROVAL_ELICITATION is ignored: the policy sets require_distinct_approver, and the user answering an elicitation is the requester; operators decide"
+        );
+    }
     let channels = Channels {
-        elicitation: cli
-            .approval_elicitation
-            .then(|| ElicitationApprover::new(timeout)),
+        elicitation: elicitation.then(|| ElicitationApprover::new(timeout)),
         operator: pending.map(|p| OperatorApprover::new(p, timeout)),
     };
     tracing::info!(

@@ -27,6 +27,8 @@ pub struct CallSetup {
     pub correlation_id: String,
     /// The MCP session, when known.
     pub session: Option<String>,
+    /// Who the bearer token names, when it names someone.
+    pub principal: Option<crate::principal::Principal>,
     /// How to reach the client while it waits.
     pub client: ClientLink,
     /// The durable request behind the call, for tools that may change state.
@@ -62,6 +64,7 @@ pub async fn run_plugin_call(
             ..Default::default()
         },
         session: setup.session,
+        principal: setup.principal,
         client: setup.client,
         grants: CallGrants::default(),
         locks: Default::default(),

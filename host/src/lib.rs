@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod app;
 pub mod approval;
+pub mod auth;
 pub mod cli;
 pub mod component_file;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod inventory;
 pub mod mcp;
 pub mod notify;
 pub mod plugins_file;
+pub mod principal;
 pub mod privileges;
 pub mod process;
 pub mod registry;

@@ -5,7 +5,6 @@ use std::time::Duration;
 use clap::Parser;
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
-use vmware_mcp::config::Secret;
 use vmware_mcp::config::{Cli, Command};
 use vmware_mcp::mcp::call_limit::CallLimit;
 use vmware_mcp::mcp::handler::McpHandler;
@@ -112,12 +111,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         service.waiting().await?;
         return Ok(());
     }
-    let token = cli
-        .auth_token_file
-        .as_deref()
-        .map(|p| Secret::from_file("MCP_AUTH_TOKEN_SECRET_PATH", p))
-        .transpose()?;
-    security::check_bind(&cli.bind, token.is_some(), cli.allow_unauthenticated)?;
+    let has_credentials = cli.auth_token_file.is_some()
+        || cli.auth.mcp_tokens.is_some()
+        || cli.auth.oauth_issuer.is_some();
+    security::check_bind(&cli.bind, has_credentials, cli.allow_unauthenticated)?;
+    let addr = format!("{}:{}", cli.bind, cli.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    // After binding: the default OAuth audience is the address bound.
+    let auth = std::sync::Arc::new(vmware_mcp::auth::build::mcp_authenticator(
+        &cli,
+        local.port(),
+    )?);
     let allowed_hosts = if !cli.allowed_hosts.is_empty() {
         cli.allowed_hosts.clone()
     } else if security::is_loopback(&cli.bind) {
@@ -126,7 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Vec::new() // reachable under any name; the token guards it
     };
     let access = AccessPolicy {
-        token,
+        auth,
         allowed_origins: cli.allowed_origins.clone(),
     };
     let shutdown = CancellationToken::new();
@@ -168,11 +175,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             "the open-files limit is close to or below MCP_MAX_CONNECTIONS plus ADMIN_MAX_CONNECTIONS; lower them or raise the limit (ulimit -n)"
         );
     }
-    let addr = format!("{}:{}", cli.bind, cli.port);
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr()?;
     tracing::info!(
         header_timeout_secs = options.header_timeout.as_secs(),
         body_timeout_secs = limits.body.read_timeout.as_secs(),

@@ -343,6 +343,7 @@ async fn run_again(
     let setup = CallSetup {
         correlation_id: request.requester.correlation_id.clone(),
         session: request.requester.session.clone(),
+        principal: request.requester.principal(),
         request: Some(handle),
         preapproved: Some(preapproval),
         ..CallSetup::default()

@@ -53,7 +53,17 @@ const need = (name) => {
     await row.waitFor({ timeout: 30000 });
     const rowText = await row.innerText();
     await page.screenshot({ path: screenshot.replace(/\.png$/, "-decided.png"), fullPage: true });
-    console.log(JSON.stringify({ id, text, rowText, tokenKeptInSession: stored === token, external, consoleErrors }));
+    // The banner's link signs in with the token in the fragment and no name:
+    // the board asks for the name once, and shows it once given.
+    const banner = await context.newPage();
+    await banner.goto(url + "/approvals#token=" + encodeURIComponent(token));
+    await banner.waitForSelector("#name-ask:not(.hidden)", { timeout: 15000 });
+    await banner.fill("#late-name", "banner-operator");
+    await banner.click("#save-name");
+    await banner.waitForSelector("#name-ask.hidden", { state: "attached", timeout: 15000 });
+    const whoAfterName = await banner.locator("#who").innerText();
+    const nameKept = await banner.evaluate(() => sessionStorage.getItem("vmware-mcp-approver"));
+    console.log(JSON.stringify({ id, text, rowText, tokenKeptInSession: stored === token, whoAfterName, nameKept, external, consoleErrors }));
   } finally {
     await context.close();
   }

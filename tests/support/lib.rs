@@ -5,6 +5,7 @@ pub mod admin;
 pub mod conformance;
 pub mod helpers;
 pub mod module_graph;
+pub mod oidc;
 pub mod plugins;
 pub mod podman;
 pub mod server;

@@ -10,7 +10,12 @@
 //! | `GET /approvals` | the web page (static; it asks for the token) |
 //!
 //! Errors are JSON `{"error": "..."}`: 401 without a valid token, 404 for an
-//! unknown id, 409 when already decided (with the approval), 400 for a bad body.
+//! unknown id, 409 when already decided (with the approval), 400 for a bad body,
+//! 403 when the policy's `require_distinct_approver` refuses the approver.
+//!
+//! A decision made with a named admin token (`ADMIN_TOKENS_PATH`) is recorded
+//! under the token's label, whatever name the body gives; with the shared
+//! token, under the body's `approver` (the operator's own word).
 
 use std::sync::Arc;
 
@@ -28,14 +33,38 @@ use super::page;
 use crate::approval::pending::{
     DecideError, MAX_APPROVER_CHARS, MAX_REASON_CHARS, OperatorDecision, PendingApprovals, sanitize,
 };
+use crate::auth::named_tokens::NamedTokens;
 use crate::config::Secret;
 use crate::serving::bearer;
 
 /// The name recorded when an operator gives none.
-const UNNAMED: &str = "unnamed";
+const UNNAMED: &str = crate::approval::pending::UNNAMED_APPROVER;
+
+/// The tokens the admin API accepts.
+#[derive(Debug, Clone)]
+pub struct AdminTokens {
+    /// The shared admin token (`ADMIN_TOKEN_SECRET_PATH`, or the demo's).
+    pub shared: Secret,
+    /// Each operator's own token (`ADMIN_TOKENS_PATH`), by label.
+    pub named: NamedTokens,
+}
+
+impl AdminTokens {
+    /// Only the shared token.
+    pub fn shared(token: Secret) -> AdminTokens {
+        AdminTokens {
+            shared: token,
+            named: NamedTokens::default(),
+        }
+    }
+}
+
+/// The operator a named admin token names, put into the request's extensions.
+#[derive(Debug, Clone)]
+struct Operator(String);
 
 /// Build the admin router.
-pub fn router(pending: Arc<PendingApprovals>, token: Secret) -> Router {
+pub fn router(pending: Arc<PendingApprovals>, tokens: AdminTokens) -> Router {
     let api = Router::new()
         .route("/api/approvals", get(list))
         .route("/api/approvals/{id}", get(show))
@@ -43,7 +72,7 @@ pub fn router(pending: Arc<PendingApprovals>, token: Secret) -> Router {
         .route("/api/approvals/{id}/deny", post(deny))
         .with_state(pending)
         .layer(middleware::from_fn_with_state(
-            Arc::new(token),
+            Arc::new(tokens),
             require_token,
         ));
     Router::new()
@@ -65,12 +94,17 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// 401 unless the request carries the admin token; API answers are never cached.
 async fn require_token(
-    State(token): State<Arc<Secret>>,
-    request: Request<Body>,
+    State(tokens): State<Arc<AdminTokens>>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
     let presented = bearer::presented(request.headers());
-    if !presented.is_some_and(|p| token.matches(p.trim())) {
+    let named = presented.and_then(|p| tokens.named.find(p.trim()));
+    if let Some(identity) = named {
+        request
+            .extensions_mut()
+            .insert(Operator(identity.principal.id.clone()));
+    } else if !presented.is_some_and(|p| tokens.shared.matches(p.trim())) {
         tracing::warn!(path = %request.uri().path(), had_credentials = presented.is_some(), "admin API request refused: missing or wrong admin token");
         let mut response = error(
             StatusCode::UNAUTHORIZED,
@@ -116,7 +150,7 @@ struct DecisionBody {
 }
 
 /// Parse a decision body; an empty body is an empty decision.
-fn body(bytes: &Bytes) -> Result<(String, Option<String>), String> {
+fn body(bytes: &Bytes, operator: Option<&Operator>) -> Result<(String, Option<String>), String> {
     let parsed: DecisionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         DecisionBody::default()
     } else {
@@ -126,8 +160,9 @@ fn body(bytes: &Bytes) -> Result<(String, Option<String>), String> {
             )
         })?
     };
-    let approver = parsed
-        .approver
+    let approver = operator
+        .map(|o| o.0.clone())
+        .or(parsed.approver)
         .map(|a| sanitize(&a, MAX_APPROVER_CHARS))
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| UNNAMED.to_string());
@@ -151,6 +186,11 @@ fn decide(pending: &PendingApprovals, id: &str, decision: OperatorDecision) -> R
                 sanitize(id, 80)
             ),
         ),
+        Err(e @ DecideError::OwnRequest(..)) => {
+            tracing::warn!(approval_id = %sanitize(id, 80), "approval refused: the approver asked for it (require_distinct_approver)");
+            error(StatusCode::FORBIDDEN, e.to_string())
+        }
+        Err(e @ DecideError::Unnamed) => error(StatusCode::BAD_REQUEST, e.to_string()),
         Err(DecideError::AlreadyDecided(view)) => {
             let message = format!("approval {} is already {}", view.id, view.status.label());
             (
@@ -165,9 +205,10 @@ fn decide(pending: &PendingApprovals, id: &str, decision: OperatorDecision) -> R
 async fn approve(
     State(pending): State<Arc<PendingApprovals>>,
     Path(id): Path<String>,
+    operator: Option<axum::Extension<Operator>>,
     bytes: Bytes,
 ) -> Response {
-    match body(&bytes) {
+    match body(&bytes, operator.as_deref()) {
         Ok((approver, reason)) => decide(
             &pending,
             &id,
@@ -180,9 +221,10 @@ async fn approve(
 async fn deny(
     State(pending): State<Arc<PendingApprovals>>,
     Path(id): Path<String>,
+    operator: Option<axum::Extension<Operator>>,
     bytes: Bytes,
 ) -> Response {
-    match body(&bytes) {
+    match body(&bytes, operator.as_deref()) {
         Ok((approver, Some(reason))) => {
             decide(&pending, &id, OperatorDecision::Deny { approver, reason })
         }
@@ -238,13 +280,16 @@ mod tests {
             arguments: json!({}),
             session: None,
             correlation_id: "c".into(),
+            requested_by: None,
+            requester_identity: None,
+            requester_client: None,
         }
     }
 
     #[tokio::test]
     async fn the_api_needs_the_token_and_decides_once() {
         let store = Arc::new(PendingApprovals::new());
-        let router = router(store.clone(), Secret::new("s3cret"));
+        let router = router(store.clone(), AdminTokens::shared(Secret::new("s3cret")));
         let w = store
             .create(request(), Duration::from_secs(60), None)
             .unwrap();
@@ -317,7 +362,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_page_is_served_without_the_token() {
-        let router = router(Arc::new(PendingApprovals::new()), Secret::new("t"));
+        let router = router(
+            Arc::new(PendingApprovals::new()),
+            AdminTokens::shared(Secret::new("t")),
+        );
         use tower::ServiceExt;
         let response = router
             .oneshot(

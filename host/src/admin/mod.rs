@@ -41,6 +41,8 @@ pub struct AdminConfig {
     pub port: u16,
     /// The bearer token operators present.
     pub token: Secret,
+    /// Each operator's own token, by label (`ADMIN_TOKENS_PATH`).
+    pub named: crate::auth::named_tokens::NamedTokens,
     /// Whether a non-loopback bind is accepted (`ADMIN_ALLOW_REMOTE`).
     pub allow_remote: bool,
     /// Whether the token was generated for this run (demo only): it is then
@@ -68,8 +70,11 @@ impl AdminConfig {
             );
             return Ok(None);
         }
+        let named = crate::auth::build::admin_tokens(cli)?;
         let (token, generated_token) = match cli.admin_token_file.as_deref() {
             Some(path) => (Secret::from_file(TOKEN_ENV, path)?, false),
+            // Named tokens only: the shared one is unguessable and never shown.
+            None if named.is_some() => (one_time_token(), false),
             None if cli.wants_demo() => (one_time_token(), true),
             None => {
                 tracing::warn!(
@@ -82,6 +87,7 @@ impl AdminConfig {
             bind: cli.admin_bind.clone(),
             port: cli.admin_port,
             token,
+            named: named.unwrap_or_default(),
             allow_remote: cli.admin_allow_remote,
             generated_token,
             free_port_if_taken: cli.wants_demo(),
@@ -190,9 +196,13 @@ pub async fn serve(
         max_connections = config.front.max_connections,
         "admin API limits"
     );
-    let router = config
-        .front
-        .wrap(api::router(pending, config.token.clone()));
+    let router = config.front.wrap(api::router(
+        pending,
+        api::AdminTokens {
+            shared: config.token.clone(),
+            named: config.named.clone(),
+        },
+    ));
     let options = config.front.serve_options();
     let task = tokio::spawn(crate::serving::serve(
         listener,
@@ -212,6 +222,7 @@ mod tests {
             bind: bind.into(),
             port: 0,
             token: Secret::new("t"),
+            named: Default::default(),
             generated_token: false,
             free_port_if_taken: false,
             allow_remote,

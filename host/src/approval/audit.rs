@@ -229,6 +229,16 @@ pub struct DecisionRecord {
     pub correlation_id: String,
     /// The MCP session, when known.
     pub session: Option<String>,
+    /// Who asked, as people read it (the token's name or e-mail, or a named
+    /// token's label), when the token names someone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    /// The requester's stable id (the OAuth subject or the token's label).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_identity: Option<String>,
+    /// The MCP client and OAuth client that asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_client: Option<String>,
     /// The approver's reason, or why it was refused.
     pub reason: Option<String>,
 }

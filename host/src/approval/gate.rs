@@ -42,6 +42,9 @@ pub struct CallInfo {
     pub correlation_id: String,
     /// The MCP session, when known, so an operator can see who is asking.
     pub session: Option<String>,
+    /// Who the caller's token names, so operators, the audit trail and the
+    /// distinct-approver rule know the requester.
+    pub principal: Option<crate::principal::Principal>,
     /// How to reach the client while the call waits (progress,
     /// elicitation, cancellation); empty when not called over MCP.
     pub client: ClientLink,
@@ -496,7 +499,28 @@ fn decision_record(
         policy: outcome.matched.to_string(),
         correlation_id: call.correlation_id.clone(),
         session: call.session.clone(),
+        requested_by: call.principal.as_ref().map(|p| p.label().to_string()),
+        requester_identity: call.principal.as_ref().map(|p| p.id.clone()),
+        requester_client: requester_client(call),
         ..DecisionRecord::default()
+    }
+}
+
+/// The MCP client (`name version`) and the OAuth client id, as one line.
+pub fn requester_client(call: &CallInfo) -> Option<String> {
+    let mcp = call
+        .client
+        .client_name()
+        .map(|n| match call.client.client_version() {
+            Some(v) => format!("{n} {v}"),
+            None => n,
+        });
+    let oauth = call.principal.as_ref().and_then(|p| p.client_id.clone());
+    match (mcp, oauth) {
+        (Some(m), Some(o)) if m != o => Some(format!("{m} (OAuth client {o})")),
+        (Some(m), _) => Some(m),
+        (None, Some(o)) => Some(format!("OAuth client {o}")),
+        (None, None) => None,
     }
 }
 

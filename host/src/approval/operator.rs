@@ -82,6 +82,9 @@ pub fn approval_request(
         arguments,
         session: call.session.clone(),
         correlation_id: call.correlation_id.clone(),
+        requested_by: call.principal.as_ref().map(|p| p.label().to_string()),
+        requester_identity: call.principal.as_ref().map(|p| p.id.clone()),
+        requester_client: crate::approval::gate::requester_client(call),
     }
 }
 

@@ -101,6 +101,17 @@ pub struct ApprovalRequest {
     pub session: Option<String>,
     /// The tool call's correlation id.
     pub correlation_id: String,
+    /// Who asked, as people read it (the token's name or e-mail, or a named
+    /// token's label), when the token names someone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    /// The requester's stable id (OAuth subject or token label), which the
+    /// distinct-approver rule compares approvers with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_identity: Option<String>,
+    /// The MCP client (name and version) and OAuth client that asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_client: Option<String>,
 }
 
 /// An approval as the admin API shows it: the request plus its state.
@@ -149,9 +160,22 @@ pub enum OperatorDecision {
     },
 }
 
+/// The name recorded when an operator gives none (and has no named token).
+pub const UNNAMED_APPROVER: &str = "unnamed";
+
 /// Why a decision could not be recorded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DecideError {
+    /// The policy requires a distinct approver and this one asked for it.
+    #[error(
+        "approval {0} was requested by {1}, who may not approve it: the policy sets require_distinct_approver, so another operator must decide"
+    )]
+    OwnRequest(String, String),
+    /// The policy requires a distinct approver and this one gave no name.
+    #[error(
+        "the policy sets require_distinct_approver, so an approver must be named: give your name (\"approver\"), or use a named admin token (ADMIN_TOKENS_PATH)"
+    )]
+    Unnamed,
     /// No approval with that id is known (never was, or long forgotten).
     #[error("no approval with id {0:?} is known to this server")]
     NotFound(String),
@@ -197,6 +221,7 @@ impl Inner {
 pub struct PendingApprovals {
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
+    distinct_approver: std::sync::atomic::AtomicBool,
 }
 
 impl Default for PendingApprovals {
@@ -221,6 +246,7 @@ impl PendingApprovals {
         PendingApprovals {
             inner: Mutex::new(Inner::default()),
             changed: watch::channel(0).0,
+            distinct_approver: Default::default(),
         }
     }
 
@@ -299,6 +325,42 @@ impl PendingApprovals {
         })
     }
 
+    /// Refuse approvals by the requester themselves (`require_distinct_approver`).
+    pub fn require_distinct_approver(&self, on: bool) {
+        self.distinct_approver
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn check_distinct(
+        &self,
+        id: &str,
+        request: &ApprovalRequest,
+        approver: &str,
+    ) -> Result<(), DecideError> {
+        if !self
+            .distinct_approver
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        let approver = approver.trim();
+        if approver.is_empty() || approver == UNNAMED_APPROVER {
+            return Err(DecideError::Unnamed);
+        }
+        let requester = crate::principal::Principal {
+            id: request.requester_identity.clone().unwrap_or_default(),
+            name: request.requested_by.clone(),
+            client_id: None,
+        };
+        if requester.is(approver) {
+            return Err(DecideError::OwnRequest(
+                id.to_string(),
+                requester.label().to_string(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Record an operator's decision and wake the waiting call.
     pub fn decide(
         &self,
@@ -315,6 +377,11 @@ impl PendingApprovals {
         };
         let view = {
             let mut inner = self.lock();
+            if let (OperatorDecision::Approve { approver, .. }, Some(entry)) =
+                (&decision, inner.pending.get(id))
+            {
+                self.check_distinct(id, &entry.view.request, approver)?;
+            }
             let Some(mut entry) = inner.pending.remove(id) else {
                 return Err(match inner.recent.iter().find(|v| v.id == id) {
                     Some(v) => DecideError::AlreadyDecided(Box::new(v.clone())),
@@ -439,7 +506,43 @@ mod tests {
             arguments: serde_json::json!({"vmName": "web-1"}),
             session: Some("s-1".into()),
             correlation_id: "c-1".into(),
+            requested_by: None,
+            requester_identity: None,
+            requester_client: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_distinct_approver_is_required_when_the_policy_says_so() {
+        let store = PendingApprovals::new();
+        store.require_distinct_approver(true);
+        let asked = ApprovalRequest {
+            requested_by: Some("alice@example.com".into()),
+            requester_identity: Some("u-alice".into()),
+            ..request()
+        };
+        let w = store.create(asked, Duration::from_secs(60), None).unwrap();
+        let approve = |who: &str| OperatorDecision::Approve {
+            approver: who.into(),
+            reason: None,
+        };
+        for own in ["alice@example.com", "U-ALICE"] {
+            assert!(
+                matches!(
+                    store.decide(&w.id, approve(own)),
+                    Err(DecideError::OwnRequest(..))
+                ),
+                "{own}"
+            );
+        }
+        assert_eq!(
+            store.decide(&w.id, approve(UNNAMED_APPROVER)),
+            Err(DecideError::Unnamed)
+        );
+        assert_eq!(store.get(&w.id).unwrap().status, Status::Pending);
+        // Another operator approves.
+        let view = store.decide(&w.id, approve("bob")).unwrap();
+        assert_eq!(view.decided_by.as_deref(), Some("operator:bob"));
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 //! ```toml
 //! default = "ask"      # "ask" | "allow" | "deny"; "ask" when omitted
 //! read_only = false    # true refuses every state change outright
+//! require_distinct_approver = false  # true: nobody approves their own request
 //!
 //! [[rules]]
 //! tools = ["infra.vmware.vms.powerOnVm"]   # globs on full MCP tool names
@@ -157,6 +158,7 @@ pub enum PolicyError {
 pub struct Policy {
     default: Decision,
     read_only: bool,
+    distinct_approver: bool,
     rules: Vec<Rule>,
     notify: Vec<NotifyEntry>,
     origin: Option<PathBuf>,
@@ -213,6 +215,13 @@ impl Policy {
     /// Whether every state change is refused, for start-up logs.
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Whether an operator may not approve a request they made themselves
+    /// (`require_distinct_approver`, compared by identity: the requester's
+    /// token subject, name or label against the approver's name or label).
+    pub fn require_distinct_approver(&self) -> bool {
+        self.distinct_approver
     }
 
     /// How many rules the policy has, for start-up logs.
@@ -297,6 +306,7 @@ impl Policy {
         Ok(Policy {
             default: file.default,
             read_only: file.read_only,
+            distinct_approver: file.require_distinct_approver,
             rules,
             notify,
             origin: None,
@@ -318,6 +328,8 @@ struct PolicyFile {
     default: Decision,
     #[serde(default)]
     read_only: bool,
+    #[serde(default)]
+    require_distinct_approver: bool,
     #[serde(default)]
     rules: Vec<toml::Spanned<RuleFile>>,
     #[serde(default)]

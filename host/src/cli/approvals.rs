@@ -218,6 +218,16 @@ fn render_one(a: &Value) -> String {
         text_of(&a["created_at"]),
         text_of(&a["expires_at"]),
     );
+    if !a["requested_by"].is_null() {
+        out.push_str(&format!(
+            "  requested by: {}{}\n",
+            text_of(&a["requested_by"]),
+            a["requester_client"]
+                .as_str()
+                .map(|c| format!(" via {c}"))
+                .unwrap_or_default()
+        ));
+    }
     if !a["decided_by"].is_null() {
         out.push_str(&format!(
             "  decided:     {} by {}\n  reason:      {}\n",

@@ -2,6 +2,7 @@
 //! README's table and the code cannot drift apart.
 
 mod approvals;
+mod auth;
 mod plugin;
 mod privileges;
 mod secret;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use approvals::{ApprovalsAction, ApprovalsArgs};
+pub use auth::{AuthArgs, DEFAULT_OPERATE_SCOPE, DEFAULT_READ_SCOPE};
 pub use plugin::{PluginAction, PluginArgs};
 pub use privileges::PrivilegesArgs;
 pub use secret::{Secret, SecretFileError};
@@ -182,6 +184,9 @@ pub struct Cli {
     /// in bytes (64 MiB); a larger file is refused before it is read.
     #[arg(long, env = "PLUGIN_MAX_BYTES", default_value_t = 64 << 20)]
     pub plugin_max_bytes: u64,
+    /// Named tokens and OAuth.
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// The vCenter to serve (not needed with `--demo`).
     #[command(flatten)]
     pub vcenter: VcenterArgs,

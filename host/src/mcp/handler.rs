@@ -82,6 +82,7 @@ impl McpHandler {
             correlation_id,
             session,
             client,
+            principal,
         } = origin;
         let client = client
             .map(|c| ClientLink::new(Arc::new(c)))
@@ -111,7 +112,8 @@ impl McpHandler {
             return Ok(crate::mcp::result::busy(self.limit.max(), &meta));
         };
         let started = Instant::now();
-        tracing::info!(correlation_id = %correlation_id, tool = name, "tool call started");
+        let requested_by = principal.as_ref().map(|p| p.label().to_string());
+        tracing::info!(correlation_id = %correlation_id, tool = name, requested_by = requested_by.as_deref(), "tool call started");
 
         let checked =
             vmware_vocabulary::args::check(name, &entry.input_schema, &Value::Object(arguments));
@@ -122,6 +124,7 @@ impl McpHandler {
                 let setup = CallSetup {
                     correlation_id: correlation_id.clone(),
                     session: session.clone(),
+                    principal,
                     client,
                     ..CallSetup::default()
                 };
@@ -274,6 +277,7 @@ impl McpHandler {
             client: Some(
                 McpClient::of(&request, context).with_server_stopping(self.stopping.clone()),
             ),
+            principal: principal(context),
         };
         let arguments = request.arguments.clone().unwrap_or_default();
         let target = self
@@ -305,6 +309,7 @@ impl McpHandler {
         let setup = CallSetup {
             correlation_id: origin.correlation_id.clone(),
             session: origin.session,
+            principal: origin.principal,
             client,
             ..CallSetup::default()
         };
@@ -348,11 +353,7 @@ impl McpHandler {
         task_id: &str,
         context: &RequestContext<RoleServer>,
     ) -> Result<Request, ErrorData> {
-        let owner = Requester {
-            session: session_id(context),
-            ..Requester::default()
-        }
-        .owner();
+        let owner = owner_of(context);
         let mut arguments = Map::new();
         arguments.insert("requestId".into(), json!(task_id));
         self.app
@@ -413,11 +414,7 @@ impl McpHandler {
                 Ok(TaskView::of(&request, &self.app).legacy(&request))
             }
             legacy_tasks::LIST => {
-                let owner = Requester {
-                    session: session_id(&context),
-                    ..Requester::default()
-                }
-                .owner();
+                let owner = owner_of(&context);
                 let page = self
                     .app
                     .requests
@@ -456,13 +453,37 @@ const RESULT_WAIT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Who is asking, as the request records it.
 fn requester(setup: &CallSetup) -> Requester {
+    let principal = setup.principal.clone().unwrap_or_default();
+    let named = setup.principal.is_some();
     Requester {
         client_name: setup.client.client_name(),
         client_version: setup.client.client_version(),
         session: setup.session.clone(),
-        identity: None,
+        identity: named.then_some(principal.id),
+        identity_name: principal.name,
+        identity_client: principal.client_id,
         correlation_id: setup.correlation_id.clone(),
     }
+}
+
+/// Who the request's bearer token names, as [`crate::auth`] found it.
+fn principal(context: &RequestContext<RoleServer>) -> Option<crate::principal::Principal> {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(crate::auth::Identity::of)
+        .map(|i| i.principal.clone())
+}
+
+/// The key this caller's requests are listed under: its identity, else its session.
+fn owner_of(context: &RequestContext<RoleServer>) -> String {
+    let principal = principal(context);
+    Requester {
+        session: session_id(context),
+        identity: principal.map(|p| p.id),
+        ..Requester::default()
+    }
+    .owner()
 }
 
 /// The answer for a request that is still under way.
@@ -565,6 +586,7 @@ impl ServerHandler for McpHandler {
             client: Some(
                 McpClient::of(&request, &context).with_server_stopping(self.stopping.clone()),
             ),
+            principal: principal(&context),
         };
         // A client that declares the Tasks extension on this very request
         // gets a task for a call that may change state, and follows the

@@ -26,6 +26,8 @@ pub struct CallOrigin {
     pub session: Option<String>,
     /// The client, when the call came over MCP (not in benchmarks).
     pub client: Option<McpClient>,
+    /// Who the bearer token names, when it names someone.
+    pub principal: Option<crate::principal::Principal>,
 }
 
 /// How the client of this request can be asked to approve.

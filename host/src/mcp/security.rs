@@ -1,36 +1,31 @@
-//! Endpoint security for the MCP routes: a bearer token (read by
-//! [`crate::serving::bearer`], as on the admin port), an Origin allowlist,
-//! and the start-up rule that a non-loopback bind needs a token.
+//! Endpoint security for the MCP routes: bearer tokens (checked by
+//! [`crate::auth`]: named tokens, the shared token, OAuth access tokens),
+//! an Origin allowlist, and the start-up rule that a non-loopback bind
+//! needs a token.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::config::Secret;
-use crate::serving::bearer;
+use crate::auth::Authenticator;
 
 /// What the MCP routes require of a request.
 #[derive(Clone, Debug, Default)]
 pub struct AccessPolicy {
-    /// The bearer token clients must send; `None` means no authentication.
-    pub token: Option<Secret>,
+    /// The credentials clients must present; none configured means no authentication.
+    pub auth: Arc<Authenticator>,
     /// Origins allowed to call (`scheme://host[:port]`); empty allows any or none sent.
     pub allowed_origins: Vec<String>,
 }
 
-/// Whether `bind` is a loopback address or name.
+/// Whether `bind` is a loopback address or name (one rule for the MCP
+/// bind, the admin bind and the OAuth issuer).
 pub fn is_loopback(bind: &str) -> bool {
-    let host = bind.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
+    crate::auth::oauth::settings::is_loopback(bind)
 }
 
 /// Refuse to serve a non-loopback address without a token, unless explicitly allowed.
@@ -46,11 +41,13 @@ pub fn check_bind(bind: &str, has_token: bool, allow_unauthenticated: bool) -> a
         return Ok(());
     }
     anyhow::bail!(
-        "refusing to serve MCP on non-loopback address {bind} without a bearer token: set MCP_AUTH_TOKEN_SECRET_PATH to a file holding the token, bind to 127.0.0.1, or set MCP_ALLOW_UNAUTHENTICATED=true to accept the risk"
+        "refusing to serve MCP on non-loopback address {bind} without a bearer token: set MCP_AUTH_TOKEN_SECRET_PATH to a file holding the token (or MCP_TOKENS_PATH, or OAUTH_ISSUER), bind to 127.0.0.1, or set MCP_ALLOW_UNAUTHENTICATED=true to accept the risk"
     )
 }
 
-/// Axum middleware enforcing the Origin allowlist (403) and the bearer token (401).
+/// Axum middleware enforcing the Origin allowlist (403) and the credentials
+/// (401, or 403 for a token without the read scope); the caller's identity
+/// is put into the request's extensions.
 pub async fn enforce(
     State(policy): State<Arc<AccessPolicy>>,
     request: Request<Body>,
@@ -68,21 +65,17 @@ pub async fn enforce(
             return (StatusCode::FORBIDDEN, format!("Origin {origin} is not allowed; allowed origins are set with MCP_ALLOWED_ORIGINS\n")).into_response();
         }
     }
-    if let Some(token) = &policy.token {
-        let presented = bearer::presented(request.headers());
-        if !presented.is_some_and(|p| token.matches(p.trim())) {
-            tracing::warn!(path = %request.uri().path(), had_credentials = presented.is_some(), "request refused: missing or wrong bearer token");
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                "a valid bearer token is required (Authorization: Bearer <token>)\n",
-            )
-                .into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"vmware-mcp\""),
-            );
-            return response;
+    let mut request = request;
+    match policy
+        .auth
+        .check(request.headers(), request.uri().path())
+        .await
+    {
+        Ok(Some(identity)) => {
+            request.extensions_mut().insert(identity);
         }
+        Ok(None) => {}
+        Err(refusal) => return *refusal,
     }
     next.run(request).await
 }

@@ -90,10 +90,17 @@ impl Event {
             .unwrap_or(&self.approval.created_at)
     }
 
-    /// Who asked, in words: the MCP session and the correlation id (what
-    /// this server knows of the requester).
+    /// Who asked, in words: the token's identity and the client when known
+    /// (`alice@example.com via Claude Code 1.2`), else the MCP session and
+    /// the correlation id (what this server knows of the requester).
     pub fn requester(&self) -> String {
         let r = &self.approval.request;
+        if let Some(who) = &r.requested_by {
+            return match &r.requester_client {
+                Some(via) => format!("{who} via {via}"),
+                None => who.clone(),
+            };
+        }
         match &r.session {
             Some(session) => format!(
                 "MCP session {session} (correlation id {})",
@@ -160,6 +167,9 @@ pub(crate) mod tests {
                 arguments: serde_json::json!({"vmName": "web-1"}),
                 session: Some("sess-7".into()),
                 correlation_id: "corr-9".into(),
+                requested_by: None,
+                requester_identity: None,
+                requester_client: None,
             },
             created_at: "2025-06-01T10:00:00Z".into(),
             expires_at: "2025-06-01T10:02:00Z".into(),
@@ -205,5 +215,9 @@ pub(crate) mod tests {
             event(Status::Pending).requester(),
             "MCP session sess-7 (correlation id corr-9)"
         );
+        let mut named = event(Status::Pending);
+        named.approval.request.requested_by = Some("alice@example.com".into());
+        named.approval.request.requester_client = Some("Claude Code 1.2".into());
+        assert_eq!(named.requester(), "alice@example.com via Claude Code 1.2");
     }
 }

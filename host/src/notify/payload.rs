@@ -76,6 +76,9 @@ pub fn generic(event: &Event) -> Value {
             "requester": {
                 "session": r.session,
                 "correlation_id": r.correlation_id,
+                "identity": r.requester_identity,
+                "name": r.requested_by,
+                "client": r.requester_client,
             },
             "created_at": a.created_at,
             "expires_at": a.expires_at,

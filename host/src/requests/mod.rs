@@ -16,7 +16,7 @@ pub mod service;
 pub mod store;
 pub mod tools;
 
-pub use record::{Request, RequestStatus, Requester};
+pub use record::{Principal, Request, RequestStatus, Requester};
 pub use service::{
     DEFAULT_RETENTION, MAX_KEPT, PRUNE_EVERY, RequestHandle, RequestService, keep_pruned, refusal,
 };

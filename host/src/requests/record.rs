@@ -3,6 +3,8 @@
 //! the logs all show, and that outlives the HTTP exchange that made it.
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::principal::Principal;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -88,14 +90,30 @@ pub struct Requester {
     /// The MCP session, when the transport has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    /// The identity the bearer token names, where known.
+    /// The identity the bearer token names, where known: an OAuth token's
+    /// subject or a named token's label (see [`Principal`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// The person's name or e-mail from the OAuth token, for people to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_name: Option<String>,
+    /// The OAuth client the token was issued to (`client_id` or `azp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_client: Option<String>,
     /// The call's correlation id.
     pub correlation_id: String,
 }
 
 impl Requester {
+    /// Who the request's token named, as recorded.
+    pub fn principal(&self) -> Option<Principal> {
+        self.identity.as_ref().map(|id| Principal {
+            id: id.clone(),
+            name: self.identity_name.clone(),
+            client_id: self.identity_client.clone(),
+        })
+    }
+
     /// The key requests are listed by: a requester sees only its own. The
     /// token's identity when there is one, else the MCP session.
     pub fn owner(&self) -> String {

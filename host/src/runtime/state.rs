@@ -56,6 +56,8 @@ pub struct CallEnv {
     pub ctx: CallContext,
     /// The MCP session that asked, if known.
     pub session: Option<String>,
+    /// Who the caller's bearer token names, if anyone.
+    pub principal: Option<crate::principal::Principal>,
     /// How approvals can reach the client while the call waits (progress,
     /// elicitation, cancellation).
     pub client: ClientLink,

@@ -257,6 +257,7 @@ impl Harness {
                 ..Default::default()
             },
             session: None,
+            principal: None,
             client: ClientLink::default(),
             grants: CallGrants::default(),
             approval_trail: Default::default(),

@@ -32,6 +32,7 @@ impl Host for PluginState {
                 tool: env.tool.clone(),
                 correlation_id: env.ctx.correlation_id.clone(),
                 session: env.session.clone(),
+                principal: env.principal.clone(),
                 client: env.client.clone(),
                 journal: env.approval_trail.clone(),
                 preapproved: env.preapproved.clone(),

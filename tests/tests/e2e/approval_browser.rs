@@ -1,5 +1,6 @@
 //! The operators' web page in a real headless browser: a pending approval
-//! appears on `/approvals`, clicking Approve completes the waiting tool call,
+//! appears on `/approvals` saying who asked (the named MCP token's label and
+//! the MCP client), clicking Approve completes the waiting tool call,
 //! and a screenshot is kept as a test artefact
 //! (`target/e2e/artifacts/approvals.png`).
 //!
@@ -10,9 +11,12 @@
 use std::path::Path;
 use std::process::Command;
 
+use rmcp::ServiceExt;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 use vmware_mcp_e2e::admin::{self, Operator, TOKEN};
-use vmware_mcp_e2e::{Server, call, node_modules, scratch_dir, workspace_root};
+use vmware_mcp_e2e::{Server, call, node_modules, scratch_dir, scratch_file, workspace_root};
 
 const OFF: &str = "infra.vmware.vms.powerOffVm";
 
@@ -30,9 +34,26 @@ async fn clicking_approve_on_the_page_completes_the_waiting_call() {
         "playwright-core is missing: npm install --prefix target/npm playwright-core (as .ci/run does)"
     );
     let name = "appr-browser";
-    let server = Server::start(name, admin::options(name, 120));
+    // The agent has a named MCP token: the page says who asked.
+    let agent_token = "browser-agent-token-31";
+    let hash: String = <sha2::Sha256 as sha2::Digest>::digest(agent_token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let tokens = scratch_file(
+        name,
+        "mcp-tokens.toml",
+        &format!("[[token]]\nlabel = \"ci-agent\"\nsha256 = \"{hash}\"\n"),
+    );
+    let server = Server::start(
+        name,
+        admin::options(name, 120).env("MCP_TOKENS_PATH", tokens),
+    );
     let op = Operator::of(&server, name);
-    let client = server.client().await;
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(server.mcp_url()).auth_header(agent_token),
+    );
+    let client = ().serve(transport).await.expect("MCP client connects");
     let list = call(&client, "infra.vmware.vms.listVMs", json!({}))
         .await
         .unwrap()
@@ -88,9 +109,11 @@ async fn clicking_approve_on_the_page_completes_the_waiting_call() {
         "poweredOff",
         "second read"
     );
-    // What the operator read: tool, target, method, arguments.
+    // What the operator read: tool, target, method, arguments, and who asked.
     let text = seen["text"].as_str().unwrap();
     for part in [
+        "Requested by",
+        "ci-agent via rmcp",
         OFF,
         vm.as_str(),
         "PowerOffVM_Task",
@@ -105,6 +128,12 @@ async fn clicking_approve_on_the_page_completes_the_waiting_call() {
         "{seen}"
     );
     assert_eq!(seen["tokenKeptInSession"], true);
+    // Signed in by the banner's link, the operator is asked for a name once.
+    assert_eq!(seen["nameKept"], "banner-operator", "{seen}");
+    assert_eq!(
+        seen["whoAfterName"], "signed in as banner-operator",
+        "{seen}"
+    );
     assert_eq!(
         seen["external"],
         json!([]),

@@ -31,6 +31,7 @@ mod long_approval;
 mod module_cycles;
 mod name_claims;
 mod network_tools;
+mod oauth;
 mod one_declaration;
 mod operations;
 mod paging;
