@@ -245,7 +245,7 @@ impl McpHandler {
             .requests
             .create(full_name, arguments.clone(), requester(&setup))?;
         let id = handle.id().to_string();
-        tracing::info!(correlation_id = %setup.correlation_id, request_id = %id, tool = full_name, "request created");
+        tracing::info!(correlation_id = %setup.correlation_id, request_id = %id, tool = full_name, requested_by = setup.principal.as_ref().map(|p| p.label()), "request created");
         let (app, plugin, tool, full_name) = (
             self.app.clone(),
             plugin.clone(),

@@ -37,7 +37,7 @@ impl Host for PluginState {
                 journal: env.approval_trail.clone(),
                 preapproved: env.preapproved.clone(),
             };
-            tracing::info!(correlation_id = %env.ctx.correlation_id, plugin, tool = %env.tool, operation = %request.operation, methods = ?request.methods, targets = ?names, "approval requested");
+            tracing::info!(correlation_id = %env.ctx.correlation_id, requested_by = env.principal.as_ref().map(|p| p.label()), plugin, tool = %env.tool, operation = %request.operation, methods = ?request.methods, targets = ?names, "approval requested");
             let grant = env.services.approvals.request(&call, &request, names).await?;
             // Serialize changes to these objects until this call ends.
             env.locks.hold(&env.services.target_locks, &refs).await?;

@@ -186,6 +186,15 @@ async fn a_client_credentials_token_names_its_client_in_the_approval_the_audit_t
             .any(|l| l["message"] == "tool call started" && l["requested_by"] == "agent"),
         "the log names the requester"
     );
+    for message in ["request created", "approval requested"] {
+        assert!(
+            server
+                .log_lines()
+                .iter()
+                .any(|l| l["message"] == message && l["requested_by"] == "agent"),
+            "the {message:?} line names the requester"
+        );
+    }
     assert!(
         !server.log_text().contains(&token),
         "the token is never logged"
