@@ -149,7 +149,11 @@ pub fn describe(
     let current = snapshots.current();
     let text = |path: &str| object.get_str(path).map(String::from);
     VmInfo {
-        name: vm.name.clone(),
+        // The name vSphere has now: the index may not have seen a rename
+        // that finished a moment ago.
+        name: object
+            .get_str("name")
+            .map_or_else(|| vm.name.clone(), String::from),
         id: vm.reference.value.clone(),
         path: vm.path.clone(),
         power_state: object
@@ -205,6 +209,14 @@ mod tests {
         assert_eq!(info["guest"]["ipAddress"], Value::Null);
         assert_eq!(info["snapshots"], json!([]));
         assert_eq!(info["currentSnapshot"], Value::Null);
+        assert_eq!(
+            info["name"], "db1",
+            "the index's name when the read has none"
+        );
+        // A rename the index has not seen yet: the read's name wins.
+        let renamed = object.with("name", json!("db1-new"));
+        let fresh = describe(&vm, &renamed, None, vec![], None);
+        assert_eq!(fresh.name, "db1-new");
         let schema = schema::output_for::<VmInfo>().unwrap();
         for key in schema["required"].as_array().unwrap() {
             assert!(info.get(key.as_str().unwrap()).is_some(), "{key}");
