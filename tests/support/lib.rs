@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod plugins;
 pub mod podman;
 pub mod server;
+pub mod tool_calls;
 pub mod vcsim;
 pub mod vsphere_driver;
 

@@ -7,61 +7,19 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, workspace_root};
-
-type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
+use vmware_mcp_e2e::tool_calls::{all_pages, error_of, ok};
+use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, workspace_root};
 
 const LIST: &str = "infra.vmware.clusters.listClusters";
 const INFO: &str = "infra.vmware.clusters.getClusterInfo";
 const POOLS: &str = "infra.vmware.clusters.listResourcePools";
-
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(!r.is_error, "{tool} {args}: {}", r.text);
-    assert!(
-        r.text.len() < 100 * 1024,
-        "{tool} {args}: {} bytes",
-        r.text.len()
-    );
-    r.json
-}
-
-/// Every row of every page of `tool` (rows under `key`) with `args`.
-async fn all_rows(client: &Client, tool: &str, key: &str, args: Value) -> Vec<Value> {
-    let mut rows = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..100 {
-        let mut page_args = args.clone();
-        if let Some(c) = &cursor {
-            page_args["cursor"] = json!(c);
-        }
-        let page = ok(client, tool, page_args).await;
-        let these = page[key].as_array().unwrap().clone();
-        assert_eq!(page["returned"].as_u64(), Some(these.len() as u64));
-        rows.extend(these);
-        match page.get("nextCursor").and_then(Value::as_str) {
-            Some(c) => cursor = Some(c.to_string()),
-            None => {
-                assert_eq!(page["total"].as_u64(), Some(rows.len() as u64));
-                return rows;
-            }
-        }
-    }
-    panic!("paging did not end");
-}
-
-async fn error_of(client: &Client, tool: &str, args: Value) -> (String, String) {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(r.is_error, "{tool} {args} should fail: {}", r.text);
-    (r.error_kind().to_string(), r.error_message().to_string())
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lists_and_shows_clusters_and_pools_on_the_demo() {
     let server = Server::start("clusters-demo", ServerOptions::demo());
     let client = server.client().await;
 
-    let rows = all_rows(&client, LIST, "clusters", json!({})).await;
+    let rows = all_pages(&client, LIST, "clusters", json!({})).await;
     let by_name: BTreeMap<&str, &Value> = rows
         .iter()
         .map(|r| (r["name"].as_str().unwrap(), r))
@@ -100,10 +58,10 @@ async fn lists_and_shows_clusters_and_pools_on_the_demo() {
     );
     let mem = prod["memoryUsedGB"].as_f64().unwrap();
     assert!(mem > 0.0 && mem < 1408.0, "{prod}");
-    let paged = all_rows(&client, LIST, "clusters", json!({"limit": 1})).await;
+    let paged = all_pages(&client, LIST, "clusters", json!({"limit": 1})).await;
     assert_eq!(paged.len(), 2);
     assert_eq!(
-        all_rows(&client, LIST, "clusters", json!({"datacenter": "DC0"}))
+        all_pages(&client, LIST, "clusters", json!({"datacenter": "DC0"}))
             .await
             .len(),
         2
@@ -172,7 +130,7 @@ async fn lists_and_shows_clusters_and_pools_on_the_demo() {
     assert_eq!(by_id["name"], "prod");
 
     // Pools: one cluster's are getClusterInfo's; all of them cover every compute resource.
-    let listed = all_rows(
+    let listed = all_pages(
         &client,
         POOLS,
         "resourcePools",
@@ -180,7 +138,7 @@ async fn lists_and_shows_clusters_and_pools_on_the_demo() {
     )
     .await;
     assert_eq!(&listed, pools);
-    let every = all_rows(&client, POOLS, "resourcePools", json!({})).await;
+    let every = all_pages(&client, POOLS, "resourcePools", json!({})).await;
     let roots: Vec<&str> = every
         .iter()
         .filter(|p| p["parent"].is_null())
@@ -284,7 +242,7 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
     let made: Value = pyvmomi(&sim, &["pool", &first, "conf-pool"]);
     let server = Server::start("clusters-vcsim", sim.server_options());
     let client = server.client().await;
-    let listed = all_rows(
+    let listed = all_pages(
         &client,
         POOLS,
         "resourcePools",
@@ -295,7 +253,7 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
 
     let clusters = truth["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 4, "two clusters in each of two datacenters");
-    let rows = all_rows(&client, LIST, "clusters", json!({"limit": 1})).await;
+    let rows = all_pages(&client, LIST, "clusters", json!({"limit": 1})).await;
     let by_id: BTreeMap<String, Value> = rows
         .iter()
         .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
@@ -341,7 +299,7 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
     assert_eq!(made_row["expandable"], false);
 
     // Every pool, standalone hosts' included, once.
-    let every = all_rows(&client, POOLS, "resourcePools", json!({"limit": 2})).await;
+    let every = all_pages(&client, POOLS, "resourcePools", json!({"limit": 2})).await;
     let mut every: Vec<Value> = every;
     every.sort_by_key(|p| p["id"].as_str().unwrap().to_string());
     let expected: Vec<Value> = pools.iter().map(expected_pool).collect();
@@ -366,14 +324,14 @@ async fn no_result_over_100_kb_at_2000_vms() {
     let server = Server::start("clusters-2000", sim.server_options());
     let client = server.client().await;
     // `ok` checks each result is under 100 KB.
-    let rows = all_rows(&client, LIST, "clusters", json!({})).await;
+    let rows = all_pages(&client, LIST, "clusters", json!({})).await;
     let vms: u64 = rows.iter().map(|r| r["vmCount"].as_u64().unwrap()).sum();
     assert!(vms >= 2000, "2,000 VMs in the clusters: {rows:?}");
     for row in &rows {
         let info = ok(&client, INFO, json!({"clusterName": row["id"]})).await;
         assert_eq!(info["vmCount"], row["vmCount"]);
     }
-    let pools = all_rows(&client, POOLS, "resourcePools", json!({})).await;
+    let pools = all_pages(&client, POOLS, "resourcePools", json!({})).await;
     let in_pools: u64 = pools.iter().map(|p| p["vmCount"].as_u64().unwrap()).sum();
     assert!(in_pools >= vms, "{pools:?}");
 }

@@ -8,54 +8,17 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
+use vmware_mcp_e2e::tool_calls::{Client, all_pages, ok};
 use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, first_vm, scratch_file, workspace_root};
-
-type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
 const EVENTS: &str = "infra.vmware.events.listEvents";
 const TASKS: &str = "infra.vmware.events.listTasks";
 const ALARMS: &str = "infra.vmware.events.listAlarms";
 
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(!r.is_error, "{tool} {args}: {}", r.text);
-    assert!(
-        r.text.len() < 100 * 1024,
-        "{tool} {args}: {} bytes",
-        r.text.len()
-    );
-    r.json
-}
-
 async fn refused(client: &Client, tool: &str, args: Value) -> String {
     let r = call(client, tool, args.clone()).await.unwrap();
     assert!(r.is_error, "{tool} {args} should fail: {}", r.text);
     r.text
-}
-
-/// Every row of every page of `tool` (rows under `key`), checking that
-/// pages are newest first and never longer than the limit.
-async fn all_pages(client: &Client, tool: &str, key: &str, args: Value) -> Vec<Value> {
-    let mut rows: Vec<Value> = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..200 {
-        let mut page_args = args.clone();
-        if let Some(c) = &cursor {
-            page_args["cursor"] = json!(c);
-        }
-        let page = ok(client, tool, page_args).await;
-        let these = page[key].as_array().unwrap().clone();
-        assert_eq!(page["returned"].as_u64(), Some(these.len() as u64));
-        if let Some(limit) = args["limit"].as_u64() {
-            assert!(these.len() as u64 <= limit, "{page}");
-        }
-        rows.extend(these);
-        match page.get("nextCursor").and_then(Value::as_str) {
-            Some(c) => cursor = Some(c.to_string()),
-            None => return rows,
-        }
-    }
-    panic!("paging did not end");
 }
 
 /// Times never increase down a list (newest first).

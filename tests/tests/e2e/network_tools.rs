@@ -8,58 +8,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
-use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, workspace_root};
-
-type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
+use vmware_mcp_e2e::tool_calls::{Client, all_pages, error_of, ok};
+use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, workspace_root};
 
 const LIST: &str = "infra.vmware.networks.listNetworks";
 const INFO: &str = "infra.vmware.networks.getNetworkInfo";
 
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(!r.is_error, "{tool} {args}: {}", r.text);
-    assert!(
-        r.text.len() < 100 * 1024,
-        "{tool} {args}: {} bytes",
-        r.text.len()
-    );
-    r.json
-}
-
 /// Every row of every page of listNetworks with `args`, checking the paging fields.
 async fn all_rows(client: &Client, args: Value) -> Vec<Value> {
-    let mut rows = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..100 {
-        let mut page_args = args.clone();
-        if let Some(c) = &cursor {
-            page_args["cursor"] = json!(c);
-        }
-        let page = ok(client, LIST, page_args).await;
-        let these = page["networks"].as_array().unwrap().clone();
-        assert_eq!(page["returned"].as_u64(), Some(these.len() as u64));
-        rows.extend(these);
-        match page.get("nextCursor").and_then(Value::as_str) {
-            Some(c) => cursor = Some(c.to_string()),
-            None => {
-                assert_eq!(page["total"].as_u64(), Some(rows.len() as u64));
-                return rows;
-            }
-        }
-    }
-    panic!("paging did not end");
+    all_pages(client, LIST, "networks", args).await
 }
 
 fn names(rows: &[Value]) -> BTreeSet<String> {
     rows.iter()
         .map(|r| r["name"].as_str().unwrap().to_string())
         .collect()
-}
-
-async fn error_of(client: &Client, tool: &str, args: Value) -> (String, String) {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(r.is_error, "{tool} {args} should fail: {}", r.text);
-    (r.error_kind().to_string(), r.error_message().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread")]

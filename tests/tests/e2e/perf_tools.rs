@@ -6,23 +6,11 @@
 //! pyVmomi's own QueryPerf.
 
 use serde_json::{Value, json};
+use vmware_mcp_e2e::tool_calls::ok;
 use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, workspace_root};
-
-type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
 const VM_STATS: &str = "infra.vmware.perf.getVMStats";
 const HOST_STATS: &str = "infra.vmware.perf.getHostStats";
-
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(!r.is_error, "{tool} {args}: {}", r.text);
-    assert!(
-        r.text.len() < 100 * 1024,
-        "{tool} {args}: {} bytes",
-        r.text.len()
-    );
-    r.json
-}
 
 /// A counter of a stats result by vSphere name.
 fn counter<'a>(stats: &'a Value, name: &str) -> &'a Value {

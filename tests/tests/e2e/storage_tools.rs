@@ -8,55 +8,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
+use vmware_mcp_e2e::tool_calls::{Client, all_pages, ok};
 use vmware_mcp_e2e::{Server, ServerOptions, Vcsim, call, workspace_root};
-
-type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
 const LIST: &str = "infra.vmware.storage.listDatastores";
 const INFO: &str = "infra.vmware.storage.getDatastoreInfo";
 const BROWSE: &str = "infra.vmware.storage.browseDatastore";
 
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
-    let r = call(client, tool, args.clone()).await.unwrap();
-    assert!(!r.is_error, "{tool} {args}: {}", r.text);
-    assert!(
-        r.text.len() < 100 * 1024,
-        "{tool} {args}: {} bytes",
-        r.text.len()
-    );
-    r.json
-}
-
 /// Every row of every page of listDatastores with `args`, checking the paging fields.
 async fn all_rows(client: &Client, args: Value) -> Vec<Value> {
     all_pages(client, LIST, "datastores", args).await
-}
-
-/// Every row of every page of `tool` (rows under `key`) with `args`.
-async fn all_pages(client: &Client, tool: &str, key: &str, args: Value) -> Vec<Value> {
-    let mut rows = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..100 {
-        let mut page_args = args.clone();
-        if let Some(c) = &cursor {
-            page_args["cursor"] = json!(c);
-        }
-        let page = ok(client, tool, page_args).await;
-        let these = page[key].as_array().unwrap().clone();
-        assert_eq!(page["returned"].as_u64(), Some(these.len() as u64));
-        if let Some(limit) = args["limit"].as_u64() {
-            assert!(these.len() as u64 <= limit);
-        }
-        rows.extend(these);
-        match page.get("nextCursor").and_then(Value::as_str) {
-            Some(c) => cursor = Some(c.to_string()),
-            None => {
-                assert_eq!(page["total"].as_u64(), Some(rows.len() as u64));
-                return rows;
-            }
-        }
-    }
-    panic!("paging did not end");
 }
 
 fn names(rows: &[Value]) -> BTreeSet<String> {
