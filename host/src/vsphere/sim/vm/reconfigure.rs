@@ -142,65 +142,20 @@ mod backend_tests {
         let vm = find(&s, "DC0/vm/web/web-01");
         assert_eq!(read_str(&s, &vm, "runtime.powerState").await, "poweredOn");
         let cpus = read(&s, &vm, "config.hardware.numCPU").await.unwrap();
-        // Running without hot-add: no growth, no shrinking, no switching hot-add on.
+        // Running without hot-add: no growth, no shrinking, no switching
+        // hot-add on; then bad values and fields the simulator does not apply.
         let more = cpus.as_i64().unwrap() + 2;
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"numCPUs": more})),
-            "InvalidState",
-        )
-        .await;
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"memoryMB": 65536})),
-            "InvalidState",
-        )
-        .await;
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"numCPUs": 1, "memoryMB": 4})),
-            "InvalidPowerState",
-        )
-        .await;
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"cpuHotAddEnabled": true})),
-            "InvalidPowerState",
-        )
-        .await;
-        // Bad values and fields the simulator does not apply.
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"memoryMB": 1001})),
-            "InvalidArgument",
-        )
-        .await;
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"numCPUs": 0})),
-            "InvalidArgument",
-        )
-        .await;
-        fails_unchanged(
-            &s,
-            &vm,
-            "ReconfigVM_Task",
-            spec(json!({"annotation": "x"})),
-            "NotSupported",
-        )
-        .await;
+        for (change, fault) in [
+            (json!({"numCPUs": more}), "InvalidState"),
+            (json!({"memoryMB": 65536}), "InvalidState"),
+            (json!({"numCPUs": 1, "memoryMB": 4}), "InvalidPowerState"),
+            (json!({"cpuHotAddEnabled": true}), "InvalidPowerState"),
+            (json!({"memoryMB": 1001}), "InvalidArgument"),
+            (json!({"numCPUs": 0}), "InvalidArgument"),
+            (json!({"annotation": "x"}), "NotSupported"),
+        ] {
+            fails_unchanged(&s, &vm, "ReconfigVM_Task", spec(change), fault).await;
+        }
 
         // Off: anything; with hot-add on, a running VM grows.
         ok(&s, &vm, "PowerOffVM_Task", json!({})).await;
