@@ -15,6 +15,7 @@ use crate::approval::pending::PendingApprovals;
 use crate::approval::policy::Policy;
 use crate::approval::target_locks::{LOCK_WAIT, TargetLocks};
 use crate::config::Cli;
+use crate::history::{CachedHistoryBackend, RecentHistory};
 use crate::inventory::InventoryService;
 use crate::notify::config::NotifyConfig;
 use crate::notify::{Notifier, approvals_link};
@@ -182,10 +183,14 @@ pub async fn build_with(
     let audit_for_readiness = audit.clone();
     let inventory = InventoryService::new(backend.clone());
     inventory.start(INDEX_WARM_UP).await;
+    let history = RecentHistory::new(backend.clone());
+    history.start();
+    let backend = CachedHistoryBackend::new(backend, history.clone(), metrics.clone());
     let services = Arc::new(HostServices {
         gateway: Gateway::new(backend, metrics.clone())
             .with_recorder(audit.map(|a| a as Arc<dyn StateChangeRecorder>))
-            .with_observer(inventory.clone()),
+            .with_observer(inventory.clone())
+            .with_observer(history),
         inventory,
         approvals,
         metrics: metrics.clone(),

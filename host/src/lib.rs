@@ -12,6 +12,8 @@ pub mod cli;
 pub mod component_file;
 pub mod config;
 pub mod dispatch;
+pub mod follow;
+pub mod history;
 pub mod inventory;
 pub mod mcp;
 pub mod notify;

@@ -277,6 +277,28 @@ impl Server {
         }
     }
 
+    /// `GET /metrics`: the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.base_url))
+            .await
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("/metrics text")
+    }
+
+    /// The sum of a metric's samples whose labels contain every one of
+    /// `labels` (`source="memory"`), 0 when there are none.
+    pub async fn metric_sum(&self, name: &str, labels: &[&str]) -> f64 {
+        self.metrics()
+            .await
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+            .filter(|l| labels.iter().all(|label| l.contains(label)))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// The MCP endpoint.
     pub fn mcp_url(&self) -> String {
         format!("{}/mcp", self.base_url)

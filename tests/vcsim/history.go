@@ -7,7 +7,8 @@ package main
 //     simulator gap). taskHistory adds it: a TaskHistoryCollector over the
 //     TaskManager's recent tasks (vCenter keeps more; 200 are plenty for
 //     tests) honouring the filter's entity (with recursion), state, time
-//     window and user, whose latestPage is the newest `page size` of them.
+//     window and user, whose latestPage is the newest `page size` of them
+//     and follows new tasks and their states, for property collectors too.
 //   - Alarms: vcsim defines no alarms and triggers none. With -alarms the
 //     harness defines two and triggers them (a red one on the first host, a
 //     yellow acknowledged one on the first VM), propagating each to the
@@ -40,6 +41,7 @@ func (m *taskHistory) CreateCollectorForTasks(ctx *simulator.Context, req *types
 	c.Self.Type = "TaskHistoryCollector" // not the Go type's name
 	ref := ctx.Session.Put(c).Reference()
 	c.refresh()
+	simulator.Map.AddHandler(c)
 	return &methods.CreateCollectorForTasksBody{Res: &types.CreateCollectorForTasksResponse{Returnval: ref}}
 }
 
@@ -66,9 +68,28 @@ func (c *taskCollector) SetCollectorPageSize(ctx *simulator.Context, req *types.
 
 // DestroyCollector drops the collector from the session.
 func (c *taskCollector) DestroyCollector(ctx *simulator.Context, req *types.DestroyCollector) soap.HasFault {
+	simulator.Map.RemoveHandler(c)
 	ctx.Session.Remove(req.This)
 	return &methods.DestroyCollectorBody{Res: new(types.DestroyCollectorResponse)}
 }
+
+// UpdateObject follows the tasks: when one is queued or changes state, the
+// latest page is recomputed and sent to property collector clients, as
+// vCenter's is (a client watching latestPage sees each task come and end).
+func (c *taskCollector) UpdateObject(obj mo.Reference, changes []types.PropertyChange) {
+	switch obj.Reference().Type {
+	case "Task", "TaskManager":
+		c.refresh()
+		simulator.Map.Update(c, []types.PropertyChange{{Name: "latestPage", Val: c.LatestPage}})
+	}
+}
+
+// PutObject is part of the registry's handler interface; new tasks arrive
+// through the TaskManager's recentTask instead.
+func (c *taskCollector) PutObject(mo.Reference) {}
+
+// RemoveObject is part of the registry's handler interface.
+func (c *taskCollector) RemoveObject(types.ManagedObjectReference) {}
 
 // refresh recomputes latestPage: the newest matching tasks, oldest first.
 func (c *taskCollector) refresh() {

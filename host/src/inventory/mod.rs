@@ -1,7 +1,7 @@
 //! The host-owned inventory index: names, parents, types and a few
 //! filterable properties of every folder, datacenter, compute resource,
 //! resource pool, VM, host, datastore and network, kept current from one
-//! update feed (see [`watch`]).
+//! update feed (see [`crate::follow`]).
 //!
 //! Plugins resolve names, paths and ids, name referenced objects and list
 //! pages through it (the WIT `inventory` interface), so on a warm index none
@@ -11,14 +11,12 @@
 //! objects); a change made elsewhere arrives on the feed. While the feed is
 //! down, queries fall back to direct reads, and `/readyz` says so.
 
-pub mod catch_up;
 pub mod cursor;
 pub mod index;
 pub mod kind;
 pub mod path_order;
 pub mod resolve;
 pub mod select;
-pub mod watch;
 pub mod watched;
 
 #[cfg(test)]
@@ -30,14 +28,13 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use crate::follow::{self, FollowedIndex, catch_up::CatchUpRounds};
 use crate::vocabulary::VsError;
 use crate::vsphere::claim_check;
 use crate::vsphere::claims::{self, NameClaim};
 use crate::vsphere::{
     Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, RetrieveSpec, UpdateFeed, UpdateKind,
 };
-use catch_up::CatchUpRounds;
-use watch::FollowedIndex;
 
 pub use cursor::CursorSigner;
 pub use index::{Entry, Index};
@@ -110,7 +107,7 @@ impl InventoryService {
     /// first full read so that the first tool calls are served from the
     /// index. The follower stops when the service is dropped.
     pub async fn start(self: &Arc<Self>, warm_up: Duration) {
-        tokio::spawn(watch::follow(Arc::downgrade(self)));
+        tokio::spawn(follow::follow(Arc::downgrade(self)));
         let deadline = Instant::now() + warm_up;
         while Instant::now() < deadline {
             if !matches!(self.read_state().stream, Stream::Starting) {
@@ -341,18 +338,25 @@ impl InventoryService {
 
     /// Resolve a name, inventory path or id to one object of `kind`. A
     /// name that is not found is looked up once more after a catch-up, so
-    /// an object made elsewhere a moment ago is found.
+    /// an object made elsewhere a moment ago is found; unless it names an
+    /// object of another kind (a caller trying each kind a filter takes),
+    /// which a catch-up would not change.
     pub async fn resolve(
         &self,
         ctx: &CallContext,
         kind: Kind,
         argument: &str,
     ) -> Result<Entry, VsError> {
-        match self
-            .query(ctx, |index, _| index.resolve(kind, argument))
-            .await?
-        {
-            Err(VsError::NotFound(_)) if !argument.is_empty() => {
+        let (answer, names_anything) = self
+            .query(ctx, |index, _| {
+                let answer = index.resolve(kind, argument);
+                let names_anything =
+                    matches!(answer, Err(VsError::NotFound(_))) && index.names_anything(argument);
+                (answer, names_anything)
+            })
+            .await?;
+        match answer {
+            Err(VsError::NotFound(_)) if !argument.is_empty() && !names_anything => {
                 self.catch_up().await;
                 self.query(ctx, |index, _| index.resolve(kind, argument))
                     .await?
@@ -473,5 +477,9 @@ impl FollowedIndex for InventoryService {
 
     fn catch_up_rounds(&self) -> &CatchUpRounds {
         &self.rounds
+    }
+
+    fn watched(&self) -> &'static str {
+        "the inventory"
     }
 }

@@ -51,6 +51,20 @@ impl Index {
         Err(VsError::NotFound(self.not_found_message(kind, argument)))
     }
 
+    /// Whether `argument` is the id, inventory path or name of an object
+    /// of any kind: a caller that did not find it as one kind then asked
+    /// about another object, which reading vCenter again would not change.
+    pub fn names_anything(&self, argument: &str) -> bool {
+        if self.with_id(argument).next().is_some() {
+            return true;
+        }
+        let wanted = argument.trim_matches('/');
+        let last = wanted.rsplit('/').next().unwrap_or(wanted);
+        self.named(last).any(|n| {
+            !argument.contains('/') || self.path_of(&n.reference).as_deref() == Some(wanted)
+        })
+    }
+
     fn one_of(&self, mut hits: Vec<&Node>) -> Result<Entry, VsError> {
         if hits.len() == 1 {
             return Ok(self.entry_of(hits[0]));

@@ -205,6 +205,28 @@ fn resolves_by_id_path_and_name() {
 }
 
 #[test]
+fn what_names_an_object_of_any_kind_is_told_apart_from_what_names_nothing() {
+    let inv = inventory();
+    for known in [
+        "vm-42",
+        "db1",
+        "DC0/vm/web/db/db1",
+        "/DC0/vm/web/db/db1/",
+        "esx1",
+        "domain-c7",
+    ] {
+        assert!(inv.names_anything(known), "{known}");
+        assert!(matches!(
+            inv.resolve(Kind::Datastore, known),
+            Err(Error::NotFound(_))
+        ));
+    }
+    for unknown in ["vm-4242", "db2", "DC0/vm/db1", " db1"] {
+        assert!(!inv.names_anything(unknown), "{unknown}");
+    }
+}
+
+#[test]
 fn duplicate_names_are_ambiguous_with_paths() {
     let inv = inventory();
     match inv.resolve(Kind::VirtualMachine, "app") {

@@ -95,6 +95,7 @@ pub fn watch_spec() -> WatchSpec {
             .iter()
             .map(|t| (t.to_string(), properties_of(t)))
             .collect(),
+        objects: Vec::new(),
     }
 }
 

@@ -318,19 +318,19 @@ mod tests {
     fn others_see_no_arguments_or_result() {
         let mut r = Request::new(
             "infra.vmware.vms.powerOffVm",
-            serde_json::json!({"vmName": "db1"}),
+            serde_json::json!({"vmName": "payroll-vm"}),
             Requester::default(),
         );
-        r.result = Some(serde_json::json!({"ok": true}));
+        r.result = Some(serde_json::json!({"powerStateNow": "poweredOff"}));
         r.targets.push(RequestTarget {
             kind: "VirtualMachine".into(),
             id: "vm-1".into(),
-            name: "db1".into(),
+            name: "payroll-vm".into(),
             path: None,
         });
         let seen = r.for_others();
-        assert!(!seen.to_string().contains("db1"), "{seen}");
-        assert!(!seen.to_string().contains("ok"), "{seen}");
+        assert!(!seen.to_string().contains("payroll-vm"), "{seen}");
+        assert!(!seen.to_string().contains("powerStateNow"), "{seen}");
         assert_eq!(seen["id"], r.id.as_str());
     }
 }

@@ -82,6 +82,9 @@ pub mod names {
     pub const UPTIME: &str = "vmware_mcp_uptime_seconds";
     /// Tool calls the client cancelled while host work was pending, by tool.
     pub const CANCELLED_CALLS: &str = "vmware_mcp_cancelled_calls_total";
+    /// Pages of history collectors read, by history (events, tasks) and
+    /// source: `memory` (the recent history) or `vcenter`.
+    pub const HISTORY_PAGES: &str = "vmware_mcp_history_pages_total";
     /// Objects in the inventory index.
     pub const INVENTORY_OBJECTS: &str = "vmware_mcp_inventory_objects";
     /// 1 while the inventory index follows vCenter's update stream, 0 while it falls back to direct reads.
@@ -120,6 +123,10 @@ impl Metrics {
             ),
             (names::UPTIME, "Seconds since the server started."),
             (names::INVENTORY_OBJECTS, "Objects in the inventory index."),
+            (
+                names::HISTORY_PAGES,
+                "History collector pages read, by history and source (memory: the recent history kept by the server; vcenter).",
+            ),
             (
                 names::CANCELLED_CALLS,
                 "Tool calls cancelled by the client while host work was pending; that work was dropped.",

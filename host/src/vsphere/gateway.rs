@@ -26,7 +26,7 @@ pub struct Gateway {
     backend: Arc<dyn Backend>,
     metrics: Arc<Metrics>,
     recorder: Option<Arc<dyn StateChangeRecorder>>,
-    observer: Option<Arc<dyn ChangeObserver>>,
+    observers: Vec<Arc<dyn ChangeObserver>>,
     /// Properties read once and then served from memory (see [`fixed`]).
     fixed: FixedProperties,
 }
@@ -38,15 +38,16 @@ impl Gateway {
             backend,
             metrics,
             recorder: None,
-            observer: None,
+            observers: Vec::new(),
             fixed: FixedProperties::default(),
         }
     }
 
-    /// Tell `observer` which objects each state-changing call may have
-    /// changed, before the call returns, so the next tool call sees them.
+    /// Tell `observer` (as well as those already told) which objects each
+    /// state-changing call may have changed, before the call returns, so
+    /// the next tool call sees them.
     pub fn with_observer(mut self, observer: Arc<dyn ChangeObserver>) -> Self {
-        self.observer = Some(observer);
+        self.observers.push(observer);
         self
     }
 
@@ -228,10 +229,9 @@ impl Gateway {
             ..ctx.clone()
         };
         let result = self.backend.invoke(&watched, target, method, args).await;
-        if let Some(observer) = &self.observer {
-            observer
-                .changed(ctx, &touched(target, args, result.as_ref().ok()))
-                .await;
+        let touched = touched(target, args, result.as_ref().ok());
+        for observer in &self.observers {
+            observer.changed(ctx, &touched).await;
         }
         (result, watched.started_task.id())
     }

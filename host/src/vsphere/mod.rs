@@ -9,6 +9,7 @@ pub mod claims;
 pub mod classify;
 pub mod fixed;
 pub mod gateway;
+pub mod history_filter;
 pub mod hooks;
 pub mod schema;
 pub mod sim;
@@ -69,11 +70,15 @@ pub struct ObjectUpdate {
 }
 
 /// What an update feed watches: properties by managed object type, over
-/// the whole inventory (subtypes included).
-#[derive(Debug, Clone, PartialEq)]
+/// the whole inventory (subtypes included), and properties of objects
+/// outside the inventory, named one by one (a history collector's
+/// `latestPage`).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WatchSpec {
-    /// `(type, property paths)` pairs.
+    /// `(type, property paths)` pairs, over the whole inventory.
     pub types: Vec<(String, Vec<String>)>,
+    /// `(object, property paths)` pairs, each object by itself.
+    pub objects: Vec<(MoRef, Vec<String>)>,
 }
 
 /// Incremental updates of the watched properties of every watched object,
@@ -256,7 +261,7 @@ pub trait Backend: Send + Sync {
         properties: &[String],
     ) -> Result<Vec<ObjectContent>, VsError>;
 
-    /// Start an update feed over the whole inventory.
+    /// Start an update feed over the whole inventory and the named objects.
     async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError>;
 
     /// Call a vim25 method on `target` with arguments by parameter name. Task

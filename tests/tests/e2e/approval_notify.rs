@@ -240,15 +240,6 @@ async fn power_off(
     (name, task)
 }
 
-async fn metrics(server: &Server) -> String {
-    reqwest::get(format!("{}/metrics", server.base_url))
-        .await
-        .expect("/metrics answers")
-        .text()
-        .await
-        .expect("/metrics text")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_json_receiver_gets_signed_events_for_a_request_an_approval_and_an_expiry() {
     let test = "notify-json";
@@ -338,7 +329,7 @@ async fn a_json_receiver_gets_signed_events_for_a_request_an_approval_and_an_exp
         !log.contains("/hooks/approvals"),
         "the webhook URL's path is in the server's output"
     );
-    let text = metrics(&server).await;
+    let text = server.metrics().await;
     let endpoint = hook.url.trim_end_matches("/hooks/approvals");
     assert!(
         text.contains(&format!(
@@ -487,7 +478,7 @@ async fn a_receiver_that_is_down_is_retried_and_the_call_goes_on() {
     );
     let deadline = Instant::now() + Duration::from_secs(60);
     let text = loop {
-        let text = metrics(&server).await;
+        let text = server.metrics().await;
         if text.contains(&failed) {
             break text;
         }

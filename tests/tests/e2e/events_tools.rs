@@ -349,3 +349,71 @@ async fn no_result_over_100_kb_at_2000_vms() {
     let alarms = ok(&client, ALARMS, json!({"limit": 500})).await;
     assert_eq!(alarms["total"], 2);
 }
+
+/// On vcsim: pages of events and tasks (unfiltered and of one VM) are
+/// answered from the history the server keeps, so they reach vCenter no
+/// more than pages of VMs do (not at all, beyond the feeds' own waits),
+/// and `/metrics` says where each page came from. A change made through
+/// the server is on the very next page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_of_history_reaches_vcenter_no_more_than_a_page_of_vms() {
+    const REQUESTS: &str = "vmware_mcp_vcenter_http_requests_total";
+    const PAGES: &str = "vmware_mcp_history_pages_total";
+    let name = "events-requests";
+    let sim = Vcsim::start(name, &["-model", "vpx"]);
+    let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
+    let server = Server::start(
+        name,
+        sim.server_options().env("APPROVAL_POLICY_PATH", policy),
+    );
+    let client = server.client().await;
+    let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await;
+    let vm_id = vm["id"].as_str().unwrap().to_string();
+    // Warm: the plugins compiled, the feeds running.
+    ok(&client, EVENTS, json!({"limit": 5})).await;
+    ok(&client, "infra.vmware.vms.listVMs", json!({"limit": 50})).await;
+
+    const PAGES_EACH: usize = 10;
+    let before = server.metric_sum(REQUESTS, &[]).await;
+    for _ in 0..PAGES_EACH {
+        ok(&client, "infra.vmware.vms.listVMs", json!({"limit": 50})).await;
+    }
+    let vm_requests = server.metric_sum(REQUESTS, &[]).await - before;
+
+    let memory_before = server.metric_sum(PAGES, &["source=\"memory\""]).await;
+    let before = server.metric_sum(REQUESTS, &[]).await;
+    for _ in 0..PAGES_EACH {
+        ok(&client, EVENTS, json!({"limit": 50})).await;
+        ok(&client, TASKS, json!({"limit": 50})).await;
+        ok(&client, EVENTS, json!({"limit": 50, "entity": vm_id})).await;
+    }
+    let history_requests = server.metric_sum(REQUESTS, &[]).await - before;
+    let memory = server.metric_sum(PAGES, &["source=\"memory\""]).await - memory_before;
+    assert_eq!(
+        memory,
+        (3 * PAGES_EACH) as f64,
+        "every page came from memory"
+    );
+    assert_eq!(server.metric_sum(PAGES, &["source=\"vcenter\""]).await, 0.0);
+    // Each page through collectors took four requests; the feeds' waits
+    // (one per feed every few seconds) are all either run sees.
+    assert!(
+        history_requests <= vm_requests + 4.0,
+        "{} history pages made {history_requests} requests; {PAGES_EACH} VM pages made {vm_requests}",
+        3 * PAGES_EACH
+    );
+
+    // A change through the server is on the next page, still from memory.
+    ok(
+        &client,
+        "infra.vmware.vms.powerOffVm",
+        json!({"vmName": vm_id}),
+    )
+    .await;
+    let events = ok(&client, EVENTS, json!({"limit": 1, "entity": vm_id})).await;
+    assert_eq!(events["events"][0]["type"], "VmPoweredOffEvent", "{events}");
+    let tasks = ok(&client, TASKS, json!({"limit": 1, "entity": vm_id})).await;
+    assert_eq!(tasks["tasks"][0]["state"], "success", "{tasks}");
+    assert_eq!(tasks["tasks"][0]["entity"]["id"], vm_id.as_str(), "{tasks}");
+    assert_eq!(server.metric_sum(PAGES, &["source=\"vcenter\""]).await, 0.0);
+}

@@ -319,9 +319,7 @@ pub(super) fn ago(now: OffsetDateTime, d: time::Duration) -> OffsetDateTime {
 }
 
 /// Parse an RFC 3339 timestamp.
-pub(super) fn parse_time(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).ok()
-}
+pub(super) use crate::vsphere::history_filter::parse_time;
 
 /// Whole seconds from the RFC 3339 time `since` to `now` (0 when unset or in
 /// the future): the uptime VMs and hosts report from their boot time.

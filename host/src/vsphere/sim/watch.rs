@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::model::Model;
+use super::model::{Model, Object};
 use super::props;
 use super::schema;
 use crate::vocabulary::VsError;
@@ -25,26 +25,37 @@ type Sent = HashMap<MoRef, Vec<(String, Value)>>;
 /// The set watched properties of every watched object, now.
 fn watched_state(m: &Model, spec: &WatchSpec) -> Sent {
     let mut out = Sent::new();
-    for object in m.objects() {
-        let Some((_, paths)) = spec
-            .types
-            .iter()
-            .find(|(t, _)| schema::kind_is_a(&object.kind, t))
-        else {
-            continue;
-        };
-        let properties = paths
-            .iter()
-            .filter_map(|p| {
-                props::read(object, p)
-                    .ok()
-                    .flatten()
-                    .map(|v| (p.clone(), v))
-            })
-            .collect();
-        out.insert(object.moref(), properties);
+    if !spec.types.is_empty() {
+        for object in m.objects() {
+            let Some((_, paths)) = spec
+                .types
+                .iter()
+                .find(|(t, _)| schema::kind_is_a(&object.kind, t))
+            else {
+                continue;
+            };
+            out.insert(object.moref(), set_properties(object, paths));
+        }
+    }
+    for (reference, paths) in &spec.objects {
+        if let Ok(object) = m.resolve(reference) {
+            out.insert(object.moref(), set_properties(object, paths));
+        }
     }
     out
+}
+
+/// The `paths` of `object` that are set, with their values.
+fn set_properties(object: &Object, paths: &[String]) -> Vec<(String, Value)> {
+    paths
+        .iter()
+        .filter_map(|p| {
+            props::read(object, p)
+                .ok()
+                .flatten()
+                .map(|v| (p.clone(), v))
+        })
+        .collect()
 }
 
 /// The updates that take a client from `before` to `after`.

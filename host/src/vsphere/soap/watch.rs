@@ -1,6 +1,6 @@
-//! The inventory update feed over SOAP: a private PropertyCollector with one
-//! filter over a container view of the whole inventory (plus the root
-//! folder), read with `WaitForUpdatesEx` and its version, so that after the
+//! Update feeds over SOAP: a private PropertyCollector with one filter over
+//! a container view of the whole inventory (plus the root folder) and any
+//! objects named one by one (history collectors), read with `WaitForUpdatesEx` and its version, so that after the
 //! first full read only changes cross the wire.
 //!
 //! Each wait is bounded (`maxWaitSeconds`) and its HTTP request gets only a
@@ -40,37 +40,45 @@ pub(super) struct SoapFeed {
     inner: Arc<Inner>,
     ctx: CallContext,
     collector: MoRef,
-    view: MoRef,
+    view: Option<MoRef>,
     version: String,
     generation: u64,
 }
 
 impl Inner {
-    /// Create the collector, the view and the filter.
+    /// Create the collector, the view (when the spec watches inventory
+    /// types) and the filter.
     pub(super) async fn watch(self: &Arc<Self>, spec: &WatchSpec) -> Result<SoapFeed, VsError> {
         let ctx = CallContext {
-            correlation_id: "inventory-watch".into(),
+            correlation_id: "update-feed".into(),
             ..Default::default()
         };
         let generation = self.session.generation();
         let collector = self.create_collector(&ctx).await?;
-        let types: Vec<&str> = spec.types.iter().map(|(t, _)| t.as_str()).collect();
-        let view = self
-            .create_view(&ctx, &self.refs.root_folder, &types, true)
-            .await?;
-        let prop_set: Vec<Value> = spec
-            .types
-            .iter()
-            .map(|(t, paths)| json!({"type": t, "all": false, "pathSet": paths}))
-            .collect();
+        let mut prop_set: Vec<Value> = Vec::new();
+        let mut object_set: Vec<Value> = Vec::new();
+        let view = if spec.types.is_empty() {
+            None
+        } else {
+            let types: Vec<&str> = spec.types.iter().map(|(t, _)| t.as_str()).collect();
+            let view = self
+                .create_view(&ctx, &self.refs.root_folder, &types, true)
+                .await?;
+            prop_set.extend(
+                spec.types
+                    .iter()
+                    .map(|(t, paths)| json!({"type": t, "all": false, "pathSet": paths})),
+            );
+            object_set.push(view_object_spec(&view));
+            object_set.push(json!({ "obj": self.refs.root_folder.to_json(), "skip": false }));
+            Some(view)
+        };
+        for (object, paths) in &spec.objects {
+            prop_set.push(json!({"type": object.kind, "all": false, "pathSet": paths}));
+            object_set.push(json!({ "obj": object.to_json(), "skip": false }));
+        }
         let filter = object(json!({
-            "spec": {
-                "propSet": prop_set,
-                "objectSet": [
-                    view_object_spec(&view),
-                    { "obj": self.refs.root_folder.to_json(), "skip": false }
-                ]
-            },
+            "spec": { "propSet": prop_set, "objectSet": object_set },
             "partialUpdates": false
         }));
         self.call(&ctx, &collector, "CreateFilter", &filter).await?;
@@ -185,16 +193,17 @@ impl UpdateFeed for SoapFeed {
         if self.inner.session.generation() != self.generation {
             return; // the session that held them is gone, and they with it
         }
-        for (target, method) in [
-            (&self.collector, "DestroyPropertyCollector"),
-            (&self.view, "DestroyView"),
-        ] {
+        let view = self.view.as_ref().map(|v| (v, "DestroyView"));
+        for (target, method) in [(&self.collector, "DestroyPropertyCollector")]
+            .into_iter()
+            .chain(view)
+        {
             if let Err(e) = self
                 .inner
                 .call(&self.ctx, target, method, &Map::new())
                 .await
             {
-                tracing::debug!(error = %e, method, "releasing the inventory feed failed");
+                tracing::debug!(error = %e, method, "releasing an update feed failed");
             }
         }
     }
@@ -220,7 +229,7 @@ impl FeedInterrupter for SoapInterrupt {
             )
             .await
         {
-            tracing::debug!(error = %e, "cancelling the inventory feed's wait failed; it ends by itself");
+            tracing::debug!(error = %e, "cancelling an update feed's wait failed; it ends by itself");
         }
     }
 }

@@ -5,19 +5,17 @@
 //! `ReadNext…` and backwards with `ReadPrevious…`. Clients destroy it when
 //! done.
 //!
-//! Filters honoured: for events, `entity` (with its recursion), `time`,
-//! `eventTypeId` (concrete type names) and `userName.userList`; for tasks,
-//! `entity`, `time` (by queued, started or completed time), `state` and
-//! `userName.userList`. Other filter fields are accepted and ignored.
+//! Filters are decided as [`history_filter`] says; fields it does not
+//! decide are accepted and ignored.
 
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use crate::vocabulary::VsError;
+use crate::vsphere::history_filter::{self, Collects};
 use crate::vsphere::sim::args::Call;
 use crate::vsphere::sim::derive::Changes;
 use crate::vsphere::sim::faults;
-use crate::vsphere::sim::model::{CollectorMeta, Meta, Model, Object, parse_time};
+use crate::vsphere::sim::model::{CollectorMeta, Meta, Model, Object};
 
 /// The EventManager's methods the simulator implements.
 const EVENT_MANAGER_METHODS: &[&str] = &["CreateCollectorForEvents"];
@@ -38,30 +36,6 @@ const COLLECTOR_METHODS: &[&str] = &[
 /// vCenter's page size for a new collector, and the most it accepts.
 const DEFAULT_PAGE: usize = 10;
 const MAX_PAGE: i64 = 1000;
-
-/// What a collector collects.
-#[derive(Clone, Copy, PartialEq)]
-enum Collects {
-    Events,
-    Tasks,
-}
-
-impl Collects {
-    fn of(kind: &str) -> Option<Collects> {
-        match kind {
-            "EventHistoryCollector" => Some(Collects::Events),
-            "TaskHistoryCollector" => Some(Collects::Tasks),
-            _ => None,
-        }
-    }
-
-    fn kind(self) -> &'static str {
-        match self {
-            Collects::Events => "EventHistoryCollector",
-            Collects::Tasks => "TaskHistoryCollector",
-        }
-    }
-}
 
 /// Call an `EventManager` method.
 pub(in crate::vsphere::sim) fn invoke_event_manager(
@@ -87,11 +61,8 @@ pub(in crate::vsphere::sim) fn invoke_task_manager(
 
 /// A new collector with the call's filter (checked to be a data object).
 fn create(m: &mut Model, call: &Call, collects: Collects) -> Result<Value, VsError> {
-    let spec = match collects {
-        Collects::Events => "EventFilterSpec",
-        Collects::Tasks => "TaskFilterSpec",
-    };
-    call.params(&["filter"])?.data("filter", spec)?;
+    call.params(&["filter"])?
+        .data("filter", collects.filter_type())?;
     let filter = call.args.get("filter").cloned().unwrap_or(Value::Null);
     m.history.collectors_created += 1;
     let id = format!(
@@ -198,97 +169,19 @@ fn matching<'m>(m: &'m Model, o: &Object, collects: Collects) -> Vec<&'m Value> 
     };
     items
         .iter()
-        .filter(|item| match collects {
-            Collects::Events => event_matches(m, filter, item),
-            Collects::Tasks => task_matches(m, filter, item),
-        })
+        .filter(|item| history_filter::matches(collects, filter, item, &Tree(m)))
         .collect()
 }
 
-fn event_matches(m: &Model, filter: &Value, event: &Value) -> bool {
-    let types = filter.get("eventTypeId").and_then(Value::as_array);
-    let type_ok = types
-        .is_none_or(|types| types.is_empty() || types.iter().any(|t| t == &event["_typeName"]));
-    let entities = [
-        "vm",
-        "host",
-        "computeResource",
-        "ds",
-        "datacenter",
-        "entity",
-    ]
-    .iter()
-    .filter_map(|field| {
-        let argument = event.get(*field)?.as_object()?;
-        argument.values().find_map(|v| {
-            (v.get("_typeName")? == "ManagedObjectReference")
-                .then(|| v.get("value")?.as_str())
-                .flatten()
-        })
-    })
-    .collect::<Vec<_>>();
-    type_ok
-        && entity_matches(m, filter.get("entity"), &entities)
-        && time_matches(filter.get("time"), event.get("createdTime"))
-        && user_matches(filter, event.get("userName"))
-}
+/// The simulated inventory's tree, for an entity filter's recursion.
+struct Tree<'m>(&'m Model);
 
-fn task_matches(m: &Model, filter: &Value, task: &Value) -> bool {
-    let states = filter.get("state").and_then(Value::as_array);
-    let state_ok = states.is_none_or(|s| s.is_empty() || s.contains(&task["state"]));
-    let entity = task["entity"]["value"].as_str();
-    let time = filter.get("time");
-    let field = match time.and_then(|t| t["timeType"].as_str()) {
-        Some("startedTime") => "startTime",
-        Some("completedTime") => "completeTime",
-        _ => "queueTime",
-    };
-    state_ok
-        && entity_matches(
-            m,
-            filter.get("entity"),
-            &entity.into_iter().collect::<Vec<_>>(),
-        )
-        && time_matches(time, task.get(field))
-        && user_matches(filter, task["reason"].get("userName"))
-}
-
-/// An entity filter (`{entity, recursion}`) against the ids an item names.
-fn entity_matches(m: &Model, spec: Option<&Value>, ids: &[&str]) -> bool {
-    let Some(target) = spec.and_then(|s| s["entity"]["value"].as_str()) else {
-        return true;
-    };
-    let recursion = spec.and_then(|s| s["recursion"].as_str()).unwrap_or("all");
-    let is_root = m
-        .get(target)
-        .is_some_and(|o| o.props.get("parent").is_none());
-    ids.iter().any(|id| {
-        let itself = *id == target;
-        let below = !itself && (is_root || m.is_within(id, target));
-        match recursion {
-            "self" => itself,
-            "children" => below,
-            _ => itself || below,
-        }
-    })
-}
-
-/// A time filter (`{beginTime?, endTime?}`, both inclusive) against a time.
-fn time_matches(spec: Option<&Value>, at: Option<&Value>) -> bool {
-    let Some(spec) = spec else { return true };
-    let bound = |name: &str| spec.get(name).and_then(Value::as_str).and_then(parse_time);
-    let Some(at) = at.and_then(Value::as_str).and_then(parse_time) else {
-        return false;
-    };
-    let after: Option<OffsetDateTime> = bound("beginTime");
-    let before: Option<OffsetDateTime> = bound("endTime");
-    after.is_none_or(|b| at >= b) && before.is_none_or(|e| at <= e)
-}
-
-/// A user filter (`userName.userList`) against the item's user.
-fn user_matches(filter: &Value, user: Option<&Value>) -> bool {
-    match filter["userName"]["userList"].as_array() {
-        Some(users) if !users.is_empty() => user.is_some_and(|u| users.contains(u)),
-        _ => true,
+impl history_filter::Containment for Tree<'_> {
+    fn is_below(&self, id: &str, target: &str) -> bool {
+        let m = self.0;
+        let is_root = m
+            .get(target)
+            .is_some_and(|o| o.props.get("parent").is_none());
+        is_root || m.is_within(id, target)
     }
 }

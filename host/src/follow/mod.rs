@@ -1,19 +1,22 @@
-//! The follower that keeps the index current: one update feed (a
+//! The follower that keeps an in-memory copy of vCenter current (the
+//! inventory index, the recent history): one update feed (a
 //! PropertyCollector filter read with `WaitForUpdatesEx` on vCenter),
 //! applied batch by batch. When the feed breaks or stalls, the follower
 //! marks the stream down (queries then fall back to direct reads), logs it,
 //! and watches again with a growing pause. It drives any [`FollowedIndex`],
 //! so it needs nothing of the service but what it feeds.
 
+pub mod catch_up;
+
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::catch_up::CatchUpRounds;
 use crate::process::release_free_memory;
 use crate::vocabulary::VsError;
 use crate::vsphere::{FeedInterrupter, MoRef, ObjectUpdate, UpdateFeed, UpdateKind};
+use catch_up::CatchUpRounds;
 
 /// What the follower feeds: an index that opens a feed and takes batches.
 #[async_trait]
@@ -32,6 +35,14 @@ pub trait FollowedIndex: Send + Sync {
     async fn refresh(&self, refs: &[MoRef]);
     /// Callers waiting for a round of the feed that starts after they asked.
     fn catch_up_rounds(&self) -> &CatchUpRounds;
+    /// What the feed watches, for log lines: "the inventory".
+    fn watched(&self) -> &'static str;
+    /// How long to wait after a round that brought changes before the
+    /// next, unless a catch-up is asked for: for feeds whose every change
+    /// is large.
+    fn round_pause(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// How long one wait for updates lasts; a reply (even an empty one) within
@@ -84,7 +95,7 @@ pub async fn follow<I: FollowedIndex + 'static>(service: Weak<I>) {
                     svc.stream_down(&reason);
                 }
             }
-            Err(e) => svc.stream_down(&format!("cannot watch the inventory: {e}")),
+            Err(e) => svc.stream_down(&format!("cannot watch {}: {e}", svc.watched())),
         }
         if started.elapsed() > Duration::from_secs(30) {
             backoff = Duration::from_millis(250);
@@ -103,7 +114,7 @@ async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> 
     let first = feed
         .next(UPDATE_WAIT)
         .await
-        .map_err(|e| format!("reading the inventory failed: {e}"))?;
+        .map_err(|e| format!("reading {} failed: {e}", svc.watched()))?;
     svc.replace_all(&first);
     svc.catch_up_rounds().served(served);
     drop(first);
@@ -136,7 +147,8 @@ async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> 
                 _ = requests.changed() => interrupted(waiting, interrupter.as_ref()).await,
             }
         };
-        let batch = next.map_err(|e| format!("the inventory update stream broke: {e}"))?;
+        let batch =
+            next.map_err(|e| format!("the update stream of {} broke: {e}", svc.watched()))?;
         svc.mark_alive();
         if batch.is_empty() {
             served = served.max(wanted);
@@ -155,6 +167,13 @@ async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> 
         }
         served = served.max(wanted);
         svc.catch_up_rounds().served(served);
+        let pause = svc.round_pause();
+        if !pause.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = requests.changed() => {}
+            }
+        }
     }
 }
 

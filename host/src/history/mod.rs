@@ -1,0 +1,235 @@
+//! The host-kept recent history: vCenter's newest events and tasks, kept
+//! current like the inventory index, so that a page of history costs what
+//! a page of VMs does (no vCenter round trip) rather than a collector's
+//! four.
+//!
+//! One event collector and one task collector over all of history live as
+//! long as the session, their latest pages sized to [`RING_SIZE`] and
+//! followed with `WaitForUpdatesEx` (the follower of [`crate::follow`]).
+//! Plugins still page history through collectors, as vCenter's API has
+//! it; [`CachedHistoryBackend`] answers a collector's `latestPage` from
+//! these rings whenever they are sure to hold the whole answer, and hands
+//! every other case to vCenter unchanged. A change made through this server
+//! is caught up with before the next page is answered; one made elsewhere
+//! arrives within a round of the feed (at most [`ROUND_PAUSE`] behind).
+
+mod cached;
+mod feed;
+pub mod ring;
+#[cfg(test)]
+mod tests;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+pub use cached::CachedHistoryBackend;
+use feed::{Followed, HistoryFeed};
+use ring::Ring;
+
+use crate::follow::{self, FollowedIndex, catch_up::CatchUpRounds};
+use crate::vocabulary::VsError;
+use crate::vsphere::history_filter::Collects;
+use crate::vsphere::{Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, UpdateFeed};
+
+/// How many of the newest events (and tasks) are kept: several of the
+/// largest pages a tool asks for, so that pages filtered by a VM, host or
+/// datastore are mostly answered too. Each change the feed brings sends
+/// the whole latest page again, which bounds it.
+pub const RING_SIZE: usize = 1000;
+
+/// After a round that brought changes, the follower waits this long
+/// before the next: a busy vCenter posting events every few milliseconds
+/// would otherwise send the whole latest page each time.
+pub const ROUND_PAUSE: Duration = Duration::from_millis(500);
+
+/// Without a reply from the feed for this long, the rings count as stale.
+const STALLED_AFTER: Duration = Duration::from_secs(7);
+
+/// The rings and whether they follow vCenter.
+#[derive(Default)]
+struct State {
+    followed: Option<Followed>,
+    events: Option<Arc<Ring>>,
+    tasks: Option<Arc<Ring>>,
+    last_reply: Option<Instant>,
+}
+
+/// The recent history and the follower that keeps it current.
+pub struct RecentHistory {
+    backend: Arc<dyn Backend>,
+    state: RwLock<State>,
+    rounds: CatchUpRounds,
+    /// State changes this server made, and how many of them the rings
+    /// are known to include.
+    changes_made: AtomicU64,
+    changes_settled: AtomicU64,
+}
+
+impl RecentHistory {
+    /// Empty rings over `backend`; [`RecentHistory::start`] fills them.
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<Self> {
+        Arc::new(RecentHistory {
+            backend,
+            state: RwLock::default(),
+            rounds: CatchUpRounds::default(),
+            changes_made: AtomicU64::new(0),
+            changes_settled: AtomicU64::new(0),
+        })
+    }
+
+    /// Start following. The follower stops when the service is dropped.
+    pub fn start(self: &Arc<Self>) {
+        tokio::spawn(follow::follow(Arc::downgrade(self)));
+    }
+
+    fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn live_ring(&self, collects: Collects) -> Option<Arc<Ring>> {
+        let state = self.read_state();
+        if state
+            .last_reply
+            .is_none_or(|at| at.elapsed() >= STALLED_AFTER)
+        {
+            return None;
+        }
+        match collects {
+            Collects::Events => state.events.clone(),
+            Collects::Tasks => state.tasks.clone(),
+        }
+    }
+
+    /// Whether the rings follow `collects` now (a collector for it may be
+    /// answered from memory).
+    pub fn follows(&self, collects: Collects) -> bool {
+        self.live_ring(collects).is_some()
+    }
+
+    /// The ring of `collects`, holding every change this server has made so
+    /// far; `None` when it is not followed or could not catch up in time.
+    pub async fn current(&self, collects: Collects) -> Option<Arc<Ring>> {
+        self.live_ring(collects)?;
+        let made = self.changes_made.load(Ordering::Acquire);
+        if made > self.changes_settled.load(Ordering::Acquire) {
+            if !self.rounds.request().await {
+                tracing::debug!(
+                    "the recent history did not catch up in time; asking vCenter instead"
+                );
+                return None;
+            }
+            self.changes_settled.fetch_max(made, Ordering::AcqRel);
+        }
+        self.live_ring(collects)
+    }
+
+    /// Take a collector's newer `latestPage` into its ring (an unset page
+    /// is empty).
+    fn take_page(&self, state: &mut State, reference: &MoRef, page: Option<&serde_json::Value>) {
+        let Some(collects) = state
+            .followed
+            .as_ref()
+            .and_then(|f| f.collects_of(reference))
+        else {
+            return;
+        };
+        let items = page.and_then(|p| p.as_array()).cloned().unwrap_or_default();
+        let slot = match collects {
+            Collects::Events => &mut state.events,
+            Collects::Tasks => &mut state.tasks,
+        };
+        let ring = match slot.as_deref() {
+            Some(ring) => ring.merged(items, RING_SIZE),
+            None => Ring::new(collects, items, RING_SIZE),
+        };
+        *slot = Some(Arc::new(ring));
+    }
+}
+
+#[async_trait]
+impl ChangeObserver for RecentHistory {
+    async fn changed(&self, _ctx: &CallContext, _refs: &[MoRef]) {
+        self.changes_made.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// The follower feeds the rings through these.
+#[async_trait]
+impl FollowedIndex for RecentHistory {
+    async fn open_feed(&self) -> Result<Box<dyn UpdateFeed>, VsError> {
+        let feed = HistoryFeed::open(self.backend.clone(), RING_SIZE).await?;
+        let mut state = self.write_state();
+        *state = State {
+            followed: Some(feed.followed()),
+            ..State::default()
+        };
+        Ok(Box::new(feed))
+    }
+
+    fn replace_all(&self, updates: &[ObjectUpdate]) {
+        {
+            // A page with nothing on it comes as no value at all.
+            let mut state = self.write_state();
+            let followed = state.followed.clone();
+            for collector in followed.iter().flat_map(|f| f.all()) {
+                self.take_page(&mut state, collector, None);
+            }
+        }
+        self.apply(updates);
+        let state = self.read_state();
+        tracing::info!(
+            events = state.events.as_ref().map_or(0, |r| r.len()),
+            tasks = state.tasks.as_ref().map_or(0, |r| r.len()),
+            "recent history loaded; following updates"
+        );
+    }
+
+    fn apply(&self, batch: &[ObjectUpdate]) {
+        let mut state = self.write_state();
+        state.last_reply = Some(Instant::now());
+        for update in batch {
+            let page = update
+                .changes
+                .iter()
+                .find(|(path, _)| path == "latestPage")
+                .and_then(|(_, value)| value.as_ref());
+            self.take_page(&mut state, &update.reference, page);
+        }
+    }
+
+    fn mark_alive(&self) {
+        self.write_state().last_reply = Some(Instant::now());
+    }
+
+    fn stream_down(&self, reason: &str) {
+        let mut state = self.write_state();
+        if state.followed.is_some() {
+            tracing::warn!(
+                reason,
+                "the recent history stopped following vCenter; history pages are read from vCenter until it resumes"
+            );
+        }
+        *state = State::default();
+    }
+
+    async fn refresh(&self, _refs: &[MoRef]) {}
+
+    fn catch_up_rounds(&self) -> &CatchUpRounds {
+        &self.rounds
+    }
+
+    fn watched(&self) -> &'static str {
+        "the recent history"
+    }
+
+    fn round_pause(&self) -> Duration {
+        ROUND_PAUSE
+    }
+}
