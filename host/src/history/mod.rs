@@ -166,10 +166,11 @@ impl FollowedIndex for RecentHistory {
     async fn open_feed(&self) -> Result<Box<dyn UpdateFeed>, VsError> {
         let feed = HistoryFeed::open(self.backend.clone(), RING_SIZE).await?;
         let mut state = self.write_state();
-        *state = State {
-            followed: Some(feed.followed()),
-            ..State::default()
-        };
+        // The rings are kept (not served until the first page arrives): a
+        // new collector's first page is merged into them like any other,
+        // as events do not change and a task's newer state replaces its own.
+        state.followed = Some(feed.followed());
+        state.last_reply = None;
         Ok(Box::new(feed))
     }
 
@@ -216,7 +217,8 @@ impl FollowedIndex for RecentHistory {
                 "the recent history stopped following vCenter; history pages are read from vCenter until it resumes"
             );
         }
-        *state = State::default();
+        state.followed = None;
+        state.last_reply = None;
     }
 
     async fn refresh(&self, _refs: &[MoRef]) {}

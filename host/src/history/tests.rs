@@ -110,6 +110,17 @@ struct Setup {
     cached: Arc<CachedHistoryBackend>,
 }
 
+impl Setup {
+    /// The methods the cached backend passed to the simulator so far.
+    fn reached(&self) -> Vec<String> {
+        self.recorder
+            .take("cached")
+            .into_iter()
+            .map(|i| i.method)
+            .collect()
+    }
+}
+
 /// The demo with some history, its recent history followed, and a cached
 /// backend over a recorder of what reaches the simulator.
 async fn setup() -> Setup {
@@ -199,8 +210,8 @@ async fn pages_from_memory_are_the_simulators_pages_and_reach_no_collector() {
     }
     assert_eq!(compared, 40);
     assert_eq!(
-        s.recorder.take("cached"),
-        [],
+        s.reached(),
+        Vec::<String>::new(),
         "every page was answered from memory"
     );
 }
@@ -221,14 +232,8 @@ async fn a_filter_the_rings_do_not_decide_goes_to_the_simulator() {
     .await;
     assert_eq!(cached, direct);
     assert!(!direct.is_empty());
-    let reached: Vec<String> = s
-        .recorder
-        .take("cached")
-        .into_iter()
-        .map(|i| i.method)
-        .collect();
     assert_eq!(
-        reached,
+        s.reached(),
         [
             "CreateCollectorForEvents",
             "SetCollectorPageSize",
@@ -272,7 +277,7 @@ async fn a_change_made_through_the_server_is_on_the_next_page() {
     )
     .await;
     assert_eq!(after, direct);
-    assert_eq!(s.recorder.take("cached"), []);
+    assert_eq!(s.reached(), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -327,14 +332,8 @@ async fn scrolling_a_collector_creates_it_in_the_simulator_with_its_filter_and_s
         .invoke(&ctx("cached"), &held, "DestroyCollector", &Map::new())
         .await
         .unwrap();
-    let reached: Vec<String> = s
-        .recorder
-        .take("cached")
-        .into_iter()
-        .map(|i| i.method)
-        .collect();
     assert_eq!(
-        reached,
+        s.reached(),
         [
             "CreateCollectorForEvents",
             "SetCollectorPageSize",

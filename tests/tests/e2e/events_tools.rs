@@ -188,15 +188,22 @@ async fn events_tasks_and_alarms_match_pyvmomi_on_vcsim_esxi() {
     matches_pyvmomi("events-vcsim-esx", "esx").await;
 }
 
-/// Against vcsim in `model` (vpx or esx): a change through the server shows
-/// in both histories, and every row matches what pyVmomi reads.
-async fn matches_pyvmomi(name: &str, model: &str) {
-    let sim = Vcsim::start(name, &["-model", model, "-alarms"]);
+/// vcsim started with `args`, and a server on it whose policy allows every
+/// change.
+fn vcsim_server(name: &str, args: &[&str]) -> (Vcsim, Server) {
+    let sim = Vcsim::start(name, args);
     let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
     let server = Server::start(
         name,
         sim.server_options().env("APPROVAL_POLICY_PATH", policy),
     );
+    (sim, server)
+}
+
+/// Against vcsim in `model` (vpx or esx): a change through the server shows
+/// in both histories, and every row matches what pyVmomi reads.
+async fn matches_pyvmomi(name: &str, model: &str) {
+    let (sim, server) = vcsim_server(name, &["-model", model, "-alarms"]);
     let client = server.client().await;
 
     // A change through the server, so both histories hold one of ours.
@@ -360,12 +367,7 @@ async fn a_page_of_history_reaches_vcenter_no_more_than_a_page_of_vms() {
     const REQUESTS: &str = "vmware_mcp_vcenter_http_requests_total";
     const PAGES: &str = "vmware_mcp_history_pages_total";
     let name = "events-requests";
-    let sim = Vcsim::start(name, &["-model", "vpx"]);
-    let policy = scratch_file(name, "policy.toml", "default = \"allow\"\n");
-    let server = Server::start(
-        name,
-        sim.server_options().env("APPROVAL_POLICY_PATH", policy),
-    );
+    let (_sim, server) = vcsim_server(name, &["-model", "vpx"]);
     let client = server.client().await;
     let vm = first_vm(&client, json!({"powerState": "poweredOn"})).await;
     let vm_id = vm["id"].as_str().unwrap().to_string();
