@@ -35,13 +35,26 @@ impl CatchUpRounds {
     /// Ask for a round that starts after now, and wait until it has been
     /// applied (`true`) or [`CATCH_UP_WAIT`] passed (`false`).
     pub async fn request(&self) -> bool {
+        let ticket = self.ask();
+        self.wait_for(ticket, CATCH_UP_WAIT).await
+    }
+
+    /// Ask for a round that starts after now without waiting for it: the
+    /// ticket to wait for later with [`CatchUpRounds::wait_for`].
+    pub fn ask(&self) -> u64 {
         let mut ticket = 0;
         self.requested.send_modify(|n| {
             *n += 1;
             ticket = *n;
         });
+        ticket
+    }
+
+    /// Wait until the round that answers `ticket` has been applied
+    /// (`true`, at once if it has) or `wait` passed (`false`).
+    pub async fn wait_for(&self, ticket: u64, wait: Duration) -> bool {
         let mut served = self.served.subscribe();
-        tokio::time::timeout(CATCH_UP_WAIT, served.wait_for(|s| *s >= ticket))
+        tokio::time::timeout(wait, served.wait_for(|s| *s >= ticket))
             .await
             .is_ok_and(|r| r.is_ok())
     }

@@ -170,14 +170,15 @@ impl CachedHistoryBackend {
             return None;
         }
         let ring = self.history.current(held.collects).await?;
-        let page = ring.latest_page(&held.filter, held.page_size)?;
+        // Taken by the one `latestPage` asked for (repeats are skipped).
+        let mut page = Some(ring.latest_page(&held.filter, held.page_size)?);
         let mut found: Vec<(String, Value)> = Vec::new();
         for p in properties {
             if found.iter().any(|(seen, _)| seen == p) {
                 continue;
             }
             let value = match p.as_str() {
-                "latestPage" => Value::Array(page.clone()),
+                "latestPage" => Value::Array(page.take().unwrap_or_default()),
                 _ => held.filter.clone(),
             };
             found.push((p.clone(), value));

@@ -33,6 +33,15 @@ impl Followed {
         }
     }
 
+    /// Whether it follows `collects`.
+    pub(super) fn follows(&self, collects: Collects) -> bool {
+        match collects {
+            Collects::Events => true,
+            Collects::Tasks => self.tasks.is_some(),
+        }
+    }
+
+    /// The collectors, events first.
     pub(super) fn all(&self) -> impl Iterator<Item = &MoRef> {
         std::iter::once(&self.events).chain(self.tasks.as_ref())
     }

@@ -30,20 +30,28 @@ use feed::{Followed, HistoryFeed};
 use ring::Ring;
 
 use crate::follow::{self, FollowedIndex, catch_up::CatchUpRounds};
+use crate::process::release_free_memory;
 use crate::vocabulary::VsError;
 use crate::vsphere::history_filter::Collects;
 use crate::vsphere::{Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, UpdateFeed};
 
-/// How many of the newest events (and tasks) are kept: several of the
-/// largest pages a tool asks for, so that pages filtered by a VM, host or
-/// datastore are mostly answered too. Each change the feed brings sends
-/// the whole latest page again, which bounds it.
-pub const RING_SIZE: usize = 1000;
+/// How many of the newest events (and tasks) are kept: twice the largest
+/// page a tool asks for (233 items), so that pages filtered by a VM, host
+/// or datastore are often answered too. Each change the feed brings sends
+/// the whole latest page again (about a megabyte of XML at this size),
+/// which bounds it.
+pub const RING_SIZE: usize = 500;
 
 /// After a round that brought changes, the follower waits this long
 /// before the next: a busy vCenter posting events every few milliseconds
 /// would otherwise send the whole latest page each time.
 pub const ROUND_PAUSE: Duration = Duration::from_millis(500);
+
+/// How long a page waits for the history to catch up with a change this
+/// server made before it is read from vCenter instead: a round brings
+/// whole pages, which a busy server may take a while to send (vcsim takes
+/// a quarter of a second to answer any wait).
+const CATCH_UP_WAIT: Duration = Duration::from_secs(1);
 
 /// Without a reply from the feed for this long, the rings count as stale.
 const STALLED_AFTER: Duration = Duration::from_secs(7);
@@ -62,10 +70,9 @@ pub struct RecentHistory {
     backend: Arc<dyn Backend>,
     state: RwLock<State>,
     rounds: CatchUpRounds,
-    /// State changes this server made, and how many of them the rings
-    /// are known to include.
-    changes_made: AtomicU64,
-    changes_settled: AtomicU64,
+    /// The catch-up round asked for after this server's latest change:
+    /// pages wait for it (briefly) before they are served from memory.
+    round_after_changes: AtomicU64,
 }
 
 impl RecentHistory {
@@ -75,8 +82,7 @@ impl RecentHistory {
             backend,
             state: RwLock::default(),
             rounds: CatchUpRounds::default(),
-            changes_made: AtomicU64::new(0),
-            changes_settled: AtomicU64::new(0),
+            round_after_changes: AtomicU64::new(0),
         })
     }
 
@@ -95,10 +101,11 @@ impl RecentHistory {
 
     fn live_ring(&self, collects: Collects) -> Option<Arc<Ring>> {
         let state = self.read_state();
-        if state
+        let followed = state.followed.as_ref().is_some_and(|f| f.follows(collects));
+        let alive = state
             .last_reply
-            .is_none_or(|at| at.elapsed() >= STALLED_AFTER)
-        {
+            .is_some_and(|at| at.elapsed() < STALLED_AFTER);
+        if !(followed && alive) {
             return None;
         }
         match collects {
@@ -117,15 +124,10 @@ impl RecentHistory {
     /// far; `None` when it is not followed or could not catch up in time.
     pub async fn current(&self, collects: Collects) -> Option<Arc<Ring>> {
         self.live_ring(collects)?;
-        let made = self.changes_made.load(Ordering::Acquire);
-        if made > self.changes_settled.load(Ordering::Acquire) {
-            if !self.rounds.request().await {
-                tracing::debug!(
-                    "the recent history did not catch up in time; asking vCenter instead"
-                );
-                return None;
-            }
-            self.changes_settled.fetch_max(made, Ordering::AcqRel);
+        let round = self.round_after_changes.load(Ordering::Acquire);
+        if !self.rounds.wait_for(round, CATCH_UP_WAIT).await {
+            tracing::debug!("the recent history did not catch up in time; asking vCenter instead");
+            return None;
         }
         self.live_ring(collects)
     }
@@ -156,7 +158,10 @@ impl RecentHistory {
 #[async_trait]
 impl ChangeObserver for RecentHistory {
     async fn changed(&self, _ctx: &CallContext, _refs: &[MoRef]) {
-        self.changes_made.fetch_add(1, Ordering::AcqRel);
+        // Asked for now, so the round runs while the tool's answer travels
+        // and the next page rarely waits for it.
+        let round = self.rounds.ask();
+        self.round_after_changes.fetch_max(round, Ordering::AcqRel);
     }
 }
 
@@ -203,6 +208,10 @@ impl FollowedIndex for RecentHistory {
                 .and_then(|(_, value)| value.as_ref());
             self.take_page(&mut state, &update.reference, page);
         }
+        drop(state);
+        // Each round brings whole pages (up to a thousand items, parsed from
+        // a megabyte or so of XML): give that transient memory back.
+        release_free_memory();
     }
 
     fn mark_alive(&self) {

@@ -99,17 +99,19 @@ impl Ring {
         if !history_filter::decidable(self.collects, filter) {
             return None;
         }
-        let matching: Vec<&Value> = self
+        // Newest first, stopping at a full page: a page costs its own size
+        // (and the items it skips), not the ring's.
+        let mut newest_first: Vec<&Value> = self
             .items
             .iter()
+            .rev()
             .filter(|item| history_filter::matches(self.collects, filter, item, &NothingBelow))
+            .take(page_size)
             .collect();
-        let whole = !self.full || matching.len() >= page_size || self.reaches_back_to(filter);
+        let whole = !self.full || newest_first.len() >= page_size || self.reaches_back_to(filter);
         whole.then(|| {
-            matching[matching.len().saturating_sub(page_size)..]
-                .iter()
-                .map(|item| (*item).clone())
-                .collect()
+            newest_first.reverse();
+            newest_first.into_iter().cloned().collect()
         })
     }
 
