@@ -84,6 +84,11 @@ impl App {
         let metrics = &self.services.metrics;
         metrics.set_total(names::RELOGINS, vec![], counters.relogins as f64);
         metrics.set_total(names::VCENTER_REQUESTS, vec![], counters.requests as f64);
+        metrics.set_total(
+            names::VCENTER_FEED_REQUESTS,
+            vec![],
+            counters.feed_requests as f64,
+        );
         let index = self.services.inventory.status();
         metrics.set(names::INVENTORY_OBJECTS, vec![], index.objects as f64);
         metrics.set(

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
-use super::RecentHistory;
+use super::recent::RecentHistory;
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vocabulary::VsError;
 use crate::vsphere::history_filter::{self, Collects};

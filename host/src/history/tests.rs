@@ -11,7 +11,9 @@ use serde_json::{Map, Value, json};
 use super::*;
 use crate::telemetry::metrics::Metrics;
 use crate::testing::recorder::RecordingBackend;
+use crate::vsphere::history_filter::Collects;
 use crate::vsphere::sim::SimBackend;
+use crate::vsphere::{Backend, CallContext, ChangeObserver, MoRef};
 
 fn ctx(id: &str) -> CallContext {
     CallContext {

@@ -76,6 +76,8 @@ pub mod names {
     pub const RELOGINS: &str = "vmware_mcp_vcenter_relogins_total";
     /// HTTP requests sent to vCenter.
     pub const VCENTER_REQUESTS: &str = "vmware_mcp_vcenter_http_requests_total";
+    /// Of those, the update feeds' waits and their cancellations.
+    pub const VCENTER_FEED_REQUESTS: &str = "vmware_mcp_vcenter_feed_requests_total";
     /// Loaded plugins, labelled with their version.
     pub const PLUGINS: &str = "vmware_mcp_plugin_info";
     /// Seconds since start.
@@ -117,6 +119,10 @@ impl Metrics {
             ),
             (names::RELOGINS, "vCenter re-logins after session expiry."),
             (names::VCENTER_REQUESTS, "HTTP requests sent to vCenter."),
+            (
+                names::VCENTER_FEED_REQUESTS,
+                "Of the HTTP requests sent to vCenter, the update feeds' waits for changes and their cancellations (background work, whatever the tool calls).",
+            ),
             (
                 names::PLUGINS,
                 "Loaded plugins (value 1) with their version.",

@@ -219,6 +219,10 @@ impl std::fmt::Debug for ProgressHook {
 pub struct BackendCounters {
     /// HTTP requests sent to vCenter.
     pub requests: u64,
+    /// Of those, the update feeds' waits for changes and their
+    /// cancellations: what the server asks in the background, whatever
+    /// the tool calls, so that a call's own cost can be told apart.
+    pub feed_requests: u64,
     /// Logins after the session expired.
     pub relogins: u64,
 }

@@ -3,25 +3,32 @@
 //! powerOffVm the same number at both sizes, and a full listing costs none
 //! (its rows come from the index, which vCenter's update stream keeps
 //! current). The server counts the requests in its client and
-//! exports them as `vmware_mcp_vcenter_http_requests_total`.
+//! exports them as `vmware_mcp_vcenter_http_requests_total`, the update
+//! feeds' own as `vmware_mcp_vcenter_feed_requests_total`.
 
 use serde_json::{Value, json};
 use vmware_mcp_e2e::{Server, Vcsim, call, first_vm, scratch_file};
 
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
+/// The requests sent to vCenter so far, less the update feeds' waits (the
+/// index's and the recent history's), which go on whatever is called.
 async fn requests(client: &Client) -> f64 {
     let metrics = call(client, "infra.vmware.getMetrics", json!({}))
         .await
         .unwrap()
         .json;
-    metrics["counters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "vmware_mcp_vcenter_http_requests_total")
-        .and_then(|c| c["value"].as_f64())
-        .expect("the request counter is exported")
+    let counter = |name: &str| {
+        metrics["counters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["value"].as_f64())
+            .unwrap_or_else(|| panic!("{name} is exported"))
+    };
+    counter("vmware_mcp_vcenter_http_requests_total")
+        - counter("vmware_mcp_vcenter_feed_requests_total")
 }
 
 /// The requests one call costs (the metrics calls around it cost none).

@@ -105,6 +105,8 @@ struct Inner {
     content: Value,
     refs: ServiceRefs,
     api_version: String,
+    /// Update feed requests (waits, cancellations), counted apart.
+    feed_requests: std::sync::atomic::AtomicU64,
 }
 
 /// The vSphere backend over SOAP. Cheap to clone; all clones share one
@@ -209,6 +211,7 @@ impl SoapBackend {
             content,
             refs,
             api_version,
+            feed_requests: Default::default(),
         };
         inner.session.login(&inner.login_target(), &ctx).await?;
         let product = inner
@@ -420,6 +423,10 @@ impl Backend for SoapBackend {
     fn counters(&self) -> crate::vsphere::BackendCounters {
         crate::vsphere::BackendCounters {
             requests: self.request_count(),
+            feed_requests: self
+                .inner
+                .feed_requests
+                .load(std::sync::atomic::Ordering::Relaxed),
             relogins: self.relogin_count(),
         }
     }

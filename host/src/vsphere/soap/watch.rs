@@ -9,6 +9,7 @@
 //! reads and watches again.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -175,6 +176,7 @@ impl UpdateFeed for SoapFeed {
         // The first read returns the whole inventory and gets the ordinary
         // request timeout; later waits get only a short grace.
         let timeout = (!first).then(|| Duration::from_secs(wait_secs) + WAIT_GRACE);
+        self.inner.feed_requests.fetch_add(1, Ordering::Relaxed);
         let set = match self
             .inner
             .call_with_timeout(
@@ -238,6 +240,7 @@ struct SoapInterrupt {
 #[async_trait]
 impl FeedInterrupter for SoapInterrupt {
     async fn interrupt(&self) {
+        self.inner.feed_requests.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self
             .inner
             .call(
