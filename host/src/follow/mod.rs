@@ -43,6 +43,12 @@ pub trait FollowedIndex: Send + Sync {
     fn round_pause(&self) -> Duration {
         Duration::ZERO
     }
+    /// Whether `batch` was large enough that the memory it held (the
+    /// reply's XML, the parsed values) should be given back to the OS once
+    /// it is dropped.
+    fn is_large(&self, batch: &[ObjectUpdate]) -> bool {
+        batch.len() >= LARGE_BATCH
+    }
 }
 
 /// How long one wait for updates lasts; a reply (even an empty one) within
@@ -157,7 +163,7 @@ async fn run_feed<I: FollowedIndex>(svc: &Arc<I>, feed: &mut dyn UpdateFeed) -> 
         }
         let contested = contested(&batch);
         svc.apply(&batch);
-        if batch.len() >= LARGE_BATCH {
+        if svc.is_large(&batch) {
             drop(batch);
             release_free_memory();
         }

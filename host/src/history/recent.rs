@@ -11,7 +11,6 @@ use async_trait::async_trait;
 use super::feed::{Followed, HistoryFeed};
 use super::ring::Ring;
 use crate::follow::{self, FollowedIndex, catch_up::CatchUpRounds};
-use crate::process::release_free_memory;
 use crate::vocabulary::VsError;
 use crate::vsphere::history_filter::Collects;
 use crate::vsphere::{Backend, CallContext, ChangeObserver, MoRef, ObjectUpdate, UpdateFeed};
@@ -189,10 +188,6 @@ impl FollowedIndex for RecentHistory {
                 .and_then(|(_, value)| value.as_ref());
             self.take_page(&mut state, &update.reference, page);
         }
-        drop(state);
-        // Each round brings whole pages (up to a thousand items, parsed from
-        // a megabyte or so of XML): give that transient memory back.
-        release_free_memory();
     }
 
     fn mark_alive(&self) {
@@ -223,5 +218,12 @@ impl FollowedIndex for RecentHistory {
 
     fn round_pause(&self) -> Duration {
         ROUND_PAUSE
+    }
+
+    /// Every batch is: each brings whole pages (hundreds of items parsed
+    /// from a megabyte or so of XML, several pages when vCenter sends each
+    /// change), whose memory is given back once the batch is dropped.
+    fn is_large(&self, _batch: &[ObjectUpdate]) -> bool {
+        true
     }
 }

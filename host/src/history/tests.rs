@@ -113,6 +113,16 @@ struct Setup {
 }
 
 impl Setup {
+    /// A page through the cached backend (under the id `cached`).
+    async fn cached_page(&self, collects: Collects, filter: &Value, size: usize) -> Vec<Value> {
+        latest_page(self.cached.as_ref(), &ctx("cached"), collects, filter, size).await
+    }
+
+    /// The same page from the simulator's own collector.
+    async fn direct_page(&self, collects: Collects, filter: &Value, size: usize) -> Vec<Value> {
+        latest_page(self.sim.as_ref(), &ctx("direct"), collects, filter, size).await
+    }
+
     /// The methods the cached backend passed to the simulator so far.
     fn reached(&self) -> Vec<String> {
         self.recorder
@@ -199,9 +209,8 @@ async fn pages_from_memory_are_the_simulators_pages_and_reach_no_collector() {
     let mut compared = 0;
     for (collects, filter) in cases {
         for size in [1, 2, 5, 1000] {
-            let direct = latest_page(s.sim.as_ref(), &ctx("direct"), collects, filter, size).await;
-            let cached =
-                latest_page(s.cached.as_ref(), &ctx("cached"), collects, filter, size).await;
+            let direct = s.direct_page(collects, filter, size).await;
+            let cached = s.cached_page(collects, filter, size).await;
             assert_eq!(cached, direct, "{collects:?} {filter} at {size}");
             assert!(
                 !direct.is_empty(),
@@ -223,15 +232,8 @@ async fn a_filter_the_rings_do_not_decide_goes_to_the_simulator() {
     let s = setup().await;
     let cluster = s.sim.find_by_path("DC0/host/prod").unwrap();
     let filter = on("ClusterComputeResource", &cluster, "all", "EventFilterSpec");
-    let direct = latest_page(s.sim.as_ref(), &ctx("direct"), Collects::Events, &filter, 5).await;
-    let cached = latest_page(
-        s.cached.as_ref(),
-        &ctx("cached"),
-        Collects::Events,
-        &filter,
-        5,
-    )
-    .await;
+    let direct = s.direct_page(Collects::Events, &filter, 5).await;
+    let cached = s.cached_page(Collects::Events, &filter, 5).await;
     assert_eq!(cached, direct);
     assert!(!direct.is_empty());
     assert_eq!(
@@ -249,35 +251,14 @@ async fn a_change_made_through_the_server_is_on_the_next_page() {
     let s = setup().await;
     let web02 = s.sim.find_by_path("DC0/vm/web/web-02").unwrap();
     let filter = on("VirtualMachine", &web02, "all", "EventFilterSpec");
-    let before = latest_page(
-        s.cached.as_ref(),
-        &ctx("cached"),
-        Collects::Events,
-        &filter,
-        50,
-    )
-    .await;
+    let before = s.cached_page(Collects::Events, &filter, 50).await;
     toggle_power(&s.sim, &web02).await;
     s.history
         .changed(&ctx("change"), std::slice::from_ref(&web02))
         .await;
-    let after = latest_page(
-        s.cached.as_ref(),
-        &ctx("cached"),
-        Collects::Events,
-        &filter,
-        50,
-    )
-    .await;
+    let after = s.cached_page(Collects::Events, &filter, 50).await;
     assert_eq!(after.len(), before.len() + 1, "{after:?}");
-    let direct = latest_page(
-        s.sim.as_ref(),
-        &ctx("direct"),
-        Collects::Events,
-        &filter,
-        50,
-    )
-    .await;
+    let direct = s.direct_page(Collects::Events, &filter, 50).await;
     assert_eq!(after, direct);
     assert_eq!(s.reached(), Vec::<String>::new());
 }
