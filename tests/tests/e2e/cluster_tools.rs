@@ -308,19 +308,7 @@ async fn every_field_matches_pyvmomi_on_vcsim() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_result_over_100_kb_at_2000_vms() {
-    let sim = Vcsim::start(
-        "clusters-2000",
-        &[
-            "-model",
-            "vpx",
-            "-vms",
-            "1000",
-            "-hosts",
-            "2",
-            "-clusters",
-            "2",
-        ],
-    );
+    let sim = Vcsim::with_2000_vms("clusters-2000", &["-clusters", "2"]);
     let server = Server::start("clusters-2000", sim.server_options());
     let client = server.client().await;
     // `ok` checks each result is under 100 KB.

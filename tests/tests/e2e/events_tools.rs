@@ -327,20 +327,7 @@ async fn matches_pyvmomi(name: &str, model: &str) {
 /// 1,000) the default pages and the largest pages stay under 100 KB.
 #[tokio::test(flavor = "multi_thread")]
 async fn no_result_over_100_kb_at_2000_vms() {
-    let sim = Vcsim::start(
-        "events-2000",
-        &[
-            "-model",
-            "vpx",
-            "-vms",
-            "1000",
-            "-hosts",
-            "2",
-            "-standalone",
-            "1",
-            "-alarms",
-        ],
-    );
+    let sim = Vcsim::with_2000_vms("events-2000", &["-standalone", "1", "-alarms"]);
     let policy = scratch_file("events-2000", "policy.toml", "default = \"allow\"\n");
     let server = Server::start(
         "events-2000",

@@ -486,19 +486,7 @@ async fn browse_matches(sim: &Vcsim, client: &Client, id: &str, folder: &str) ->
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_result_over_100_kb_at_2000_vms() {
-    let sim = Vcsim::start(
-        "storage-2000",
-        &[
-            "-model",
-            "vpx",
-            "-vms",
-            "1000",
-            "-hosts",
-            "2",
-            "-standalone",
-            "1",
-        ],
-    );
+    let sim = Vcsim::with_2000_vms("storage-2000", &["-standalone", "1"]);
     let server = Server::start("storage-2000", sim.server_options());
     let client = server.client().await;
     let rows = all_rows(&client, json!({})).await;
