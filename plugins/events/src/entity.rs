@@ -4,6 +4,8 @@
 //! host's index, and a name two kinds share is refused as ambiguous rather
 //! than guessed.
 
+use std::collections::HashMap;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 use vmware_plugin_sdk::inventory::{self, Resolved};
@@ -55,17 +57,24 @@ pub struct EntityRef {
 }
 
 /// Rows' entities, named as the index knows them now (a deleted or
-/// unindexed one keeps the name the record gave, without a path).
+/// unindexed one keeps the name the record gave, without a path). Each
+/// entity is looked up once, however many rows are about it.
 pub fn describe(entities: &[(MoRef, String)]) -> Vec<EntityRef> {
-    let refs: Vec<MoRef> = entities.iter().map(|(r, _)| r.clone()).collect();
-    inventory::lookup(&refs)
+    let mut distinct: Vec<MoRef> = entities.iter().map(|(r, _)| r.clone()).collect();
+    distinct.sort();
+    distinct.dedup();
+    let known: HashMap<MoRef, Resolved> = inventory::lookup(&distinct)
         .into_iter()
-        .zip(entities)
-        .map(|(known, (reference, recorded))| match known {
+        .flatten()
+        .map(|k| (k.reference.clone(), k))
+        .collect();
+    entities
+        .iter()
+        .map(|(reference, recorded)| match known.get(reference) {
             Some(k) => EntityRef {
-                name: k.name,
-                id: k.reference.value,
-                path: Some(k.path),
+                name: k.name.clone(),
+                id: reference.value.clone(),
+                path: Some(k.path.clone()),
             },
             None => EntityRef {
                 name: recorded.clone(),

@@ -4,7 +4,6 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use vmware_plugin_sdk::json::{as_i64, as_str};
 use vmware_plugin_sdk::paging::{self, PageRow, Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
 
@@ -63,36 +62,67 @@ impl PageRow for EventRow {
     const COUNTED: bool = false;
 }
 
-/// The event arguments that name an entity, most specific first, with the
-/// field inside each that holds the reference.
-const ENTITY_ARGUMENTS: &[(&str, &str)] = &[
-    ("entity", "entity"),
-    ("vm", "vm"),
-    ("host", "host"),
-    ("ds", "datastore"),
-    ("net", "network"),
-    ("computeResource", "computeResource"),
-    ("datacenter", "datacenter"),
-];
-
-/// The entity an event is most specifically about: (reference, name).
-fn subject(event: &Value) -> Option<(MoRef, String)> {
-    ENTITY_ARGUMENTS.iter().find_map(|(field, link)| {
-        let argument = event.get(*field)?;
-        let reference = MoRef::from_json(argument.get(*link)?)?;
-        Some((
-            reference,
-            as_str(&argument["name"]).unwrap_or_default().to_string(),
-        ))
-    })
+/// The fields of a vSphere event a row shows; the rest of the event is
+/// skipped as it is read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventRecord {
+    #[serde(rename = "_typeName")]
+    type_name: String,
+    key: i64,
+    created_time: String,
+    full_formatted_message: Option<String>,
+    user_name: Option<String>,
+    /// The entity arguments, in the order [`EventRecord::subject`] tries them.
+    entity: Option<EntityArgument>,
+    vm: Option<EntityArgument>,
+    host: Option<EntityArgument>,
+    ds: Option<EntityArgument>,
+    net: Option<EntityArgument>,
+    compute_resource: Option<EntityArgument>,
+    datacenter: Option<EntityArgument>,
 }
 
-/// Where an event stands: its time, then its key.
-fn position(event: &Value) -> Option<Position> {
-    Some((
-        since::parse(as_str(&event["createdTime"])?)?,
-        as_i64(&event["key"])?,
-    ))
+/// An event argument naming an entity (`VmEventArgument`,
+/// `HostEventArgument`…): its name when the event was logged, and the
+/// reference under the field its type names.
+#[derive(Debug, Deserialize)]
+struct EntityArgument {
+    #[serde(default)]
+    name: String,
+    #[serde(
+        alias = "entity",
+        alias = "vm",
+        alias = "host",
+        alias = "datastore",
+        alias = "network",
+        alias = "computeResource",
+        alias = "datacenter"
+    )]
+    reference: Option<MoRef>,
+}
+
+impl EventRecord {
+    /// The entity the event is most specifically about: (reference, name).
+    fn subject(&self) -> Option<(MoRef, String)> {
+        [
+            &self.entity,
+            &self.vm,
+            &self.host,
+            &self.ds,
+            &self.net,
+            &self.compute_resource,
+            &self.datacenter,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|argument| Some((argument.reference.clone()?, argument.name.clone())))
+    }
+
+    /// Where the event stands: its time, then its key.
+    fn position(&self) -> Option<Position> {
+        Some((since::parse(&self.created_time)?, self.key))
+    }
 }
 
 /// One page of events matching `args`.
@@ -135,28 +165,23 @@ pub fn list_events(args: &ListArgs) -> Result<Paged<EventRow>> {
         limit,
         args.cursor.as_deref(),
         query,
-        position,
+        EventRecord::position,
     )?;
-    let subjects: Vec<Option<(MoRef, String)>> = page.items.iter().map(subject).collect();
+    let subjects: Vec<Option<(MoRef, String)>> =
+        page.items.iter().map(EventRecord::subject).collect();
     let known: Vec<(MoRef, String)> = subjects.iter().flatten().cloned().collect();
     let mut described = entity::describe(&known).into_iter();
     let rows = page
         .items
-        .iter()
+        .into_iter()
         .zip(subjects)
         .map(|(event, subject)| EventRow {
-            time: as_str(&event["createdTime"])
-                .unwrap_or_default()
-                .to_string(),
-            event_type: as_str(&event["_typeName"]).unwrap_or_default().to_string(),
-            message: as_str(&event["fullFormattedMessage"])
-                .unwrap_or_default()
-                .to_string(),
-            user: as_str(&event["userName"])
-                .filter(|u| !u.is_empty())
-                .map(String::from),
+            time: event.created_time,
+            event_type: event.type_name,
+            message: event.full_formatted_message.unwrap_or_default(),
+            user: event.user_name.filter(|u| !u.is_empty()),
             entity: subject.and_then(|_| described.next()),
-            key: as_i64(&event["key"]).unwrap_or_default(),
+            key: event.key,
         })
         .collect::<Vec<_>>();
     Ok(Paged {
@@ -164,4 +189,53 @@ pub fn list_events(args: &ListArgs) -> Result<Paged<EventRow>> {
         rows,
         next_cursor: page.next_cursor,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argument(kind: &str, field: &str, id: &str, name: &str) -> serde_json::Value {
+        json!({"_typeName": format!("{kind}EventArgument"), "name": name,
+               field: {"_typeName": "ManagedObjectReference", "type": kind, "value": id}})
+    }
+
+    /// A VI/JSON event as vCenter sends it: the row's fields are read, the
+    /// rest skipped, and the most specific entity argument is its subject.
+    #[test]
+    fn an_event_is_read_with_its_most_specific_entity() {
+        let event = json!({
+            "_typeName": "VmPoweredOnEvent", "key": 42, "chainId": 41,
+            "createdTime": "2026-12-07T01:00:00.5Z", "userName": "VSPHERE.LOCAL\\ops",
+            "fullFormattedMessage": "web-01 on esx-1 is powered on",
+            "datacenter": argument("Datacenter", "datacenter", "datacenter-2", "DC0"),
+            "host": argument("HostSystem", "host", "host-9", "esx-1"),
+            "vm": argument("VirtualMachine", "vm", "vm-42", "web-01"),
+            "changeTag": {"_typeName": "ArrayOfString", "_value": ["x"]},
+        });
+        let record: EventRecord = serde_json::from_value(event).unwrap();
+        assert_eq!(record.type_name, "VmPoweredOnEvent");
+        assert_eq!(record.key, 42);
+        assert_eq!(record.user_name.as_deref(), Some("VSPHERE.LOCAL\\ops"));
+        let (reference, name) = record.subject().unwrap();
+        assert_eq!(
+            (reference.kind.as_str(), reference.value.as_str()),
+            ("VirtualMachine", "vm-42")
+        );
+        assert_eq!(name, "web-01");
+        assert_eq!(record.position().map(|(_, key)| key), Some(42));
+
+        let host_only = json!({
+            "_typeName": "HostConnectedEvent", "key": 7, "createdTime": "2026-12-07T01:00:00Z",
+            "host": argument("HostSystem", "host", "host-9", "esx-1"),
+            "datacenter": argument("Datacenter", "datacenter", "datacenter-2", "DC0"),
+        });
+        let record: EventRecord = serde_json::from_value(host_only).unwrap();
+        assert_eq!(record.subject().unwrap().1, "esx-1");
+
+        let about_nothing =
+            json!({"_typeName": "SessionEvent", "key": 8, "createdTime": "2026-12-07T01:00:00Z"});
+        let record: EventRecord = serde_json::from_value(about_nothing).unwrap();
+        assert_eq!(record.subject(), None);
+    }
 }

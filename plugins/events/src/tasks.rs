@@ -3,7 +3,6 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use vmware_plugin_sdk::json::{as_i64, as_str};
 use vmware_plugin_sdk::paging::{self, PageRow, Paged, Paging};
 use vmware_plugin_sdk::prelude::*;
 
@@ -91,26 +90,79 @@ impl PageRow for TaskRow {
     const COUNTED: bool = false;
 }
 
-/// A task key's number (`task-123` → 123), which grows with each task.
-fn sequence(task: &Value) -> Option<i64> {
-    let key = as_str(&task["key"])?;
-    key.rsplit('-').next()?.parse().ok()
+/// The fields of a vSphere `TaskInfo` a row shows; the rest is skipped as
+/// it is read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskRecord {
+    key: String,
+    name: Option<String>,
+    description_id: Option<String>,
+    entity: Option<MoRef>,
+    entity_name: Option<String>,
+    state: Option<String>,
+    progress: Option<i64>,
+    reason: Option<TaskReason>,
+    queue_time: String,
+    start_time: Option<String>,
+    complete_time: Option<String>,
+    error: Option<TaskFault>,
 }
 
-/// Where a task stands: its queue time, then its number.
-fn position(task: &Value) -> Option<Position> {
-    Some((
-        since::parse(as_str(&task["queueTime"])?)?,
-        sequence(task).unwrap_or(0),
-    ))
+/// Why a task ran: a user's task names the user.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskReason {
+    #[serde(rename = "_typeName")]
+    type_name: Option<String>,
+    user_name: Option<String>,
 }
 
-/// Who started a task: the user of a user's task, else the reason's type.
-fn user(task: &Value) -> Option<String> {
-    let reason = &task["reason"];
-    as_str(&reason["userName"])
-        .map(String::from)
-        .or_else(|| as_str(&reason["_typeName"]).map(String::from))
+/// A failed task's fault (`LocalizedMethodFault`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskFault {
+    localized_message: Option<String>,
+    fault: Option<FaultBody>,
+}
+
+/// The fault itself, whose `msg` says why when no localized message does.
+#[derive(Debug, Deserialize)]
+struct FaultBody {
+    msg: Option<String>,
+}
+
+impl TaskRecord {
+    /// The key's number (`task-123` → 123), which grows with each task.
+    fn sequence(&self) -> Option<i64> {
+        self.key.rsplit('-').next()?.parse().ok()
+    }
+
+    /// Where the task stands: its queue time, then its number.
+    fn position(&self) -> Option<Position> {
+        Some((
+            since::parse(&self.queue_time)?,
+            self.sequence().unwrap_or(0),
+        ))
+    }
+
+    /// Who started it: the user of a user's task, else the reason's type.
+    fn user(&self) -> Option<String> {
+        let reason = self.reason.as_ref()?;
+        reason
+            .user_name
+            .clone()
+            .or_else(|| reason.type_name.clone())
+    }
+
+    /// Why it failed.
+    fn error(&self) -> Option<String> {
+        let error = self.error.as_ref()?;
+        error
+            .localized_message
+            .clone()
+            .or_else(|| error.fault.as_ref()?.msg.clone())
+    }
 }
 
 /// One page of tasks matching `args`.
@@ -144,16 +196,15 @@ pub fn list_tasks(args: &ListArgs) -> Result<Paged<TaskRow>> {
         limit,
         args.cursor.as_deref(),
         query,
-        position,
+        TaskRecord::position,
     )?;
     let entities: Vec<Option<(MoRef, String)>> = page
         .items
         .iter()
-        .map(|t| {
-            let reference = MoRef::from_json(&t["entity"])?;
+        .map(|task| {
             Some((
-                reference,
-                as_str(&t["entityName"]).unwrap_or_default().to_string(),
+                task.entity.clone()?,
+                task.entity_name.clone().unwrap_or_default(),
             ))
         })
         .collect();
@@ -161,27 +212,19 @@ pub fn list_tasks(args: &ListArgs) -> Result<Paged<TaskRow>> {
     let mut described = entity::describe(&known).into_iter();
     let rows = page
         .items
-        .iter()
+        .into_iter()
         .zip(entities)
-        .map(|(task, entity)| {
-            let state = as_str(&task["state"]).unwrap_or_default().to_string();
-            TaskRow {
-                name: as_str(&task["name"])
-                    .or_else(|| as_str(&task["descriptionId"]))
-                    .unwrap_or_default()
-                    .to_string(),
-                entity: entity.and_then(|_| described.next()),
-                progress: as_i64(&task["progress"]),
-                state,
-                user: user(task),
-                queued: as_str(&task["queueTime"]).unwrap_or_default().to_string(),
-                started: as_str(&task["startTime"]).map(String::from),
-                completed: as_str(&task["completeTime"]).map(String::from),
-                error: as_str(&task["error"]["localizedMessage"])
-                    .or_else(|| as_str(&task["error"]["fault"]["msg"]))
-                    .map(String::from),
-                id: as_str(&task["key"]).unwrap_or_default().to_string(),
-            }
+        .map(|(task, entity)| TaskRow {
+            entity: entity.and_then(|_| described.next()),
+            user: task.user(),
+            error: task.error(),
+            name: task.name.or(task.description_id).unwrap_or_default(),
+            progress: task.progress,
+            state: task.state.unwrap_or_default(),
+            queued: task.queue_time,
+            started: task.start_time,
+            completed: task.complete_time,
+            id: task.key,
         })
         .collect();
     Ok(Paged {

@@ -60,6 +60,7 @@ pub use vmware_names as suggest;
 /// Argument checks, error kinds and quoting, worded as the host words them.
 pub use vmware_vocabulary as vocabulary;
 pub mod tool;
+pub mod unboxed;
 pub mod vsphere;
 
 pub use capabilities::Capabilities;

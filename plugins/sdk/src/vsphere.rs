@@ -7,6 +7,7 @@
 //! grows with the container it reads. These functions need the host (they
 //! panic if called in a native unit test), so keep decisions in pure functions.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::bindings::infra::vmware::vsphere as wit;
@@ -14,6 +15,7 @@ use crate::error::{Error, ObjectRef, Result};
 use crate::method::Method;
 use crate::moref::MoRef;
 use crate::object::Obj;
+use crate::unboxed;
 
 /// The service content (`rootFolder`, `searchIndex`, `about`…) as VI/JSON.
 pub fn service_content() -> Result<Value> {
@@ -78,12 +80,39 @@ pub fn read_one(reference: &MoRef, properties: &[&str]) -> Result<Obj> {
     read(std::slice::from_ref(reference), properties)?
         .into_iter()
         .next()
-        .ok_or_else(|| {
-            Error::not_found(format!(
-                "{} {} no longer exists",
-                reference.kind, reference.value
-            ))
+        .ok_or_else(|| gone(reference))
+}
+
+/// One property of one object read straight into `T` (looking through a
+/// box), without building a `Value` of it: for large values of which a tool
+/// uses a few fields, such as a history collector's `latestPage`, where a
+/// `T` naming only those fields skips the rest as it reads. `Ok(None)` when
+/// the property is unset; `not_found` when the object no longer exists.
+pub fn read_property<T: DeserializeOwned>(reference: &MoRef, property: &str) -> Result<Option<T>> {
+    let refs = [ObjectRef::from(reference)];
+    let content = wit::read(&refs, &[property.to_string()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| gone(reference))?;
+    content
+        .properties
+        .into_iter()
+        .find(|p| p.path == property)
+        .map(|p| {
+            unboxed::from_str(&p.value).map_err(|err| {
+                Error::internal(format!(
+                    "host returned {property} of {reference} in an unexpected form: {err}"
+                ))
+            })
         })
+        .transpose()
+}
+
+fn gone(reference: &MoRef) -> Error {
+    Error::not_found(format!(
+        "{} {} no longer exists",
+        reference.kind, reference.value
+    ))
 }
 
 fn objects(contents: Vec<wit::ObjectContent>) -> Result<Vec<Obj>> {
