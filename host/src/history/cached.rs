@@ -19,12 +19,13 @@ use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
 use super::recent::RecentHistory;
+use super::ring::Ring;
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vocabulary::VsError;
 use crate::vsphere::history_filter::{self, Collects};
 use crate::vsphere::{
-    Backend, BackendCounters, CallContext, MoRef, ObjectContent, RetrieveSpec, UpdateFeed,
-    WatchSpec,
+    Backend, BackendCounters, CallContext, MoRef, ObjectContent, ObjectText, RetrieveSpec,
+    UpdateFeed, WatchSpec,
 };
 
 /// The prefix of in-memory collectors' ids; vCenter's start `session[`
@@ -156,13 +157,15 @@ impl CachedHistoryBackend {
     }
 
     /// A held collector's properties answered from the rings, or `None`
-    /// when vCenter must answer.
-    async fn answer_from_memory(
+    /// when vCenter must answer: its page through `page_as` and its filter
+    /// through `filter_as`, so a read gets values and a plugin's read text.
+    async fn answer_from_memory<V>(
         &self,
-        reference: &MoRef,
         held: &Held,
         properties: &[String],
-    ) -> Option<ObjectContent> {
+        page_as: impl FnOnce(&Ring) -> Option<V>,
+        filter_as: impl Fn(&Value) -> V,
+    ) -> Option<Vec<(String, V)>> {
         let only_page = properties
             .iter()
             .all(|p| p == "latestPage" || p == "filter");
@@ -171,22 +174,19 @@ impl CachedHistoryBackend {
         }
         let ring = self.history.current(held.collects).await?;
         // Taken by the one `latestPage` asked for (repeats are skipped).
-        let mut page = Some(ring.latest_page(&held.filter, held.page_size)?);
-        let mut found: Vec<(String, Value)> = Vec::new();
+        let mut page = Some(page_as(&ring)?);
+        let mut found: Vec<(String, V)> = Vec::new();
         for p in properties {
             if found.iter().any(|(seen, _)| seen == p) {
                 continue;
             }
-            let value = match p.as_str() {
-                "latestPage" => Value::Array(page.take().unwrap_or_default()),
-                _ => held.filter.clone(),
+            let value = match (p.as_str(), page.take()) {
+                ("latestPage", Some(page)) => page,
+                _ => filter_as(&held.filter),
             };
             found.push((p.clone(), value));
         }
-        Some(ObjectContent {
-            reference: reference.clone(),
-            properties: found,
-        })
+        Some(found)
     }
 
     /// Call a method of a held collector.
@@ -278,9 +278,19 @@ impl Backend for CachedHistoryBackend {
             let Some((id, held)) = self.get(reference) else {
                 continue;
             };
-            if let Some(content) = self.answer_from_memory(reference, &held, properties).await {
+            let page = |ring: &Ring| {
+                ring.latest_page(&held.filter, held.page_size)
+                    .map(Value::Array)
+            };
+            if let Some(properties) = self
+                .answer_from_memory(&held, properties, page, Value::clone)
+                .await
+            {
                 self.count_page(held.collects, "memory");
-                answered.push(content);
+                answered.push(ObjectContent {
+                    reference: reference.clone(),
+                    properties,
+                });
                 continue;
             }
             self.count_page(held.collects, "vcenter");
@@ -305,6 +315,33 @@ impl Backend for CachedHistoryBackend {
                 Some(answered.swap_remove(at))
             })
             .collect())
+    }
+
+    async fn read_text(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectText>, VsError> {
+        // A plugin reading one held collector's page from memory gets the
+        // items' kept text; anything else reads as `read` does.
+        if let [reference] = refs
+            && let Some((_, held)) = self.get(reference)
+        {
+            let page = |ring: &Ring| ring.latest_page_text(&held.filter, held.page_size);
+            if let Some(properties) = self
+                .answer_from_memory(&held, properties, page, Value::to_string)
+                .await
+            {
+                self.count_page(held.collects, "memory");
+                return Ok(vec![ObjectText {
+                    reference: reference.clone(),
+                    properties,
+                }]);
+            }
+        }
+        let objects = self.read(ctx, refs, properties).await?;
+        Ok(objects.into_iter().map(ObjectText::from).collect())
     }
 
     async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError> {

@@ -2,6 +2,8 @@
 //! all of it shows them, and the pages a filtered collector would show,
 //! answered from them when they are sure to hold the whole answer.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use crate::vsphere::history_filter::{self, Collects, Containment};
@@ -10,9 +12,27 @@ use crate::vsphere::history_filter::{self, Collects, Containment};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ring {
     collects: Collects,
-    items: Vec<Value>,
+    items: Vec<Item>,
     /// The history may hold older items than these.
     full: bool,
+}
+
+/// One item, with its VI/JSON text written once when it is taken in: a
+/// page handed to a plugin is then its items' texts joined, not a copy of
+/// each item serialized again on every read.
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    value: Value,
+    text: String,
+}
+
+impl Item {
+    fn new(value: Value) -> Item {
+        Item {
+            text: value.to_string(),
+            value,
+        }
+    }
 }
 
 /// An entity filter the ring decides has no tree to look down: it only
@@ -29,12 +49,20 @@ impl Containment for NothingBelow {
 impl Ring {
     /// The ring from a collector's `latestPage` whose page size is
     /// `capacity`: a page that size may have older items behind it.
-    pub fn new(collects: Collects, mut latest_page: Vec<Value>, capacity: usize) -> Ring {
-        latest_page.sort_by_key(|item| order_of(collects, item));
+    pub fn new(collects: Collects, latest_page: Vec<Value>, capacity: usize) -> Ring {
+        Ring::of(
+            collects,
+            latest_page.into_iter().map(Item::new).collect(),
+            capacity,
+        )
+    }
+
+    fn of(collects: Collects, mut items: Vec<Item>, capacity: usize) -> Ring {
+        items.sort_by_key(|item| order_of(collects, &item.value));
         Ring {
             collects,
-            full: latest_page.len() >= capacity,
-            items: latest_page,
+            full: items.len() >= capacity,
+            items,
         }
     }
 
@@ -42,6 +70,7 @@ impl Ring {
     /// items are kept by identity (a task's newer state replaces its older
     /// one) and the newest `capacity` stay. A full page entirely newer than
     /// the ring may have left a gap behind it, so it replaces the ring.
+    /// Only items new or changed since the ring are serialized.
     ///
     /// Merging rather than replacing also keeps the ring whole on govmomi's
     /// vcsim 0.24, whose long-lived event collectors lose items: a new
@@ -49,28 +78,42 @@ impl Ring {
     /// been filled (`fillPage` orders the ring one way, `PostEvent` the
     /// other), a simulator bug.
     pub fn merged(&self, latest_page: Vec<Value>, capacity: usize) -> Ring {
-        let newer = Ring::new(self.collects, latest_page, capacity);
+        let held: HashMap<String, &Item> = self
+            .items
+            .iter()
+            .map(|item| (identity(&item.value), item))
+            .collect();
+        let page: Vec<Item> = latest_page
+            .into_iter()
+            .map(|value| match held.get(&identity(&value)) {
+                Some(same) if same.value == value => (*same).clone(),
+                _ => Item::new(value),
+            })
+            .collect();
+        let newer = Ring::of(self.collects, page, capacity);
         let gap = newer.full
             && match (self.items.last(), newer.items.first()) {
                 (Some(ours), Some(theirs)) => {
-                    order_of(self.collects, ours) < order_of(self.collects, theirs)
+                    order_of(self.collects, &ours.value) < order_of(self.collects, &theirs.value)
                 }
                 _ => false,
             };
         if gap {
             return newer;
         }
-        let mut items: Vec<Value> = self
+        let replaced: HashSet<String> = newer
             .items
             .iter()
-            .filter(|item| {
-                let id = identity(item);
-                !newer.items.iter().any(|n| identity(n) == id)
-            })
+            .map(|item| identity(&item.value))
+            .collect();
+        let mut items: Vec<Item> = self
+            .items
+            .iter()
+            .filter(|item| !replaced.contains(&identity(&item.value)))
             .cloned()
             .collect();
         items.extend(newer.items);
-        items.sort_by_key(|item| order_of(self.collects, item));
+        items.sort_by_key(|item| order_of(self.collects, &item.value));
         let full = self.full || items.len() >= capacity;
         let excess = items.len().saturating_sub(capacity);
         items.drain(..excess);
@@ -96,22 +139,45 @@ impl Ring {
     /// ring cannot be sure: the filter is not one it decides, or older
     /// items the ring does not hold could belong on the page.
     pub fn latest_page(&self, filter: &Value, page_size: usize) -> Option<Vec<Value>> {
+        let page = self.page(filter, page_size)?;
+        Some(page.into_iter().map(|item| item.value.clone()).collect())
+    }
+
+    /// [`Ring::latest_page`] as VI/JSON text, for a plugin.
+    pub fn latest_page_text(&self, filter: &Value, page_size: usize) -> Option<String> {
+        let page = self.page(filter, page_size)?;
+        let mut text =
+            String::with_capacity(2 + page.iter().map(|i| i.text.len() + 1).sum::<usize>());
+        text.push('[');
+        for (n, item) in page.iter().enumerate() {
+            if n > 0 {
+                text.push(',');
+            }
+            text.push_str(&item.text);
+        }
+        text.push(']');
+        Some(text)
+    }
+
+    fn page(&self, filter: &Value, page_size: usize) -> Option<Vec<&Item>> {
         if !history_filter::decidable(self.collects, filter) {
             return None;
         }
         // Newest first, stopping at a full page: a page costs its own size
         // (and the items it skips), not the ring's.
-        let mut newest_first: Vec<&Value> = self
+        let mut newest_first: Vec<&Item> = self
             .items
             .iter()
             .rev()
-            .filter(|item| history_filter::matches(self.collects, filter, item, &NothingBelow))
+            .filter(|item| {
+                history_filter::matches(self.collects, filter, &item.value, &NothingBelow)
+            })
             .take(page_size)
             .collect();
         let whole = !self.full || newest_first.len() >= page_size || self.reaches_back_to(filter);
         whole.then(|| {
             newest_first.reverse();
-            newest_first.into_iter().cloned().collect()
+            newest_first
         })
     }
 
@@ -133,14 +199,14 @@ impl Ring {
         let oldest = self
             .items
             .first()
-            .and_then(|item| history_filter::item_time(self.collects, filter, item));
+            .and_then(|item| history_filter::item_time(self.collects, filter, &item.value));
         on_order && matches!((begin, oldest), (Some(b), Some(o)) if o < b)
     }
 }
 
 /// What makes an item itself: an event's or a task's `key`.
-fn identity(item: &Value) -> &Value {
-    &item["key"]
+fn identity(item: &Value) -> String {
+    item["key"].to_string()
 }
 
 /// Where an item stands: an event by its key, a task by when it was queued
@@ -273,5 +339,39 @@ mod tests {
             None,
             "an item at the window's start may have older neighbours"
         );
+    }
+
+    #[test]
+    fn a_page_as_text_is_its_items_serialized_also_after_a_task_changes() {
+        let task = |key: i64, state: &str| {
+            json!({"_typeName": "TaskInfo", "key": format!("task-{key}"), "state": state,
+                   "queueTime": format!("2026-12-07T01:00:{key:02}Z"), "eventChainId": key})
+        };
+        let ring = Ring::new(
+            Collects::Tasks,
+            vec![task(1, "running"), task(2, "running")],
+            5,
+        );
+        let ring = ring.merged(vec![task(2, "success"), task(3, "queued")], 5);
+        for (filter, size) in [
+            (json!({}), 5),
+            (json!({}), 2),
+            (json!({"state": ["success"]}), 5),
+            (json!({"state": ["error"]}), 5),
+        ] {
+            let values = ring.latest_page(&filter, size).unwrap();
+            let text = ring.latest_page_text(&filter, size).unwrap();
+            assert_eq!(text, serde_json::to_string(&values).unwrap(), "{filter}");
+        }
+        let text = ring.latest_page_text(&json!({}), 5).unwrap();
+        let page: Vec<Value> = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            page,
+            [task(1, "running"), task(2, "success"), task(3, "queued")],
+            "the changed task's text is its new state"
+        );
+        let cluster =
+            json!({"entity": {"entity": {"type": "ClusterComputeResource", "value": "domain-c7"}}});
+        assert_eq!(ring.latest_page_text(&cluster, 5), None);
     }
 }

@@ -336,3 +336,80 @@ async fn scrolling_a_collector_creates_it_in_the_simulator_with_its_filter_and_s
         .await;
     assert!(gone.is_err());
 }
+
+/// A plugin's read of a held collector: the page's text from memory, the
+/// same page a read gives, and nothing reaches the simulator; a filter the
+/// rings do not decide is read from the simulator and comes back as text.
+#[tokio::test]
+async fn a_page_read_as_text_is_the_page_read_as_values() {
+    let s = setup().await;
+    let web01 = s.sim.find_by_path("DC0/vm/web/web-01").unwrap();
+    let cluster = s.sim.find_by_path("DC0/host/prod").unwrap();
+    let em = MoRef::new("EventManager", "EventManager");
+    let properties = ["latestPage".to_string(), "filter".to_string()];
+    for (filter, from_memory) in [
+        (on("VirtualMachine", &web01, "all", "EventFilterSpec"), true),
+        (
+            on("ClusterComputeResource", &cluster, "all", "EventFilterSpec"),
+            false,
+        ),
+    ] {
+        let direct = s.direct_page(Collects::Events, &filter, 5).await;
+        let made = s
+            .cached
+            .invoke(
+                &ctx("cached"),
+                &em,
+                "CreateCollectorForEvents",
+                &args(json!({ "filter": filter })),
+            )
+            .await
+            .unwrap();
+        let collector = MoRef::from_json(&made).unwrap();
+        s.cached
+            .invoke(
+                &ctx("cached"),
+                &collector,
+                "SetCollectorPageSize",
+                &args(json!({"maxCount": 5})),
+            )
+            .await
+            .unwrap();
+        let refs = std::slice::from_ref(&collector);
+        let texts = s
+            .cached
+            .read_text(&ctx("cached"), refs, &properties)
+            .await
+            .unwrap();
+        let values = s
+            .cached
+            .read(&ctx("cached"), refs, &properties)
+            .await
+            .unwrap();
+        s.cached
+            .invoke(&ctx("cached"), &collector, "DestroyCollector", &Map::new())
+            .await
+            .unwrap();
+        let [text] = texts.as_slice() else {
+            panic!("one object: {texts:?}")
+        };
+        assert_eq!(text.reference, collector);
+        let names: Vec<&str> = text.properties.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, ["latestPage", "filter"]);
+        let page: Vec<Value> = serde_json::from_str(&text.properties[0].1).unwrap();
+        assert!(!page.is_empty(), "{filter}: the demo has such events");
+        assert_eq!(page, direct, "{filter}");
+        assert_eq!(Value::Array(page), values[0].properties[0].1);
+        let read_filter: Value = serde_json::from_str(&text.properties[1].1).unwrap();
+        assert_eq!(read_filter, values[0].properties[1].1);
+        let reached = s.reached();
+        if from_memory {
+            assert_eq!(reached, Vec::<String>::new(), "{filter}");
+        } else {
+            assert!(
+                reached.contains(&"CreateCollectorForEvents".to_string()),
+                "{reached:?}"
+            );
+        }
+    }
+}

@@ -14,7 +14,9 @@ use super::fixed::{self, FixedProperties};
 use super::hooks::{
     StateChangeCall, StateChangeGate, StateChangeIntent, StateChangeRecord, StateChangeRecorder,
 };
-use super::{Backend, CallContext, ChangeObserver, ObjectContent, RetrieveSpec, StartedTask};
+use super::{
+    Backend, CallContext, ChangeObserver, ObjectContent, ObjectText, RetrieveSpec, StartedTask,
+};
 use crate::telemetry::metrics::{Metrics, names};
 use crate::vocabulary::{MoRef, VsError, redact};
 
@@ -131,6 +133,38 @@ impl Gateway {
         if cacheable && let Ok(objects) = &result {
             self.fixed.keep(objects);
         }
+        self.record_read(ctx, refs, properties, started, &result);
+        result
+    }
+
+    /// Read as [`Gateway::read`] does, each value as VI/JSON text, for a
+    /// plugin: values the backend keeps serialized (the recent history's
+    /// pages) are handed over without being built and serialized again.
+    pub async fn read_text(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectText>, VsError> {
+        if fixed::covers(refs, properties) {
+            let objects = self.read(ctx, refs, properties).await?;
+            return Ok(objects.into_iter().map(ObjectText::from).collect());
+        }
+        let started = Instant::now();
+        let result = self.backend.read_text(ctx, refs, properties).await;
+        self.record_read(ctx, refs, properties, started, &result);
+        result
+    }
+
+    /// The log line and metrics of a read.
+    fn record_read<T>(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+        started: Instant,
+        result: &Result<T, VsError>,
+    ) {
         let shown: Vec<String> = refs.iter().take(3).map(MoRef::to_string).collect();
         let args = format!(
             "objects={} [{}{}] properties={properties:?}",
@@ -146,10 +180,9 @@ impl Gateway {
                 args: &truncate(&args, MAX_LOGGED_ARGS),
                 started,
             },
-            &result,
+            result,
             None,
         );
-        result
     }
 
     /// Call a method; a state change runs only if `gate` (the tool call's

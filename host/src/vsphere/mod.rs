@@ -46,6 +46,30 @@ pub struct ObjectContent {
     pub properties: Vec<(String, Value)>,
 }
 
+/// One object's properties with each value as VI/JSON text: what a plugin
+/// receives. A backend that keeps values already serialized hands them
+/// over as they are (see [`Backend::read_text`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectText {
+    /// The object.
+    pub reference: MoRef,
+    /// `(path, VI/JSON text)` pairs in the order requested; unset ones are absent.
+    pub properties: Vec<(String, String)>,
+}
+
+impl From<ObjectContent> for ObjectText {
+    fn from(content: ObjectContent) -> Self {
+        ObjectText {
+            reference: content.reference,
+            properties: content
+                .properties
+                .into_iter()
+                .map(|(path, value)| (path, value.to_string()))
+                .collect(),
+        }
+    }
+}
+
 /// How an object changed, as vCenter's `ObjectUpdate.kind` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateKind {
@@ -264,6 +288,20 @@ pub trait Backend: Send + Sync {
         refs: &[MoRef],
         properties: &[String],
     ) -> Result<Vec<ObjectContent>, VsError>;
+
+    /// [`Backend::read`] with each value as VI/JSON text, for a plugin.
+    /// Override it where values are kept serialized, so that a large value
+    /// (a page of the recent history) is not built and serialized again on
+    /// every read.
+    async fn read_text(
+        &self,
+        ctx: &CallContext,
+        refs: &[MoRef],
+        properties: &[String],
+    ) -> Result<Vec<ObjectText>, VsError> {
+        let objects = self.read(ctx, refs, properties).await?;
+        Ok(objects.into_iter().map(ObjectText::from).collect())
+    }
 
     /// Start an update feed over the whole inventory and the named objects.
     async fn watch(&self, spec: &WatchSpec) -> Result<Box<dyn UpdateFeed>, VsError>;

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use vmware_vocabulary::args::json_kind;
 
 use crate::runtime::contract::latest::types::{Error, ObjectRef};
-use crate::runtime::contract::latest::vsphere::{Host, ObjectContent, RetrieveRequest};
+use crate::runtime::contract::latest::vsphere::{Host, ObjectContent, Property, RetrieveRequest};
 use crate::runtime::state::PluginState;
 use crate::vocabulary::VsError;
 use crate::vsphere::classify;
@@ -48,10 +48,20 @@ impl Host for PluginState {
         let objects = self.host_call(OnCancel::Drop, "a vCenter read", |env| async move {
             env.services
                 .gateway
-                .read(&env.ctx, &refs, &properties)
+                .read_text(&env.ctx, &refs, &properties)
                 .await
         })?;
-        Ok(to_wit(objects))
+        Ok(objects
+            .into_iter()
+            .map(|o| ObjectContent {
+                ref_: o.reference.into(),
+                properties: o
+                    .properties
+                    .into_iter()
+                    .map(|(path, value)| Property { path, value })
+                    .collect(),
+            })
+            .collect())
     }
 
     fn invoke(
