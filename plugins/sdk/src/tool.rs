@@ -117,7 +117,8 @@ impl ToolSpec {
     }
 }
 
-type Handler = Box<dyn Fn(Value) -> Result<Value>>;
+/// A tool's handler: checked arguments in, its result as JSON text out.
+type Handler = Box<dyn Fn(Value) -> Result<String>>;
 
 /// A tool group: its identity, its tools with their handlers, and its
 /// capabilities.
@@ -173,10 +174,11 @@ impl Toolbox {
         spec.output_schema = schema::output_for::<R>();
         let name = vmware_vocabulary::tool_name(&self.group, &spec.name);
         let input_schema = spec.input_schema.clone();
-        let wrapped = move |arguments: Value| -> Result<Value> {
+        let wrapped = move |arguments: Value| -> Result<String> {
             let args: A = parse_arguments(&name, &input_schema, arguments)?;
             let result = handler(args)?;
-            Ok(serde_json::to_value(result)?)
+            // Straight to text: a page of rows is not built as a `Value` first.
+            Ok(serde_json::to_string(&result)?)
         };
         self.tools.push((spec, Box::new(wrapped)));
         self
@@ -215,11 +217,15 @@ impl Toolbox {
                 ))
             })?
         };
-        Ok(self.call_value(tool, arguments)?.to_string())
+        self.call_text(tool, arguments)
     }
 
     /// Run `tool` with a parsed arguments value.
     pub fn call_value(&self, tool: &str, arguments: Value) -> Result<Value> {
+        Ok(serde_json::from_str(&self.call_text(tool, arguments)?)?)
+    }
+
+    fn call_text(&self, tool: &str, arguments: Value) -> Result<String> {
         let Some((_, handler)) = self.tools.iter().find(|(spec, _)| spec.name == tool) else {
             let valid: Vec<&str> = self.specs().map(|s| s.name.as_str()).collect();
             return Err(Error::invalid_argument(format!(
