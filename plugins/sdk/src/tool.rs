@@ -9,6 +9,8 @@
 //! arguments become `invalid_argument` errors that say what is valid, and a
 //! handler only ever sees well-typed input.
 
+use std::cell::OnceCell;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -34,10 +36,10 @@ pub struct ToolSpec {
     /// What the tool does and when to use it, for the model.
     pub description: String,
     /// The JSON Schema of the arguments object, derived from the handler's
-    /// argument type when the tool is added to a [`Toolbox`].
+    /// argument type by the [`Toolbox`] the tool is added to.
     pub input_schema: Value,
     /// The JSON Schema of the result, derived from the handler's result
-    /// type when the tool is added to a [`Toolbox`]; `None` for a handler
+    /// type by the [`Toolbox`] the tool is added to; `None` for a handler
     /// that returns an unshaped `Value`.
     pub output_schema: Option<Value>,
     /// The tool only reads.
@@ -120,12 +122,44 @@ impl ToolSpec {
 /// A tool's handler: checked arguments in, its result as JSON text out.
 type Handler = Box<dyn Fn(Value) -> Result<String>>;
 
+/// One tool of a [`Toolbox`]. Its schemas are derived only when the
+/// manifest or [`Toolbox::specs`] needs them: a plugin instance serves one
+/// call, so deriving every tool's schemas to run one tool would make each
+/// call's cost grow with the number of tools in its group.
+struct Entry {
+    /// The declaration as given, without its derived schemas.
+    declared: ToolSpec,
+    /// Derives the input and output schemas from the handler's types.
+    schemas: fn() -> (Value, Option<Value>),
+    /// The declaration with its schemas, once derived.
+    described: OnceCell<ToolSpec>,
+    handler: Handler,
+}
+
+impl Entry {
+    fn spec(&self) -> &ToolSpec {
+        self.described.get_or_init(|| {
+            let (input, output) = (self.schemas)();
+            ToolSpec {
+                input_schema: input,
+                output_schema: output,
+                ..self.declared.clone()
+            }
+        })
+    }
+}
+
+/// The schemas of a tool taking `A` and returning `R`.
+fn schemas_of<A: JsonSchema, R: JsonSchema>() -> (Value, Option<Value>) {
+    (schema::input_for::<A>(), schema::output_for::<R>())
+}
+
 /// A tool group: its identity, its tools with their handlers, and its
 /// capabilities.
 pub struct Toolbox {
     group: String,
     version: String,
-    tools: Vec<(ToolSpec, Handler)>,
+    tools: Vec<Entry>,
     capabilities: Capabilities,
 }
 
@@ -153,8 +187,8 @@ impl Toolbox {
     /// every tool (see [`ToolSpec::invokes`]).
     pub fn capabilities(&self) -> Capabilities {
         let mut caps = self.capabilities.clone();
-        for spec in self.specs() {
-            caps.add_invokes(&spec.invokes);
+        for entry in &self.tools {
+            caps.add_invokes(&entry.declared.invokes);
         }
         caps
     }
@@ -164,23 +198,26 @@ impl Toolbox {
     /// typos are reported) and its output schema from `R` (see
     /// [`schema::output_for`]); its handler receives the arguments, checked
     /// against that schema and deserialized as `A`, and returns `R`.
-    pub fn tool<A, R, F>(mut self, mut spec: ToolSpec, handler: F) -> Self
+    pub fn tool<A, R, F>(mut self, spec: ToolSpec, handler: F) -> Self
     where
         A: DeserializeOwned + JsonSchema,
         R: Serialize + JsonSchema,
         F: Fn(A) -> Result<R> + 'static,
     {
-        spec.input_schema = schema::input_for::<A>();
-        spec.output_schema = schema::output_for::<R>();
         let name = vmware_vocabulary::tool_name(&self.group, &spec.name);
-        let input_schema = spec.input_schema.clone();
         let wrapped = move |arguments: Value| -> Result<String> {
-            let args: A = parse_arguments(&name, &input_schema, arguments)?;
+            // Only the called tool's input schema, to check its arguments.
+            let args: A = parse_arguments(&name, &schema::input_for::<A>(), arguments)?;
             let result = handler(args)?;
             // Straight to text: a page of rows is not built as a `Value` first.
             Ok(serde_json::to_string(&result)?)
         };
-        self.tools.push((spec, Box::new(wrapped)));
+        self.tools.push(Entry {
+            declared: spec,
+            schemas: schemas_of::<A, R>,
+            described: OnceCell::new(),
+            handler: Box::new(wrapped),
+        });
         self
     }
 
@@ -189,9 +226,9 @@ impl Toolbox {
         &self.group
     }
 
-    /// The declared tools, in declaration order.
+    /// The declared tools with their schemas, in declaration order.
     pub fn specs(&self) -> impl Iterator<Item = &ToolSpec> {
-        self.tools.iter().map(|(spec, _)| spec)
+        self.tools.iter().map(Entry::spec)
     }
 
     /// The manifest the host registers, as the WIT record.
@@ -226,15 +263,19 @@ impl Toolbox {
     }
 
     fn call_text(&self, tool: &str, arguments: Value) -> Result<String> {
-        let Some((_, handler)) = self.tools.iter().find(|(spec, _)| spec.name == tool) else {
-            let valid: Vec<&str> = self.specs().map(|s| s.name.as_str()).collect();
+        let Some(entry) = self.tools.iter().find(|e| e.declared.name == tool) else {
+            let valid: Vec<&str> = self
+                .tools
+                .iter()
+                .map(|e| e.declared.name.as_str())
+                .collect();
             return Err(Error::invalid_argument(format!(
                 "unknown tool '{tool}' in group '{}'; valid tools: {}",
                 self.group,
                 valid.join(", ")
             )));
         };
-        handler(arguments)
+        (entry.handler)(arguments)
     }
 }
 
@@ -410,6 +451,62 @@ mod tests {
         assert!(
             message.ends_with("(valid arguments: n (integer, required))"),
             "{message}"
+        );
+    }
+
+    thread_local! {
+        /// How many times [`Counted`]'s schema was derived on this thread.
+        static DERIVED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Arguments whose schema derivations are counted.
+    #[derive(Deserialize)]
+    struct Counted {}
+
+    impl JsonSchema for Counted {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Counted".into()
+        }
+
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            DERIVED.with(|n| n.set(n.get() + 1));
+            schemars::json_schema!({"type": "object", "properties": {}})
+        }
+    }
+
+    /// A call derives only the called tool's schema, so its cost does not
+    /// grow with the number of tools in the group; the manifest has them all.
+    #[test]
+    fn a_call_derives_no_other_tools_schemas() {
+        let counting = toolbox().tool(ToolSpec::new("counted", "Count"), |_: Counted| Ok(1));
+        assert_eq!(counting.call("ping", "").unwrap(), r#""pong""#);
+        assert_eq!(
+            DERIVED.with(|n| n.get()),
+            0,
+            "ping's call derived no other schema"
+        );
+        assert_eq!(counting.call("counted", "{}").unwrap(), "1");
+        let per_derivation = DERIVED.with(|n| n.get());
+        assert!(
+            per_derivation > 0,
+            "the called tool's schema checks its arguments"
+        );
+        let manifest = counting.manifest();
+        assert_eq!(
+            manifest.tools.last().map(|t| t.name.as_str()),
+            Some("counted")
+        );
+        assert_eq!(DERIVED.with(|n| n.get()), 2 * per_derivation);
+        let _ = counting.manifest();
+        assert_eq!(
+            DERIVED.with(|n| n.get()),
+            2 * per_derivation,
+            "the manifest's schemas are derived once per toolbox"
+        );
+        assert_eq!(
+            counting.capabilities().invokes,
+            toolbox().capabilities().invokes,
+            "capabilities come from the declarations as before"
         );
     }
 }
