@@ -74,6 +74,14 @@ fn capabilities_of(contract: &Contract, manifest: &Manifest) -> Result<Capabilit
     )
 }
 
+/// Bytes of each pooled linear memory kept resident between calls and reset
+/// with `memset` rather than returned to the kernel: a call's stack, data
+/// and first heap pages are then not faulted in again on every call.
+const RESIDENT_MEMORY: usize = 2 << 20;
+
+/// Bytes of each pooled table kept resident between calls, likewise.
+const RESIDENT_TABLES: usize = 64 << 10;
+
 /// A loaded tool group, ready to instantiate.
 pub struct LoadedPlugin {
     /// Name, version and origin.
@@ -117,7 +125,9 @@ impl PluginRuntime {
             .total_core_instances((MAX_CONCURRENT_CALLS + 8) * 8)
             .total_memories((MAX_CONCURRENT_CALLS + 8) * 2)
             .total_tables((MAX_CONCURRENT_CALLS + 8) * 8)
-            .max_memory_size(limits.memory_bytes);
+            .max_memory_size(limits.memory_bytes)
+            .linear_memory_keep_resident(RESIDENT_MEMORY)
+            .table_keep_resident(RESIDENT_TABLES);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
