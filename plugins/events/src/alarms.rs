@@ -83,11 +83,7 @@ impl PageRow for AlarmRow {
 fn states(args: &ListArgs) -> Result<Vec<Value>> {
     let scope = match &args.entity {
         Some(argument) => entity::resolve(argument)?.reference,
-        None => {
-            let content = vsphere::service_content()?;
-            MoRef::from_json(&content["rootFolder"])
-                .ok_or_else(|| Error::internal("the service content names no root folder"))?
-        }
+        None => vsphere::service_object("rootFolder")?,
     };
     let object = vsphere::read_one(&scope, &["triggeredAlarmState"])?;
     Ok(object

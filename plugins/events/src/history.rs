@@ -177,12 +177,7 @@ fn latest_page<T: DeserializeOwned>(
         // more than the page.
         filter["maxCount"] = json!(size);
     }
-    let content = vsphere::service_content()?;
-    let manager = MoRef::from_json(&content[manager_field]).ok_or_else(|| {
-        Error::internal(format!(
-            "this vCenter's service content names no {manager_field}"
-        ))
-    })?;
+    let manager = vsphere::service_object(manager_field)?;
     let collector = vsphere::invoke(&manager, create, json!({ "filter": filter }))?;
     let collector = MoRef::from_json(&collector)
         .ok_or_else(|| Error::internal(format!("{} returned no collector", create.name())))?;

@@ -82,10 +82,7 @@ pub fn stats(kind: Kind, argument: &str, window: &Window) -> Result<Stats> {
     let wanted = counters::select(window.metrics.as_deref())?;
     let interval = window.interval.unwrap_or_default().seconds();
     let entity = inventory::resolve(kind, argument)?;
-    let manager = vsphere::service_content()?
-        .get("perfManager")
-        .and_then(MoRef::from_json)
-        .ok_or_else(|| Error::internal("vSphere names no PerformanceManager"))?;
+    let manager = vsphere::service_object("perfManager")?;
     let infos = vsphere::read_one(&manager, &["perfCounter"])?;
     let catalog = counters::catalog(infos.get_array("perfCounter"));
     let known: Vec<(&str, &Counter)> = wanted

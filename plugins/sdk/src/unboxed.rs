@@ -166,6 +166,45 @@ pub fn from_str<T: de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
     serde_json::from_str::<Unboxed<T>>(text).map(|Unboxed(value)| value)
 }
 
+/// Read the field `name` of the VI/JSON object `text` into `T` (looking
+/// through a box), skipping every other field unbuilt: `None` when the
+/// object has no such field or it is `null`.
+pub fn field<T: de::DeserializeOwned>(text: &str, name: &str) -> serde_json::Result<Option<T>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let found = deserializer.deserialize_map(FieldVisitor {
+        name,
+        wanted: PhantomData,
+    })?;
+    deserializer.end()?;
+    Ok(found)
+}
+
+/// Walks an object's fields, reading only the one named.
+struct FieldVisitor<'n, T> {
+    name: &'n str,
+    wanted: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for FieldVisitor<'_, T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a VI/JSON object (for its field {})", self.name)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Option<T>, M::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.name && found.is_none() {
+                found = map.next_value::<Option<Unboxed<T>>>()?.map(|Unboxed(v)| v);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,5 +270,31 @@ mod tests {
         let err = from_str::<Vec<Event>>(r#"{"_typeName":"ArrayOfEvent","_value":3}"#).unwrap_err();
         assert!(err.to_string().contains("invalid type"), "{err}");
         assert!(from_str::<Event>(r#"{"key":"seven"}"#).is_err());
+    }
+
+    #[test]
+    fn one_field_is_read_and_the_rest_skipped() {
+        let content = r#"{"_typeName":"ServiceContent","about":{"_typeName":"AboutInfo","name":"x"},
+            "eventManager":{"_typeName":"ManagedObjectReference","type":"EventManager","value":"EventManager"},
+            "rootFolder":{"_typeName":"ManagedObjectReference","type":"Folder","value":"group-d1"},
+            "extensionManager":null}"#;
+        let manager: Option<MoRef> = field(content, "eventManager").unwrap();
+        assert_eq!(manager, Some(MoRef::new("EventManager", "EventManager")));
+        let root: Option<MoRef> = field(content, "rootFolder").unwrap();
+        assert_eq!(root.map(|r| r.value), Some("group-d1".to_string()));
+        assert_eq!(field::<MoRef>(content, "extensionManager").unwrap(), None);
+        assert_eq!(field::<MoRef>(content, "perfManager").unwrap(), None);
+        assert!(
+            field::<MoRef>(content, "about").is_err(),
+            "an AboutInfo is no reference"
+        );
+        assert!(
+            field::<MoRef>("[1]", "eventManager").is_err(),
+            "not an object"
+        );
+        assert!(
+            field::<MoRef>(r#"{"a":1} x"#, "a").is_err(),
+            "trailing text"
+        );
     }
 }
