@@ -38,6 +38,34 @@ async fn latest_page(
     filter: &Value,
     size: usize,
 ) -> Vec<Value> {
+    let collector = sized_collector(backend, ctx, collects, filter, size).await;
+    let read = backend
+        .read(
+            ctx,
+            std::slice::from_ref(&collector),
+            &["latestPage".into()],
+        )
+        .await
+        .unwrap();
+    backend
+        .invoke(ctx, &collector, "DestroyCollector", &Map::new())
+        .await
+        .unwrap();
+    read.into_iter()
+        .flat_map(|o| o.properties)
+        .find(|(p, _)| p == "latestPage")
+        .and_then(|(_, v)| v.as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// A new collector for `filter` whose page size is `size`.
+async fn sized_collector(
+    backend: &dyn Backend,
+    ctx: &CallContext,
+    collects: Collects,
+    filter: &Value,
+    size: usize,
+) -> MoRef {
     let (manager, method) = match collects {
         Collects::Events => (
             MoRef::new("EventManager", "EventManager"),
@@ -62,23 +90,7 @@ async fn latest_page(
         )
         .await
         .unwrap();
-    let read = backend
-        .read(
-            ctx,
-            std::slice::from_ref(&collector),
-            &["latestPage".into()],
-        )
-        .await
-        .unwrap();
-    backend
-        .invoke(ctx, &collector, "DestroyCollector", &Map::new())
-        .await
-        .unwrap();
-    read.into_iter()
-        .flat_map(|o| o.properties)
-        .find(|(p, _)| p == "latestPage")
-        .and_then(|(_, v)| v.as_array().cloned())
-        .unwrap_or_default()
+    collector
 }
 
 /// Power `vm` off if it is on, else on: a change that leaves two events
@@ -266,27 +278,15 @@ async fn a_change_made_through_the_server_is_on_the_next_page() {
 #[tokio::test]
 async fn scrolling_a_collector_creates_it_in_the_simulator_with_its_filter_and_size() {
     let s = setup().await;
-    let em = MoRef::new("EventManager", "EventManager");
-    let held = s
-        .cached
-        .invoke(
-            &ctx("cached"),
-            &em,
-            "CreateCollectorForEvents",
-            &args(json!({"filter": {"_typeName": "EventFilterSpec"}})),
-        )
-        .await
-        .unwrap();
-    let held = MoRef::from_json(&held).unwrap();
-    s.cached
-        .invoke(
-            &ctx("cached"),
-            &held,
-            "SetCollectorPageSize",
-            &args(json!({"maxCount": 3})),
-        )
-        .await
-        .unwrap();
+    let filter = json!({"_typeName": "EventFilterSpec"});
+    let held = sized_collector(
+        s.cached.as_ref(),
+        &ctx("cached"),
+        Collects::Events,
+        &filter,
+        3,
+    )
+    .await;
     let read = s
         .cached
         .invoke(
@@ -345,7 +345,6 @@ async fn a_page_read_as_text_is_the_page_read_as_values() {
     let s = setup().await;
     let web01 = s.sim.find_by_path("DC0/vm/web/web-01").unwrap();
     let cluster = s.sim.find_by_path("DC0/host/prod").unwrap();
-    let em = MoRef::new("EventManager", "EventManager");
     let properties = ["latestPage".to_string(), "filter".to_string()];
     for (filter, from_memory) in [
         (on("VirtualMachine", &web01, "all", "EventFilterSpec"), true),
@@ -355,26 +354,14 @@ async fn a_page_read_as_text_is_the_page_read_as_values() {
         ),
     ] {
         let direct = s.direct_page(Collects::Events, &filter, 5).await;
-        let made = s
-            .cached
-            .invoke(
-                &ctx("cached"),
-                &em,
-                "CreateCollectorForEvents",
-                &args(json!({ "filter": filter })),
-            )
-            .await
-            .unwrap();
-        let collector = MoRef::from_json(&made).unwrap();
-        s.cached
-            .invoke(
-                &ctx("cached"),
-                &collector,
-                "SetCollectorPageSize",
-                &args(json!({"maxCount": 5})),
-            )
-            .await
-            .unwrap();
+        let collector = sized_collector(
+            s.cached.as_ref(),
+            &ctx("cached"),
+            Collects::Events,
+            &filter,
+            5,
+        )
+        .await;
         let refs = std::slice::from_ref(&collector);
         let texts = s
             .cached

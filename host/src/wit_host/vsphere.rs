@@ -10,9 +10,8 @@ use crate::runtime::contract::latest::vsphere::{Host, ObjectContent, Property, R
 use crate::runtime::state::PluginState;
 use crate::vocabulary::VsError;
 use crate::vsphere::classify;
-use crate::vsphere::{MoRef, RetrieveSpec};
+use crate::vsphere::{MoRef, ObjectText, RetrieveSpec};
 use crate::wit_host::OnCancel;
-use crate::wit_host::convert::properties;
 
 impl Host for PluginState {
     fn service_content(&mut self) -> Result<String, Error> {
@@ -33,7 +32,7 @@ impl Host for PluginState {
         let objects = self.host_call(OnCancel::Drop, "a vCenter read", |env| async move {
             env.services.gateway.retrieve(&env.ctx, &spec).await
         })?;
-        Ok(to_wit(objects))
+        Ok(to_wit(objects.into_iter().map(ObjectText::from)))
     }
 
     fn read(
@@ -51,17 +50,7 @@ impl Host for PluginState {
                 .read_text(&env.ctx, &refs, &properties)
                 .await
         })?;
-        Ok(objects
-            .into_iter()
-            .map(|o| ObjectContent {
-                ref_: o.reference.into(),
-                properties: o
-                    .properties
-                    .into_iter()
-                    .map(|(path, value)| Property { path, value })
-                    .collect(),
-            })
-            .collect())
+        Ok(to_wit(objects))
     }
 
     fn invoke(
@@ -93,12 +82,17 @@ impl Host for PluginState {
 }
 
 /// Collected objects as WIT records, property values as VI/JSON text.
-fn to_wit(objects: Vec<crate::vsphere::ObjectContent>) -> Vec<ObjectContent> {
+/// Objects as the WIT records a plugin receives, values as VI/JSON text.
+fn to_wit(objects: impl IntoIterator<Item = ObjectText>) -> Vec<ObjectContent> {
     objects
         .into_iter()
         .map(|o| ObjectContent {
             ref_: o.reference.into(),
-            properties: properties(o.properties),
+            properties: o
+                .properties
+                .into_iter()
+                .map(|(path, value)| Property { path, value })
+                .collect(),
         })
         .collect()
 }
